@@ -1,0 +1,133 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FALLBACK_DIR = path.join(ROOT, 'scripts/mongo-fallback');
+const JAR_CACHE = path.join(ROOT, '.cache/mongo-fallback/jars');
+const JAR_MARKER = path.join(JAR_CACHE, '.complete');
+
+export type DatabaseKind = 'TEST_MONGODB_URI' | 'MONGODB_URI' | 'mongodb-memory-server' | 'mongo-java-server';
+
+export interface ProvisionedDatabase {
+  kind: DatabaseKind;
+  uri: string;
+  /** Why the earlier options in the order were skipped. */
+  skipped: string[];
+  stop(): Promise<void>;
+}
+
+export interface ProvisionOptions {
+  /** A database given by the user; used as is. */
+  externalUri?: { name: 'TEST_MONGODB_URI' | 'MONGODB_URI'; uri: string | undefined };
+  /** Keep data here across restarts (npm run dev); in memory otherwise (tests). */
+  dataDir?: string;
+  /** How long mongodb-memory-server may take (binary download included) before we fall back. */
+  memoryServerTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+/** Waits for the first line a child prints, or fails after `timeoutMs`. */
+function firstLine(child: ChildProcess, timeoutMs: number, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!child.stdout) return reject(new Error(`${what}: no stdout`));
+    const lines = readline.createInterface({ input: child.stdout });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    function finish(error: Error | null, line?: string): void {
+      clearTimeout(timer);
+      lines.close();
+      if (error) reject(error);
+      else resolve(line ?? '');
+    }
+    lines.once('line', (line) => finish(null, line));
+    child.once('error', (error) => finish(error));
+    child.once('exit', (code) => finish(new Error(`${what} exited with code ${code}: ${stderr.trim()}`)));
+  });
+}
+
+/** Ends a child that lives until its stdin closes; kills it if it does not leave in time. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.stdin?.end();
+  });
+}
+
+async function startMemoryServer(options: ProvisionOptions): Promise<ProvisionedDatabase> {
+  const args = ['--import', 'tsx', path.join(__dirname, 'memory-server-child.ts')];
+  if (options.dataDir) {
+    const dbPath = path.join(options.dataDir, 'mongod');
+    fs.mkdirSync(dbPath, { recursive: true });
+    args.push(dbPath);
+  }
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  try {
+    const reply = JSON.parse(await firstLine(child, options.memoryServerTimeoutMs, 'mongodb-memory-server')) as {
+      uri?: string;
+      error?: string;
+    };
+    if (!reply.uri) throw new Error(reply.error ?? 'no URI');
+    return { kind: 'mongodb-memory-server', uri: reply.uri, skipped: [], stop: () => stopChild(child) };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+function ensureFallbackJars(log: (line: string) => void): void {
+  if (fs.existsSync(JAR_MARKER)) return;
+  log('fetching mongo-java-server jars from Maven Central (once, about 20 s)');
+  const result = spawnSync(
+    'mvn',
+    ['-q', '-f', path.join(FALLBACK_DIR, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${JAR_CACHE}`],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.status !== 0) throw new Error(`mvn could not fetch mongo-java-server (exit ${result.status})`);
+  fs.writeFileSync(JAR_MARKER, new Date().toISOString());
+}
+
+async function startJavaServer(options: ProvisionOptions): Promise<ProvisionedDatabase> {
+  ensureFallbackJars(options.log);
+  const args = ['-cp', `${JAR_CACHE}/*`, path.join(FALLBACK_DIR, 'Serve.java'), '0'];
+  if (options.dataDir) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    args.push(path.join(options.dataDir, 'keyhold.h2.mv.db'));
+  }
+  const child = spawn('java', args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const line = await firstLine(child, 60_000, 'mongo-java-server');
+  const port = /^listening (\d+)$/.exec(line.trim())?.[1];
+  if (!port) {
+    child.kill('SIGKILL');
+    throw new Error(`mongo-java-server printed "${line}"`);
+  }
+  return { kind: 'mongo-java-server', uri: `mongodb://127.0.0.1:${port}`, skipped: [], stop: () => stopChild(child) };
+}
+
+/**
+ * Finds a MongoDB wire-protocol server in the order TESTING.md gives: a URI the user set,
+ * then mongodb-memory-server (a real mongod), then mongo-java-server (offline fallback).
+ */
+export async function provisionDatabase(options: ProvisionOptions): Promise<ProvisionedDatabase> {
+  const skipped: string[] = [];
+  const external = options.externalUri;
+  if (external?.uri) {
+    return { kind: external.name, uri: external.uri, skipped, stop: () => Promise.resolve() };
+  }
+  if (external) skipped.push(`${external.name} is not set`);
+  try {
+    const started = await startMemoryServer(options);
+    return { ...started, skipped };
+  } catch (error) {
+    skipped.push(`mongodb-memory-server unavailable: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const started = await startJavaServer(options);
+  return { ...started, skipped };
+}

@@ -1,0 +1,73 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { Container } from './container';
+import { createAuditController } from './controllers/audit.controller';
+import { createAuthController } from './controllers/auth.controller';
+import { createMeController } from './controllers/me.controller';
+import { createRefreshCookie } from './controllers/refresh-cookie';
+import { createUserController } from './controllers/user.controller';
+import { createAuthenticate } from './middleware/authenticate';
+import { renderError } from './middleware/error-handler';
+import { rejectUnknownRoute } from './middleware/not-found';
+import { limitRequests } from './middleware/rate-limit';
+import { assignRequestId } from './middleware/request-id';
+import { logRequests } from './middleware/request-logger';
+import { corsForAllowList, securityHeaders } from './middleware/security';
+import { createAuditRouter } from './routes/audit.routes';
+import { createAuthRouter } from './routes/auth.routes';
+import { createMeRouter } from './routes/me.routes';
+import { createOperationalRouter } from './routes/operational.routes';
+import { createUserRouter } from './routes/user.routes';
+import { createAuditSchemas } from './schemas/audit.schemas';
+import { createAuthSchemas } from './schemas/auth.schemas';
+import { createMeSchemas } from './schemas/me.schemas';
+import { createUserSchemas } from './schemas/user.schemas';
+
+function createApiRouter(container: Container): express.Router {
+  const { config, services } = container;
+  const authenticate = createAuthenticate(container.accessTokens, services.sessions);
+  const refreshCookie = createRefreshCookie(config.cookie, container.now);
+  const schemas = {
+    auth: createAuthSchemas(config.password),
+    me: createMeSchemas(config.password),
+    users: createUserSchemas(config.pagination),
+    audit: createAuditSchemas(config.pagination),
+  };
+  const authLimiter = limitRequests({ enabled: config.rateLimit.enabled, windowMs: config.rateLimit.windowMs, limit: config.rateLimit.authMax });
+  const api = express.Router();
+  api.use(
+    '/auth',
+    createAuthRouter({
+      controller: createAuthController(services.auth, schemas.auth, refreshCookie),
+      schemas: schemas.auth,
+      authenticate,
+      authLimiter,
+      allowedOrigins: config.http.corsOrigins,
+    }),
+  );
+  api.use('/me', createMeRouter({ controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }), schemas: schemas.me, authenticate }));
+  api.use('/users', createUserRouter({ controller: createUserController(services.users, schemas.users), schemas: schemas.users, authenticate }));
+  api.use('/audit-events', createAuditRouter({ controller: createAuditController(services.audit, schemas.audit), schemas: schemas.audit, authenticate }));
+  return api;
+}
+
+/** Builds the Express app: no listening and no connecting, so tests drive it directly. */
+export function createApp(container: Container): Express {
+  const { config } = container;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.set('etag', false);
+  app.use(assignRequestId);
+  app.use(logRequests);
+  app.use(securityHeaders());
+  app.use(corsForAllowList(config.http.corsOrigins));
+  app.use(limitRequests({ enabled: config.rateLimit.enabled, windowMs: config.rateLimit.windowMs, limit: config.rateLimit.max }));
+  app.use(express.json({ limit: config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(cookieParser());
+  app.use(createOperationalRouter({ geoip: container.geo?.status }));
+  app.use('/api/v1', createApiRouter(container));
+  app.use(rejectUnknownRoute);
+  app.use(renderError);
+  return app;
+}

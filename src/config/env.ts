@@ -1,0 +1,254 @@
+import os from 'node:os';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration';
+
+/** Placeholder secret shipped in .env.example; refused in production. */
+export const EXAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-of-secret';
+const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+function duration(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `expected milliseconds or a duration like 15m or 7d, got "${value}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+function integer(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .default(String(fallback))
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+function flag(fallback: boolean) {
+  return z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => ['true', '1', 'yes'].includes(value));
+}
+
+function list() {
+  return z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+}
+
+/** Express's `trust proxy`: false, true, a hop count, or a comma-separated list of addresses/subnets. */
+function trustProxy() {
+  return z
+    .string()
+    .default('false')
+    .transform((value): boolean | number | string => {
+      if (value === 'true' || value === 'false') return value === 'true';
+      return /^\d+$/.test(value) ? Number(value) : value;
+    });
+}
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: integer(3000, 0, 65535),
+  TRUST_PROXY: trustProxy(),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb').default('100kb'),
+  SHUTDOWN_GRACE: duration('10s'),
+  CORS_ORIGINS: list(),
+
+  MONGODB_URI: z.string({ error: 'required: the MongoDB connection string' }).regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  DATABASE_EMBEDDED: flag(false),
+  DB_SERVER_SELECTION_TIMEOUT: duration('5s'),
+  DB_MAX_POOL_SIZE: integer(20, 1, 1000),
+  DB_CONNECT_RETRIES: integer(10, 0, 1000),
+
+  JWT_SECRET: z.string({ error: 'required: the secret that signs access tokens' }).min(16, 'must be at least 16 characters'),
+  JWT_PREVIOUS_SECRET: z.string().min(16).optional(),
+  JWT_ISSUER: z.string().default('keyhold'),
+  JWT_AUDIENCE: z.string().default('keyhold-api'),
+  JWT_ACCESS_TTL: duration('5m'),
+
+  SESSION_IDLE_TTL: duration('7d'),
+  SESSION_ABSOLUTE_TTL: duration('30d'),
+  SESSION_TOUCH_INTERVAL: duration('60s'),
+  SESSION_SWEEP_INTERVAL: duration('1h'),
+  REFRESH_REUSE_GRACE: duration('5s'),
+  REFRESH_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('refreshToken'),
+  REFRESH_COOKIE_SAMESITE: z.enum(['strict', 'lax', 'none']).default('strict'),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+
+  BCRYPT_COST: integer(12, 4, 15),
+  PASSWORD_MIN_LENGTH: integer(12, 8, 128),
+  PASSWORD_HASH_WORKERS: integer(Math.max(1, os.availableParallelism()), 1, 64),
+
+  RATE_LIMIT_ENABLED: flag(true),
+  RATE_LIMIT_WINDOW_MS: duration('1m'),
+  RATE_LIMIT_MAX: integer(600, 1),
+  AUTH_RATE_LIMIT_MAX: integer(30, 1),
+  LOGIN_MAX_FAILURES: integer(5, 1, 1000),
+  LOGIN_FAILURE_WINDOW: duration('15m'),
+  LOGIN_LOCKOUT: duration('15m'),
+
+  PAGE_SIZE_DEFAULT: integer(20, 1, 1000),
+  PAGE_SIZE_MAX: integer(100, 1, 1000),
+
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
+  SEED_ADMIN_ON_START: flag(false),
+
+  MAXMIND_ACCOUNT_ID: z.string().optional(),
+  MAXMIND_LICENSE_KEY: z.string().optional(),
+  GEOIP_DB_PATH: z.string().default('.data/geoip/GeoLite2-City.mmdb'),
+  GEOIP_DOWNLOAD_URL: z.url().default('https://download.maxmind.com/geoip/databases/GeoLite2-City/download?suffix=tar.gz'),
+  GEOIP_MAX_AGE: duration('7d'),
+  GEOIP_REFRESH_INTERVAL: duration('7d'),
+  GEOIP_DOWNLOAD_TIMEOUT: duration('2m'),
+
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
+});
+
+type Environment = z.infer<typeof environmentSchema>;
+
+function buildConfig(env: Environment) {
+  const isProduction = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    isProduction,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      bodyLimit: env.BODY_LIMIT,
+      shutdownGraceMs: env.SHUTDOWN_GRACE,
+      corsOrigins: env.CORS_ORIGINS,
+    },
+    db: {
+      uri: env.MONGODB_URI,
+      embedded: env.DATABASE_EMBEDDED,
+      serverSelectionTimeoutMs: env.DB_SERVER_SELECTION_TIMEOUT,
+      maxPoolSize: env.DB_MAX_POOL_SIZE,
+      connectRetries: env.DB_CONNECT_RETRIES,
+    },
+    jwt: {
+      secret: env.JWT_SECRET,
+      previousSecret: env.JWT_PREVIOUS_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlMs: env.JWT_ACCESS_TTL,
+    },
+    session: {
+      idleTtlMs: env.SESSION_IDLE_TTL,
+      absoluteTtlMs: env.SESSION_ABSOLUTE_TTL,
+      touchIntervalMs: env.SESSION_TOUCH_INTERVAL,
+      sweepIntervalMs: env.SESSION_SWEEP_INTERVAL,
+      refreshReuseGraceMs: env.REFRESH_REUSE_GRACE,
+    },
+    cookie: {
+      name: env.REFRESH_COOKIE_NAME,
+      path: '/api/v1/auth',
+      sameSite: env.REFRESH_COOKIE_SAMESITE,
+      secure: env.COOKIE_SECURE === 'auto' ? isProduction : env.COOKIE_SECURE === 'true',
+    },
+    password: {
+      bcryptCost: env.BCRYPT_COST,
+      minLength: env.PASSWORD_MIN_LENGTH,
+      maxLength: 128,
+      hashWorkers: env.PASSWORD_HASH_WORKERS,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+      max: env.RATE_LIMIT_MAX,
+      authMax: env.AUTH_RATE_LIMIT_MAX,
+    },
+    loginThrottle: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      failureWindowMs: env.LOGIN_FAILURE_WINDOW,
+      lockoutMs: env.LOGIN_LOCKOUT,
+    },
+    pagination: {
+      defaultLimit: Math.min(env.PAGE_SIZE_DEFAULT, env.PAGE_SIZE_MAX),
+      maxLimit: env.PAGE_SIZE_MAX,
+    },
+    admin: {
+      email: env.ADMIN_EMAIL,
+      password: env.ADMIN_PASSWORD,
+      seedOnStart: env.SEED_ADMIN_ON_START,
+    },
+    geoip: {
+      accountId: env.MAXMIND_ACCOUNT_ID,
+      licenseKey: env.MAXMIND_LICENSE_KEY,
+      dbPath: env.GEOIP_DB_PATH,
+      downloadUrl: env.GEOIP_DOWNLOAD_URL,
+      maxAgeMs: env.GEOIP_MAX_AGE,
+      refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
+      downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
+    },
+    log: {
+      level: env.LOG_LEVEL,
+      format: env.LOG_FORMAT === 'auto' ? (isProduction ? 'json' : 'pretty') : env.LOG_FORMAT,
+    },
+  } as const;
+}
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+export type Config = DeepReadonly<ReturnType<typeof buildConfig>>;
+
+/** Thrown when the environment is unusable; `problems` names every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function productionProblems(env: Environment): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (Buffer.byteLength(env.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES || env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
+    problems.push(`JWT_SECRET: production needs a unique secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes`);
+  }
+  if (env.DATABASE_EMBEDDED) problems.push('DATABASE_EMBEDDED: the embedded development database is refused in production');
+  if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === 'ChangeMe-Admin-Passw0rd!') {
+    problems.push('ADMIN_PASSWORD: the example admin password is refused in production');
+  }
+  return problems;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/** Parses an environment (process.env by default) into the frozen, typed configuration. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const problems = productionProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(buildConfig(parsed.data));
+}
+
+/** Loads `.env` (if present, never overriding the real environment) and then the configuration. */
+export function loadConfigFromEnvironment(): Config {
+  dotenv.config({ quiet: true });
+  return loadConfig(process.env);
+}

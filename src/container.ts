@@ -1,0 +1,50 @@
+import type { Config } from './config/env';
+import { createAccessTokenIssuer } from './lib/access-token';
+import { systemClock, type Clock } from './lib/clock';
+import { createPasswordHasher } from './lib/password-hasher';
+import { createAuditService } from './services/audit.service';
+import { createAuthService, type GeoLookup } from './services/auth.service';
+import { createLockService } from './services/lock.service';
+import { createLoginThrottleService } from './services/login-throttle.service';
+import { createRefreshTokenService } from './services/refresh-token.service';
+import { createSessionService } from './services/session.service';
+import { createUserService } from './services/user.service';
+
+export interface ContainerOptions {
+  config: Config;
+  clock?: Clock;
+  geo?: GeoLookup & { status?: () => unknown };
+}
+
+const NO_GEO: GeoLookup = { locate: () => null };
+
+/** Wires the services once; the app, the server and tests all build on this. */
+export function createContainer(options: ContainerOptions) {
+  const { config } = options;
+  const now = options.clock ?? systemClock;
+  const geo = options.geo ?? NO_GEO;
+  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: config.password.hashWorkers });
+  const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
+  const audit = createAuditService();
+  const sessions = createSessionService({ session: config.session, now });
+  const refreshTokens = createRefreshTokenService({ session: config.session, now });
+  const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
+  const locks = createLockService({ now });
+  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
+  const users = createUserService({ now, hasher, sessions, audit, locks });
+  return {
+    config,
+    now,
+    geo: options.geo,
+    hasher,
+    accessTokens,
+    services: { audit, sessions, refreshTokens, throttle, auth, users },
+    /** Finishes queued audit writes and stops the hashing workers. */
+    async close(): Promise<void> {
+      await audit.flush();
+      await hasher.close();
+    },
+  };
+}
+
+export type Container = ReturnType<typeof createContainer>;

@@ -1,0 +1,42 @@
+import type { Request, Response } from 'express';
+import { authOf, bearerTokenOf } from '../middleware/authenticate';
+import { inputOf } from '../middleware/validate';
+import type { AuthSchemas } from '../schemas/auth.schemas';
+import type { AuthService } from '../services/auth.service';
+import { clientInfoOf } from './client-info';
+import type { RefreshCookie } from './refresh-cookie';
+
+export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie) {
+  return {
+    async register(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.register);
+      const user = await auth.register(body, clientInfoOf(req));
+      res.status(201).json({ data: { user } });
+    },
+
+    async login(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.login);
+      const { refreshToken, ...result } = await auth.login(body, clientInfoOf(req));
+      refreshCookie.set(res, refreshToken);
+      res.json({ data: { accessToken: result.accessToken, tokenType: 'Bearer', expiresIn: result.expiresIn, user: result.user, session: result.session } });
+    },
+
+    async refresh(req: Request, res: Response): Promise<void> {
+      const result = await auth.refresh(refreshCookie.read(req), clientInfoOf(req));
+      if (result.refreshToken) refreshCookie.set(res, result.refreshToken);
+      res.json({ data: { accessToken: result.accessToken, tokenType: 'Bearer', expiresIn: result.expiresIn } });
+    },
+
+    async logout(req: Request, res: Response): Promise<void> {
+      await auth.logout({ refreshToken: refreshCookie.read(req), accessToken: bearerTokenOf(req) }, clientInfoOf(req));
+      refreshCookie.clear(res);
+      res.status(204).end();
+    },
+
+    async logoutAll(req: Request, res: Response): Promise<void> {
+      await auth.logoutAll(authOf(req), clientInfoOf(req));
+      refreshCookie.clear(res);
+      res.status(204).end();
+    },
+  };
+}

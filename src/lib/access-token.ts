@@ -1,0 +1,79 @@
+import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { UnauthenticatedError } from '../errors/app-error';
+
+const ALGORITHM = 'HS256';
+const TOKEN_TYPE = 'access';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
+
+export interface AccessTokenOptions {
+  secret: string;
+  previousSecret?: string;
+  issuer: string;
+  audience: string;
+  ttlMs: number;
+  now: () => Date;
+}
+
+export interface AccessTokenIssuer {
+  sign(claims: AccessClaims): { token: string; expiresIn: number };
+  verify(token: string): AccessClaims;
+}
+
+/** A key id derived from the secret, so a token names the key it was signed with (rotation). */
+function keyIdOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 12);
+}
+
+/**
+ * Signs and verifies access JWTs. Keys are KeyObjects built once: jsonwebtoken re-derives a key from a
+ * string secret on every call, which costs far more than the HMAC itself.
+ */
+export function createAccessTokenIssuer(options: AccessTokenOptions): AccessTokenIssuer {
+  const currentKeyId = keyIdOf(options.secret);
+  const keys = new Map<string, KeyObject>([[currentKeyId, createSecretKey(Buffer.from(options.secret))]]);
+  if (options.previousSecret) keys.set(keyIdOf(options.previousSecret), createSecretKey(Buffer.from(options.previousSecret)));
+  const currentKey = keys.get(currentKeyId)!;
+  const expiresIn = Math.floor(options.ttlMs / 1000);
+
+  function sign(claims: AccessClaims): { token: string; expiresIn: number } {
+    const iat = Math.floor(options.now().getTime() / 1000);
+    const payload = { sub: claims.userId, sid: claims.sessionId, typ: TOKEN_TYPE, iat, exp: iat + expiresIn };
+    const token = jwt.sign(payload, currentKey, {
+      algorithm: ALGORITHM,
+      keyid: currentKeyId,
+      issuer: options.issuer,
+      audience: options.audience,
+      jwtid: randomUUID(),
+    });
+    return { token, expiresIn };
+  }
+
+  function verify(token: string): AccessClaims {
+    const decoded = jwt.decode(token, { complete: true });
+    const key = decoded && typeof decoded.header.kid === 'string' ? keys.get(decoded.header.kid) : undefined;
+    if (!key) throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
+    let payload: jwt.JwtPayload | string;
+    try {
+      payload = jwt.verify(token, key, {
+        algorithms: [ALGORITHM],
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTimestamp: Math.floor(options.now().getTime() / 1000),
+      });
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('TOKEN_EXPIRED', 'The access token has expired.');
+      throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
+    }
+    if (typeof payload === 'string' || payload.typ !== TOKEN_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+      throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
+    }
+    return { userId: payload.sub, sessionId: payload.sid };
+  }
+
+  return { sign, verify };
+}

@@ -1,0 +1,103 @@
+import { createHmac } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+/*
+ * bcrypt reads at most 72 bytes, so a long or multi-byte password would be silently truncated.
+ * We first reduce the password to a 44-character HMAC-SHA256 digest (base64), so every character
+ * counts; the fixed key keeps the digest from matching leaked plain SHA-256 lists ("shucking").
+ */
+const PREHASH_KEY = 'keyhold/password/v1';
+
+function prehash(password: string): string {
+  return createHmac('sha256', PREHASH_KEY).update(password.normalize('NFC'), 'utf8').digest('base64');
+}
+
+// Runs in each worker thread; bcryptjs is pure JavaScript and would otherwise block the event loop.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const bcrypt = require(workerData.bcryptPath);
+parentPort.on('message', async ({ id, op, args }) => {
+  try {
+    const result = op === 'hash' ? await bcrypt.hash(args[0], args[1]) : await bcrypt.compare(args[0], args[1]);
+    parentPort.postMessage({ id, result });
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message || error) });
+  }
+});
+`;
+
+interface Job {
+  id: number;
+  op: 'hash' | 'compare';
+  args: [string, string | number];
+  resolve: (value: string | boolean) => void;
+  reject: (error: Error) => void;
+}
+
+interface Reply {
+  id: number;
+  result?: string | boolean;
+  error?: string;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A bcryptjs hasher backed by a small pool of worker threads, so logins never stall other requests. */
+export function createPasswordHasher(options: { cost: number; workers: number }): PasswordHasher {
+  const pending = new Map<number, Job>();
+  const queue: Job[] = [];
+  const idle: Worker[] = [];
+  const busy = new Map<Worker, Job>();
+  let nextId = 0;
+
+  function dispatch(): void {
+    while (queue.length > 0 && idle.length > 0) {
+      const worker = idle.pop()!;
+      const job = queue.shift()!;
+      busy.set(worker, job);
+      worker.postMessage({ id: job.id, op: job.op, args: job.args });
+    }
+  }
+
+  function onReply(worker: Worker, reply: Reply): void {
+    const job = pending.get(reply.id);
+    pending.delete(reply.id);
+    busy.delete(worker);
+    idle.push(worker);
+    if (job) {
+      if (reply.error !== undefined) job.reject(new Error(reply.error));
+      else job.resolve(reply.result!);
+    }
+    dispatch();
+  }
+
+  const workers = Array.from({ length: options.workers }, () => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: require.resolve('bcryptjs') } });
+    worker.on('message', (reply: Reply) => onReply(worker, reply));
+    worker.on('error', (error) => busy.get(worker)?.reject(error));
+    worker.unref();
+    idle.push(worker);
+    return worker;
+  });
+
+  function run(op: Job['op'], args: Job['args']): Promise<string | boolean> {
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: nextId++, op, args, resolve, reject };
+      pending.set(job.id, job);
+      queue.push(job);
+      dispatch();
+    });
+  }
+
+  return {
+    hash: async (password) => (await run('hash', [prehash(password), options.cost])) as string,
+    verify: async (password, hash) => (await run('compare', [prehash(password), hash])) as boolean,
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    },
+  };
+}

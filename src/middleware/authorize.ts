@@ -1,0 +1,28 @@
+import type { NextFunction, Request, Response } from 'express';
+import { roleHasPermission, type Permission } from '../config/roles';
+import { ForbiddenError } from '../errors/app-error';
+import { logger } from '../lib/logger';
+import { authOf } from './authenticate';
+
+function deny(req: Request, permission: Permission): never {
+  const auth = authOf(req);
+  logger.warn('access denied', { userId: auth.userId, role: auth.role, permission, method: req.method, path: req.originalUrl.split('?')[0] });
+  throw new ForbiddenError();
+}
+
+/** Lets the caller through when their current role grants the permission. */
+export function requirePermission(permission: Permission) {
+  return function checkPermission(req: Request, _res: Response, next: NextFunction): void {
+    if (!roleHasPermission(authOf(req).role, permission)) deny(req, permission);
+    next();
+  };
+}
+
+/** Lets the owner of the user resource in `:id` through, and anyone else whose role grants the permission. */
+export function allowOwnerOr(permission: Permission) {
+  return function checkOwnerOrPermission(req: Request, _res: Response, next: NextFunction): void {
+    const auth = authOf(req);
+    if (req.params.id !== auth.userId && !roleHasPermission(auth.role, permission)) deny(req, permission);
+    next();
+  };
+}

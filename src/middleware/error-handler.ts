@@ -1,0 +1,77 @@
+import type { NextFunction, Request, Response } from 'express';
+import mongoose from 'mongoose';
+import { ZodError } from 'zod';
+import { AppError, type FieldProblem } from '../errors/app-error';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
+import { logger } from '../lib/logger';
+
+interface HttpParserError {
+  type: string;
+  status?: number;
+}
+
+const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  'entity.parse.failed': { status: 400, code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' },
+  'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is too large.' },
+  'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The content encoding is not supported.' },
+  'charset.unsupported': { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The charset is not supported.' },
+};
+
+function isParserError(error: unknown): error is HttpParserError {
+  return typeof error === 'object' && error !== null && typeof (error as HttpParserError).type === 'string';
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof mongoose.mongo.MongoServerError && error.code === 11000;
+}
+
+function zodProblems(error: ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+/** Maps any thrown value to an AppError; unknown errors become a 500 that reveals nothing. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ZodError) {
+    return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', { errors: zodProblems(error) });
+  }
+  if (isParserError(error) && PARSER_ERRORS[error.type]) {
+    const known = PARSER_ERRORS[error.type]!;
+    return new AppError(known.status, known.code, known.detail);
+  }
+  if (error instanceof mongoose.Error.CastError) {
+    return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', {
+      errors: [{ path: error.path, message: `Invalid value for ${error.path}.` }],
+    });
+  }
+  if (error instanceof mongoose.Error.ValidationError) {
+    const errors = Object.values(error.errors).map((item) => ({ path: item.path, message: item.message }));
+    return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', { errors });
+  }
+  if (isDuplicateKey(error)) return new AppError(409, 'CONFLICT', 'The resource already exists.');
+  return new AppError(500, 'INTERNAL', 'Something went wrong on our side.');
+}
+
+function logError(error: unknown, mapped: AppError, req: Request): void {
+  const meta = { code: mapped.code, status: mapped.status, method: req.method, path: req.path };
+  if (mapped.status >= 500) logger.error('unhandled error', { ...meta, error });
+  else logger.warn(mapped.message, meta);
+}
+
+/** The one place errors become responses: RFC 9457 problem+json with the request id. */
+export function renderError(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  const mapped = toAppError(error);
+  logError(error, mapped, req);
+  if (res.headersSent) return next(error);
+  const { retryAfterSeconds, headers, errors } = mapped.options;
+  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  const problem = buildProblem({
+    status: mapped.status,
+    code: mapped.code,
+    detail: mapped.message,
+    requestId: String(res.locals.requestId ?? ''),
+    errors,
+  });
+  res.status(mapped.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,40 @@
+import { model, Schema, type InferSchemaType, type Types } from 'mongoose';
+
+export const AUDIT_EVENT_TYPES = [
+  'auth.register',
+  'auth.login',
+  'auth.login_failed',
+  'auth.login_locked',
+  'auth.login_new_location',
+  'auth.logout',
+  'auth.logout_all',
+  'auth.refresh_reuse',
+  'session.revoked',
+  'user.updated',
+  'user.password_changed',
+  'user.role_changed',
+  'user.status_changed',
+  'user.deleted',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+const auditEventSchema = new Schema(
+  {
+    type: { type: String, enum: AUDIT_EVENT_TYPES, required: true },
+    actorId: { type: Schema.Types.ObjectId, default: null },
+    targetId: { type: Schema.Types.ObjectId, default: null },
+    sessionId: { type: Schema.Types.ObjectId, default: null },
+    ip: { type: String, default: null },
+    location: { type: Schema.Types.Mixed, default: null },
+    details: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false },
+);
+
+auditEventSchema.index({ createdAt: -1 });
+auditEventSchema.index({ type: 1, createdAt: -1 });
+auditEventSchema.index({ actorId: 1, createdAt: -1 });
+auditEventSchema.index({ targetId: 1, createdAt: -1 });
+
+export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId; createdAt: Date };
+export const AuditEventModel = model('AuditEvent', auditEventSchema);

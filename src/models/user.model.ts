@@ -1,0 +1,38 @@
+import { model, Schema, type InferSchemaType, type Types } from 'mongoose';
+import { ROLES } from '../config/roles';
+
+export const USER_STATUSES = ['active', 'disabled'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+const userSchema = new Schema(
+  {
+    email: { type: String, required: true, lowercase: true, trim: true },
+    passwordHash: { type: String, required: true, select: false },
+    name: { type: String, default: null },
+    role: { type: String, enum: ROLES, default: 'user', required: true },
+    status: { type: String, enum: USER_STATUSES, default: 'active', required: true },
+    lastLoginAt: { type: Date, default: null },
+    passwordChangedAt: { type: Date, default: null },
+  },
+  {
+    timestamps: true,
+    toJSON: {
+      // A safety net: responses go through explicit views, but a stray res.json(user) must not leak the hash.
+      transform: (_doc, ret: Record<string, unknown>) => {
+        ret.id = String(ret._id);
+        delete ret._id;
+        delete ret.__v;
+        delete ret.passwordHash;
+        return ret;
+      },
+    },
+  },
+);
+
+userSchema.index({ email: 1 }, { unique: true });
+userSchema.index({ role: 1, status: 1, createdAt: -1 });
+userSchema.index({ createdAt: -1 });
+userSchema.index({ name: 1 });
+
+export type UserRecord = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
+export const UserModel = model('User', userSchema);

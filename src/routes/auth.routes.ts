@@ -1,0 +1,24 @@
+import { Router, type RequestHandler } from 'express';
+import type { createAuthController } from '../controllers/auth.controller';
+import { rejectCrossSiteRequests } from '../middleware/csrf';
+import { validate } from '../middleware/validate';
+import type { AuthSchemas } from '../schemas/auth.schemas';
+
+export function createAuthRouter(deps: {
+  controller: ReturnType<typeof createAuthController>;
+  schemas: AuthSchemas;
+  authenticate: RequestHandler;
+  authLimiter: RequestHandler;
+  allowedOrigins: readonly string[];
+}): Router {
+  const { controller, schemas, authenticate } = deps;
+  const rejectCrossSite = rejectCrossSiteRequests(deps.allowedOrigins);
+  const router = Router();
+  router.use(deps.authLimiter);
+  router.post('/register', validate(schemas.register), controller.register);
+  router.post('/login', validate(schemas.login), controller.login);
+  router.post('/refresh', rejectCrossSite, validate(schemas.refresh), controller.refresh);
+  router.post('/logout', rejectCrossSite, validate(schemas.logout), controller.logout);
+  router.post('/logout-all', authenticate, validate(schemas.logoutAll), controller.logoutAll);
+  return router;
+}

@@ -1,0 +1,17 @@
+import { Router, type RequestHandler } from 'express';
+import type { createMeController } from '../controllers/me.controller';
+import { validate } from '../middleware/validate';
+import type { MeSchemas } from '../schemas/me.schemas';
+
+export function createMeRouter(deps: { controller: ReturnType<typeof createMeController>; schemas: MeSchemas; authenticate: RequestHandler }): Router {
+  const { controller, schemas } = deps;
+  const router = Router();
+  router.use(deps.authenticate);
+  router.get('/', controller.show);
+  router.patch('/', validate(schemas.updateProfile), controller.update);
+  router.delete('/', validate(schemas.deleteAccount), controller.deleteAccount);
+  router.post('/password', validate(schemas.changePassword), controller.changePassword);
+  router.get('/sessions', controller.listSessions);
+  router.delete('/sessions/:sessionId', validate(schemas.revokeSession), controller.revokeSession);
+  return router;
+}

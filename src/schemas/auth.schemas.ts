@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { emailSchema, emptyBodySchema, nameSchema, passwordSchema, type PasswordPolicy } from './common.schemas';
+
+/** Request schemas of the /auth routes; the password rules come from configuration. */
+export function createAuthSchemas(policy: PasswordPolicy) {
+  return {
+    register: {
+      body: z.strictObject({ email: emailSchema, password: passwordSchema(policy), name: nameSchema.optional() }),
+    },
+    login: {
+      // No length rules here: a login must not tell which passwords could never be valid.
+      body: z.strictObject({ email: emailSchema, password: z.string().min(1).max(1024) }),
+    },
+    refresh: { body: emptyBodySchema },
+    logout: { body: emptyBodySchema },
+    logoutAll: { body: emptyBodySchema },
+  };
+}
+
+export type AuthSchemas = ReturnType<typeof createAuthSchemas>;

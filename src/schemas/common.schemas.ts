@@ -1,0 +1,40 @@
+import { Types } from 'mongoose';
+import { z } from 'zod';
+
+export const MAX_EMAIL_LENGTH = 254;
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(MAX_EMAIL_LENGTH)
+  .pipe(z.email({ error: 'must be a valid email address' }));
+
+export const nameSchema = z.string().trim().min(1).max(100);
+
+export const objectIdSchema = z.string().refine((value) => Types.ObjectId.isValid(value) && /^[a-f0-9]{24}$/i.test(value), {
+  error: 'must be a 24-character hexadecimal id',
+});
+
+export interface PasswordPolicy {
+  minLength: number;
+  maxLength: number;
+}
+
+/** Counts characters (code points), not UTF-16 units or bytes, so every character a user typed counts. */
+export function passwordSchema(policy: PasswordPolicy) {
+  return z
+    .string()
+    .refine((value) => [...value].length >= policy.minLength, { error: `must be at least ${policy.minLength} characters` })
+    .refine((value) => [...value].length <= policy.maxLength, { error: `must be at most ${policy.maxLength} characters` });
+}
+
+/** For routes that take no body: nothing, or an empty JSON object. */
+export const emptyBodySchema = z.strictObject({}).optional();
+
+export function paginationQuery(limits: { defaultLimit: number; maxLimit: number }) {
+  return {
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    limit: z.coerce.number().int().min(1).max(limits.maxLimit).default(limits.defaultLimit),
+  };
+}

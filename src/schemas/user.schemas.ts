@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { Config } from '../config/env';
+import { ROLES } from '../config/roles';
+import { USER_STATUSES } from '../models/user.model';
+import { USER_SORTS } from '../services/user.service';
+import { emptyBodySchema, objectIdSchema, paginationQuery } from './common.schemas';
+
+const userIdParams = z.strictObject({ id: objectIdSchema });
+
+/** Request schemas of the /users routes; page sizes come from configuration. */
+export function createUserSchemas(pagination: Config['pagination']) {
+  return {
+    list: {
+      query: z.strictObject({
+        ...paginationQuery(pagination),
+        role: z.enum(ROLES).optional(),
+        status: z.enum(USER_STATUSES).optional(),
+        q: z.string().trim().min(1).max(100).optional(),
+        sort: z.enum(USER_SORTS).default('-createdAt'),
+      }),
+    },
+    byId: { params: userIdParams },
+    changeRole: { params: userIdParams, body: z.strictObject({ role: z.enum(ROLES) }) },
+    changeStatus: { params: userIdParams, body: z.strictObject({ status: z.enum(USER_STATUSES) }) },
+    remove: { params: userIdParams, body: emptyBodySchema },
+    revokeSessions: { params: userIdParams, body: emptyBodySchema },
+  };
+}
+
+export type UserSchemas = ReturnType<typeof createUserSchemas>;

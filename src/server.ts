@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfigFromEnvironment, type Config } from './config/env';
+import { createContainer, type Container } from './container';
+import { connectDatabase, disconnectDatabase } from './db/connection';
+import { configureLogger, logger } from './lib/logger';
+import { ENDED_SESSION_RETENTION_SECONDS } from './models/session.model';
+import { seedAdminFromConfig } from './services/admin-seed.service';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfigFromEnvironment();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example for every variable and its default.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+function startSessionSweep(container: Container): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    container.services.sessions
+      .sweepExpired(ENDED_SESSION_RETENTION_SECONDS * 1000)
+      .then((removed) => logger.debug('expired sessions swept', removed))
+      .catch((error: unknown) => logger.warn('session sweep failed', { error }));
+  }, container.config.session.sweepIntervalMs);
+  return timer.unref();
+}
+
+/** Stops accepting connections, lets in-flight requests finish within the grace period, then closes. */
+function shutDownGracefully(server: Server, container: Container, stopBackground: () => void, graceMs: number) {
+  let stopping = false;
+  return (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal, graceMs });
+    const forceExit = setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, graceMs).unref();
+    stopBackground();
+    server.close(() => {
+      void container
+        .close()
+        .then(disconnectDatabase)
+        .then(() => {
+          clearTimeout(forceExit);
+          logger.info('shut down cleanly');
+          process.exit(0);
+        });
+    });
+    server.closeIdleConnections();
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  configureLogger(config.log);
+  await connectDatabase(config.db);
+  const container = createContainer({ config });
+  if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
+  const server = createApp(container).listen(config.http.port, config.http.host, () => {
+    logger.info('keyhold listening', { host: config.http.host, port: config.http.port, env: config.env });
+  });
+  const sweep = startSessionSweep(container);
+  const shutdown = shutDownGracefully(server, container, () => clearInterval(sweep), config.http.shutdownGraceMs);
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  logger.error('start-up failed', { error });
+  process.exit(1);
+});

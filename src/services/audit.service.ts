@@ -1,0 +1,98 @@
+import { Types } from 'mongoose';
+import { logger } from '../lib/logger';
+import { AuditEventModel, type AuditEventRecord, type AuditEventType } from '../models/audit-event.model';
+import type { Location } from '../views/session.view';
+import { paginate, type Page, type PageRequest } from './pagination';
+
+export interface AuditInput {
+  type: AuditEventType;
+  actorId?: string | null;
+  targetId?: string | null;
+  sessionId?: string | null;
+  ip?: string | null;
+  location?: Location | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  id: string;
+  type: string;
+  actorId: string | null;
+  targetId: string | null;
+  sessionId: string | null;
+  ip: string | null;
+  location: Location | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface AuditFilter {
+  type?: string;
+  actorId?: string;
+  targetId?: string;
+}
+
+function toObjectId(id: string | null | undefined): Types.ObjectId | null {
+  return id && Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : null;
+}
+
+function toAuditEventView(event: AuditEventRecord): AuditEventView {
+  return {
+    id: event._id.toString(),
+    type: event.type,
+    actorId: event.actorId?.toString() ?? null,
+    targetId: event.targetId?.toString() ?? null,
+    sessionId: event.sessionId?.toString() ?? null,
+    ip: event.ip ?? null,
+    location: (event.location as Location | null) ?? null,
+    details: (event.details as Record<string, unknown>) ?? {},
+    createdAt: event.createdAt.toISOString(),
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
+
+/** Records security events off the request path and lists them for moderators and admins. */
+export function createAuditService() {
+  const pendingWrites = new Set<Promise<unknown>>();
+
+  /** Queues an event; a failed write is logged and never fails the request that caused it. */
+  function record(event: AuditInput): void {
+    const write = AuditEventModel.create({
+      type: event.type,
+      actorId: toObjectId(event.actorId),
+      targetId: toObjectId(event.targetId),
+      sessionId: toObjectId(event.sessionId),
+      ip: event.ip ?? null,
+      location: event.location ?? null,
+      details: event.details ?? {},
+    })
+      .catch((error: unknown) => logger.error('audit event not recorded', { type: event.type, error }))
+      .finally(() => pendingWrites.delete(write));
+    pendingWrites.add(write);
+  }
+
+  /** Waits for queued writes: used at shutdown and by tests. */
+  async function flush(): Promise<void> {
+    await Promise.all([...pendingWrites]);
+  }
+
+  /** Newest first, filtered by type, actor and target. */
+  async function listEvents(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEventView>> {
+    const query: Record<string, unknown> = {};
+    if (filter.type) query.type = filter.type;
+    if (filter.actorId) query.actorId = new Types.ObjectId(filter.actorId);
+    if (filter.targetId) query.targetId = new Types.ObjectId(filter.targetId);
+    const [events, total] = await Promise.all([
+      AuditEventModel.find(query)
+        .sort({ createdAt: -1, _id: -1 })
+        .skip((page.page - 1) * page.limit)
+        .limit(page.limit)
+        .lean<AuditEventRecord[]>(),
+      AuditEventModel.countDocuments(query),
+    ]);
+    return paginate(events.map(toAuditEventView), total, page);
+  }
+
+  return { record, flush, listEvents };
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/env';
+import { ConflictError, ForbiddenError, UnauthenticatedError } from '../errors/app-error';
+import type { AccessTokenIssuer } from '../lib/access-token';
+import type { Clock } from '../lib/clock';
+import { hashRefreshToken } from '../lib/refresh-token';
+import type { PasswordHasher } from '../lib/password-hasher';
+import { RefreshTokenModel } from '../models/refresh-token.model';
+import { SessionModel, type SessionRecord } from '../models/session.model';
+import { UserModel } from '../models/user.model';
+import { toSessionView, type Location, type SessionView } from '../views/session.view';
+import { toUserView, type UserView } from '../views/user.view';
+import type { AuditService } from './audit.service';
+import type { LoginThrottleService } from './login-throttle.service';
+import type { RefreshTokenService } from './refresh-token.service';
+import type { AuthContext, ClientInfo, SessionService } from './session.service';
+
+export interface GeoLookup {
+  locate(ip: string): Location | null;
+}
+
+export interface IssuedRefreshToken {
+  value: string;
+  expiresAt: Date;
+}
+
+export interface LoginResult {
+  accessToken: string;
+  expiresIn: number;
+  user: UserView;
+  session: SessionView;
+  refreshToken: IssuedRefreshToken;
+}
+
+export interface RefreshResult {
+  accessToken: string;
+  expiresIn: number;
+  /** Absent when a racing tab already rotated the token within the grace period. */
+  refreshToken?: IssuedRefreshToken;
+}
+
+export interface AuthServiceDeps {
+  config: Pick<Config, 'password'>;
+  now: Clock;
+  hasher: PasswordHasher;
+  accessTokens: AccessTokenIssuer;
+  sessions: SessionService;
+  refreshTokens: RefreshTokenService;
+  throttle: LoginThrottleService;
+  audit: AuditService;
+  geo: GeoLookup;
+}
+
+const DUPLICATE_KEY = 11000;
+const invalidCredentials = (): UnauthenticatedError =>
+  new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+/** Registration, login, refresh rotation and logout. */
+export function createAuthService(deps: AuthServiceDeps) {
+  const { hasher, sessions, refreshTokens, throttle, audit } = deps;
+  // Unknown emails are checked against this so they cost the same bcrypt work as a wrong password.
+  const dummyHash = hasher.hash(randomBytes(24).toString('base64'));
+  dummyHash.catch(() => undefined);
+
+  /** Creates an account with the default role. */
+  async function register(input: { email: string; password: string; name?: string | null }, client: ClientInfo): Promise<UserView> {
+    const passwordHash = await hasher.hash(input.password);
+    try {
+      const user = await UserModel.create({ email: input.email, passwordHash, name: input.name ?? null });
+      audit.record({ type: 'auth.register', actorId: user.id, targetId: user.id, ip: client.ip });
+      return toUserView(user);
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
+      throw error;
+    }
+  }
+
+  async function assertPassword(email: string, password: string, client: ClientInfo) {
+    await throttle.assertLoginAllowed(email);
+    const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
+    const matches = await hasher.verify(password, user?.passwordHash ?? (await dummyHash));
+    if (user && matches) return user;
+    const lockedForMs = await throttle.recordFailure(email);
+    audit.record({ type: 'auth.login_failed', targetId: user?._id.toString() ?? null, ip: client.ip, details: { lockedForMs } });
+    throw invalidCredentials();
+  }
+
+  async function recordLoginLocation(userId: string, session: SessionRecord, location: Location | null): Promise<void> {
+    const base = { actorId: userId, targetId: userId, sessionId: session._id.toString(), ip: session.ip, location };
+    audit.record({ type: 'auth.login', ...base });
+    if (!location?.countryCode) return;
+    const seenBefore = await SessionModel.exists({ userId, _id: { $ne: session._id }, 'location.countryCode': location.countryCode });
+    if (!seenBefore) audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
+  }
+
+  /** Checks the password, opens a session and issues an access token plus the first refresh token. */
+  async function login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
+    const user = await assertPassword(input.email, input.password, client);
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    await throttle.resetFailures(input.email);
+    const userId = user._id.toString();
+    const location = client.ip ? deps.geo.locate(client.ip) : null;
+    const session = await sessions.startSession(userId, client, location);
+    const refreshToken = await refreshTokens.issueToken(session, 0);
+    const now = deps.now();
+    await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
+    await recordLoginLocation(userId, session, location);
+    const access = deps.accessTokens.sign({ userId, sessionId: session._id.toString() });
+    return {
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      user: toUserView({ ...user, lastLoginAt: now }),
+      session: toSessionView(session, session._id.toString()),
+      refreshToken: { value: refreshToken, expiresAt: session.expiresAt },
+    };
+  }
+
+  async function assertAccountActive(userId: string): Promise<void> {
+    const user = await UserModel.findById(userId, { status: 1 }).lean();
+    if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+  }
+
+  async function rejectReuse(token: { sessionId: SessionRecord['_id']; userId: SessionRecord['userId'] }, client: ClientInfo): Promise<never> {
+    await sessions.revokeSession(token.sessionId, 'refresh_reuse');
+    audit.record({ type: 'auth.refresh_reuse', targetId: token.userId.toString(), sessionId: token.sessionId.toString(), ip: client.ip });
+    throw new UnauthenticatedError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended.');
+  }
+
+  /** Rotates a refresh token: a new pair for a fresh one, the session revoked for a replayed one. */
+  async function refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
+    const consumption = await refreshTokens.consumeToken(token);
+    if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
+    const { sessionId, userId } = consumption.token;
+    const session = consumption.outcome === 'rotated' ? await sessions.extendSession(sessionId) : await sessions.findActiveSession(sessionId);
+    if (!session) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
+    await assertAccountActive(userId.toString());
+    const access = deps.accessTokens.sign({ userId: userId.toString(), sessionId: sessionId.toString() });
+    if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
+    const value = await refreshTokens.issueToken(session, consumption.token.generation + 1, consumption.successor);
+    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken: { value, expiresAt: session.expiresAt } };
+  }
+
+  async function sessionOfRefreshToken(token: string): Promise<{ sessionId: string; userId: string } | null> {
+    const stored = await RefreshTokenModel.findById(hashRefreshToken(token), { sessionId: 1, userId: 1 }).lean();
+    return stored ? { sessionId: stored.sessionId.toString(), userId: stored.userId.toString() } : null;
+  }
+
+  function sessionOfAccessToken(token: string): { sessionId: string; userId: string } | null {
+    try {
+      return deps.accessTokens.verify(token);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Ends the session named by the refresh cookie and/or the bearer token; idempotent. */
+  async function logout(credentials: { refreshToken?: string; accessToken?: string }, client: ClientInfo): Promise<void> {
+    const targets = [
+      credentials.refreshToken ? await sessionOfRefreshToken(credentials.refreshToken) : null,
+      credentials.accessToken ? sessionOfAccessToken(credentials.accessToken) : null,
+    ];
+    const seen = new Set<string>();
+    for (const target of targets) {
+      if (!target || seen.has(target.sessionId)) continue;
+      seen.add(target.sessionId);
+      if (await sessions.revokeSession(target.sessionId, 'logout', target.userId)) {
+        audit.record({ type: 'auth.logout', actorId: target.userId, targetId: target.userId, sessionId: target.sessionId, ip: client.ip });
+      }
+    }
+  }
+
+  /** Ends every session of the caller. */
+  async function logoutAll(auth: AuthContext, client: ClientInfo): Promise<void> {
+    const count = await sessions.revokeAllUserSessions(auth.userId, 'logout_all');
+    audit.record({ type: 'auth.logout_all', actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip, details: { sessions: count } });
+  }
+
+  return { register, login, refresh, logout, logoutAll };
+}

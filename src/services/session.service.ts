@@ -1,0 +1,162 @@
+import { Types } from 'mongoose';
+import type { Config } from '../config/env';
+import type { Role } from '../config/roles';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors/app-error';
+import { addMs, earliest, type Clock } from '../lib/clock';
+import { describeDevice } from '../lib/device';
+import { logger } from '../lib/logger';
+import { RefreshTokenModel } from '../models/refresh-token.model';
+import { SessionModel, type SessionRecord } from '../models/session.model';
+import { UserModel } from '../models/user.model';
+import { toSessionView, type Location, type SessionView } from '../views/session.view';
+
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  role: Role;
+}
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+const AUTH_SESSION_FIELDS = { userId: 1, revokedAt: 1, expiresAt: 1, absoluteExpiresAt: 1, lastSeenAt: 1 } as const;
+
+/** Database-backed sessions: the source of truth every access token is checked against. */
+export function createSessionService(deps: { session: Config['session']; now: Clock }) {
+  const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
+
+  function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
+    return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
+  }
+
+  /** Opens a session for a fresh login. */
+  async function startSession(userId: string, client: ClientInfo, location: Location | null): Promise<SessionRecord> {
+    const now = deps.now();
+    const absoluteExpiresAt = addMs(now, absoluteTtlMs);
+    const session = await SessionModel.create({
+      userId,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      device: describeDevice(client.userAgent ?? ''),
+      location,
+      lastSeenAt: now,
+      expiresAt: earliest(addMs(now, idleTtlMs), absoluteExpiresAt),
+      absoluteExpiresAt,
+    });
+    return session.toObject() as SessionRecord;
+  }
+
+  /**
+   * Resolves verified token claims to the caller as the database sees them now: an ended session,
+   * a deleted or disabled user, or a changed role take effect on this very request.
+   */
+  async function authenticateAccess(claims: { userId: string; sessionId: string }): Promise<AuthContext> {
+    if (!Types.ObjectId.isValid(claims.sessionId) || !Types.ObjectId.isValid(claims.userId)) {
+      throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
+    }
+    const now = deps.now();
+    const [session, user] = await Promise.all([
+      SessionModel.findById(claims.sessionId, AUTH_SESSION_FIELDS).lean<SessionRecord>(),
+      UserModel.findById(claims.userId, { role: 1, status: 1 }).lean(),
+    ]);
+    if (!session || !isActive(session, now) || session.userId.toString() !== claims.userId) {
+      throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
+    }
+    if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    if (now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs) await touchSession(session, now);
+    return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role };
+  }
+
+  /** Slides the idle expiry, never past the absolute lifetime. Written at most once per touch interval. */
+  async function touchSession(session: SessionRecord, now: Date): Promise<void> {
+    const expiresAt = earliest(addMs(now, idleTtlMs), session.absoluteExpiresAt);
+    await SessionModel.updateOne({ _id: session._id, revokedAt: null }, { $set: { lastSeenAt: now, expiresAt } }).catch(
+      (error: unknown) => logger.warn('session touch failed', { sessionId: session._id.toString(), error }),
+    );
+  }
+
+  /** Extends an active session for a refresh; null when it has ended. */
+  async function extendSession(sessionId: Types.ObjectId): Promise<SessionRecord | null> {
+    const now = deps.now();
+    const session = await SessionModel.findById(sessionId).lean<SessionRecord>();
+    if (!session || !isActive(session, now)) return null;
+    const expiresAt = earliest(addMs(now, idleTtlMs), session.absoluteExpiresAt);
+    const extended = await SessionModel.findOneAndUpdate(
+      { _id: sessionId, revokedAt: null },
+      { $set: { lastSeenAt: now, expiresAt } },
+      { new: true },
+    ).lean<SessionRecord>();
+    return extended;
+  }
+
+  /** The session if it is still active. */
+  async function findActiveSession(sessionId: Types.ObjectId | string): Promise<SessionRecord | null> {
+    const session = await SessionModel.findById(sessionId).lean<SessionRecord>();
+    return session && isActive(session, deps.now()) ? session : null;
+  }
+
+  /** Active sessions of a user, most recently used first. */
+  async function listActiveSessions(userId: string, currentSessionId: string | null): Promise<SessionView[]> {
+    const now = deps.now();
+    const sessions = await SessionModel.find({ userId, revokedAt: null, expiresAt: { $gt: now } })
+      .sort({ lastSeenAt: -1 })
+      .lean<SessionRecord[]>();
+    return sessions.filter((session) => isActive(session, now)).map((session) => toSessionView(session, currentSessionId));
+  }
+
+  /** Ends one session and deletes its refresh tokens. Returns false when there was no active one. */
+  async function revokeSession(sessionId: Types.ObjectId | string, reason: string, userId?: string): Promise<boolean> {
+    const now = deps.now();
+    const filter = { _id: sessionId, revokedAt: null, ...(userId ? { userId } : {}) };
+    const result = await SessionModel.updateOne(filter, { $set: { revokedAt: now, revokedReason: reason } });
+    await RefreshTokenModel.deleteMany({ sessionId });
+    return result.modifiedCount > 0;
+  }
+
+  /** Ends a session of this user, or 404 (also when it belongs to someone else). */
+  async function revokeUserSession(userId: string, sessionId: string, reason: string): Promise<void> {
+    if (!Types.ObjectId.isValid(sessionId) || !(await revokeSession(sessionId, reason, userId))) {
+      throw new NotFoundError('No such active session.');
+    }
+  }
+
+  /** Ends every session of a user, optionally keeping one (the caller's). Returns how many ended. */
+  async function revokeAllUserSessions(userId: string, reason: string, keepSessionId?: string): Promise<number> {
+    const now = deps.now();
+    const keep = keepSessionId ? { _id: { $ne: new Types.ObjectId(keepSessionId) } } : {};
+    const result = await SessionModel.updateMany(
+      { userId, revokedAt: null, ...keep },
+      { $set: { revokedAt: now, revokedReason: reason } },
+    );
+    await RefreshTokenModel.deleteMany({ userId, ...(keepSessionId ? { sessionId: { $ne: new Types.ObjectId(keepSessionId) } } : {}) });
+    return result.modifiedCount;
+  }
+
+  /** Removes sessions and tokens that ended long ago; the TTL indexes do the same where the server supports them. */
+  async function sweepExpired(retentionMs: number): Promise<{ sessions: number; tokens: number }> {
+    const now = deps.now();
+    const cutoff = addMs(now, -retentionMs);
+    const [sessions, tokens] = await Promise.all([
+      SessionModel.deleteMany({ expiresAt: { $lt: cutoff } }),
+      RefreshTokenModel.deleteMany({ expiresAt: { $lt: now } }),
+    ]);
+    return { sessions: sessions.deletedCount, tokens: tokens.deletedCount };
+  }
+
+  return {
+    startSession,
+    authenticateAccess,
+    extendSession,
+    findActiveSession,
+    listActiveSessions,
+    revokeSession,
+    revokeUserSession,
+    revokeAllUserSessions,
+    sweepExpired,
+  };
+}

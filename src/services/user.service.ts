@@ -1,0 +1,186 @@
+import { Types } from 'mongoose';
+import type { Role } from '../config/roles';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error';
+import type { Clock } from '../lib/clock';
+import type { PasswordHasher } from '../lib/password-hasher';
+import { RefreshTokenModel } from '../models/refresh-token.model';
+import { SessionModel, type SessionRecord } from '../models/session.model';
+import { UserModel, type UserStatus } from '../models/user.model';
+import { toSessionView, type SessionView } from '../views/session.view';
+import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
+import type { AuditService } from './audit.service';
+import type { LockService } from './lock.service';
+import { paginate, type Page, type PageRequest } from './pagination';
+import type { AuthContext, ClientInfo, SessionService } from './session.service';
+
+export const USER_SORTS = ['createdAt', '-createdAt', 'email', '-email', 'name', '-name', 'lastLoginAt', '-lastLoginAt'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
+export interface UserFilter {
+  role?: Role;
+  status?: UserStatus;
+  q?: string;
+}
+
+const ADMIN_ROSTER_LOCK = 'admin-roster';
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export type UserService = ReturnType<typeof createUserService>;
+
+/** Accounts: self-service and administration. */
+export function createUserService(deps: { now: Clock; hasher: PasswordHasher; sessions: SessionService; audit: AuditService; locks: LockService }) {
+  const { sessions, audit } = deps;
+
+  async function findUser(userId: string): Promise<UserFields> {
+    const user = Types.ObjectId.isValid(userId) ? await UserModel.findById(userId, USER_VIEW_PROJECTION).lean<UserFields>() : null;
+    if (!user) throw new NotFoundError('No such user.');
+    return user;
+  }
+
+  async function assertPasswordOf(userId: string, password: string): Promise<void> {
+    const user = await UserModel.findById(userId, { passwordHash: 1 }).select('+passwordHash').lean();
+    if (!user || !(await deps.hasher.verify(password, user.passwordHash))) {
+      throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
+    }
+  }
+
+  /**
+   * Runs a change that could remove an active admin while no other such change runs, and refuses
+   * it when the target is the last active admin.
+   */
+  async function guardLastAdmin<T>(targetId: string, removesAdmin: boolean, change: () => Promise<T>): Promise<T> {
+    if (!removesAdmin) return change();
+    return deps.locks.withLock(ADMIN_ROSTER_LOCK, async () => {
+      const target = await UserModel.findById(targetId, { role: 1, status: 1 }).lean();
+      if (target?.role === 'admin' && target.status === 'active') {
+        const activeAdmins = await UserModel.countDocuments({ role: 'admin', status: 'active' });
+        if (activeAdmins <= 1) throw new ConflictError('LAST_ADMIN', 'This would leave no active admin.');
+      }
+      return change();
+    });
+  }
+
+  /** Removes a user so that no token of theirs stays usable at any point, even if interrupted. */
+  async function removeUser(userId: string): Promise<void> {
+    await sessions.revokeAllUserSessions(userId, 'user_deleted');
+    await RefreshTokenModel.deleteMany({ userId });
+    await SessionModel.deleteMany({ userId });
+    await UserModel.deleteOne({ _id: userId });
+  }
+
+  async function getProfile(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
+    const [user, session] = await Promise.all([findUser(auth.userId), SessionModel.findById(auth.sessionId).lean<SessionRecord>()]);
+    if (!session) throw new NotFoundError('No such session.');
+    return { user: toUserView(user), session: toSessionView(session, auth.sessionId) };
+  }
+
+  async function updateProfile(auth: AuthContext, changes: { name: string | null }, client: ClientInfo): Promise<UserView> {
+    const user = await UserModel.findByIdAndUpdate(auth.userId, { $set: { name: changes.name } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>();
+    if (!user) throw new NotFoundError('No such user.');
+    audit.record({ type: 'user.updated', actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip, details: { fields: ['name'] } });
+    return toUserView(user);
+  }
+
+  /** Checks the current password, stores the new one and ends every other session. */
+  async function changePassword(auth: AuthContext, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void> {
+    await assertPasswordOf(auth.userId, input.currentPassword);
+    const passwordHash = await deps.hasher.hash(input.newPassword);
+    await UserModel.updateOne({ _id: auth.userId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
+    const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
+    audit.record({ type: 'user.password_changed', actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip, details: { revokedSessions: revoked } });
+  }
+
+  async function deleteOwnAccount(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
+    await assertPasswordOf(auth.userId, password);
+    await guardLastAdmin(auth.userId, true, () => removeUser(auth.userId));
+    audit.record({ type: 'user.deleted', actorId: auth.userId, targetId: auth.userId, ip: client.ip, details: { self: true } });
+  }
+
+  async function revokeOwnSession(auth: AuthContext, sessionId: string, client: ClientInfo): Promise<void> {
+    await sessions.revokeUserSession(auth.userId, sessionId, 'revoked_by_user');
+    audit.record({ type: 'session.revoked', actorId: auth.userId, targetId: auth.userId, sessionId, ip: client.ip });
+  }
+
+  /** A page of users, filtered and sorted by whitelisted fields, never with secrets. */
+  async function listUsers(filter: UserFilter, page: PageRequest, sort: UserSort): Promise<Page<UserView>> {
+    const query: Record<string, unknown> = {};
+    if (filter.role) query.role = filter.role;
+    if (filter.status) query.status = filter.status;
+    if (filter.q) {
+      const prefix = escapeRegex(filter.q);
+      query.$or = [{ email: { $regex: `^${escapeRegex(filter.q.toLowerCase())}` } }, { name: { $regex: `^${prefix}`, $options: 'i' } }];
+    }
+    const field = sort.replace(/^-/, '');
+    const direction = sort.startsWith('-') ? -1 : 1;
+    const [users, total] = await Promise.all([
+      UserModel.find(query, USER_VIEW_PROJECTION)
+        .sort({ [field]: direction, _id: direction })
+        .skip((page.page - 1) * page.limit)
+        .limit(page.limit)
+        .lean<UserFields[]>(),
+      UserModel.countDocuments(query),
+    ]);
+    return paginate(users.map(toUserView), total, page);
+  }
+
+  async function getUser(userId: string): Promise<UserView> {
+    return toUserView(await findUser(userId));
+  }
+
+  async function changeRole(actor: AuthContext, userId: string, role: Role, client: ClientInfo): Promise<UserView> {
+    const before = await findUser(userId);
+    const updated = await guardLastAdmin(userId, role !== 'admin', () =>
+      UserModel.findByIdAndUpdate(userId, { $set: { role } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>(),
+    );
+    if (!updated) throw new NotFoundError('No such user.');
+    audit.record({ type: 'user.role_changed', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip, details: { from: before.role, to: role } });
+    return toUserView(updated);
+  }
+
+  /** Enables or disables an account; disabling ends every session of it at once. */
+  async function changeStatus(actor: AuthContext, userId: string, status: UserStatus, client: ClientInfo): Promise<UserView> {
+    const before = await findUser(userId);
+    const updated = await guardLastAdmin(userId, status === 'disabled', () =>
+      UserModel.findByIdAndUpdate(userId, { $set: { status } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>(),
+    );
+    if (!updated) throw new NotFoundError('No such user.');
+    const revokedSessions = status === 'disabled' ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
+    audit.record({ type: 'user.status_changed', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip, details: { from: before.status, to: status, revokedSessions } });
+    return toUserView(updated);
+  }
+
+  async function deleteUser(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
+    await findUser(userId);
+    await guardLastAdmin(userId, true, () => removeUser(userId));
+    audit.record({ type: 'user.deleted', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip });
+  }
+
+  async function listUserSessions(userId: string, auth: AuthContext): Promise<SessionView[]> {
+    await findUser(userId);
+    return sessions.listActiveSessions(userId, auth.sessionId);
+  }
+
+  async function revokeUserSessions(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
+    await findUser(userId);
+    const count = await sessions.revokeAllUserSessions(userId, 'revoked_by_admin');
+    audit.record({ type: 'session.revoked', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip, details: { all: true, sessions: count } });
+  }
+
+  return {
+    getProfile,
+    updateProfile,
+    changePassword,
+    deleteOwnAccount,
+    revokeOwnSession,
+    listUsers,
+    getUser,
+    changeRole,
+    changeStatus,
+    deleteUser,
+    listUserSessions,
+    revokeUserSessions,
+  };
+}

@@ -1,0 +1,42 @@
+import type { Types } from 'mongoose';
+import type { Role } from '../config/roles';
+import type { UserStatus } from '../models/user.model';
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  status: UserStatus;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt: string | null;
+}
+
+/** The public fields of a user, from a lean or hydrated document alike. */
+export interface UserFields {
+  _id: Types.ObjectId;
+  email: string;
+  name?: string | null;
+  role: string;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt?: Date | null;
+}
+
+/** Projection that loads exactly what toUserView needs (never the password hash). */
+export const USER_VIEW_PROJECTION = { email: 1, name: 1, role: 1, status: 1, createdAt: 1, updatedAt: 1, lastLoginAt: 1 } as const;
+
+export function toUserView(user: UserFields): UserView {
+  return {
+    id: user._id.toString(),
+    email: user.email,
+    name: user.name ?? null,
+    role: user.role as Role,
+    status: user.status as UserStatus,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+    lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+  };
+}

@@ -1,0 +1,48 @@
+import type { Express } from 'express';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config/env';
+import { createContainer, type Container, type ContainerOptions } from '../../src/container';
+import type { Clock } from '../../src/lib/clock';
+import { testDatabaseUri } from './database';
+
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+  BCRYPT_COST: '4',
+  PASSWORD_HASH_WORKERS: '2',
+  RATE_LIMIT_ENABLED: 'false',
+  LOGIN_MAX_FAILURES: '50',
+  CORS_ORIGINS: 'http://app.example.test',
+  REFRESH_REUSE_GRACE: '0',
+};
+
+export function buildTestConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...TEST_ENV, MONGODB_URI: testDatabaseUri(), ...overrides });
+}
+
+/** A clock tests can move: `clock.advance(ms)` replaces sleeping. */
+export interface TestClock {
+  now: Clock;
+  advance(ms: number): void;
+}
+
+export function createTestClock(start = new Date()): TestClock {
+  let current = start.getTime();
+  return { now: () => new Date(current), advance: (ms) => void (current += ms) };
+}
+
+export interface TestContext {
+  app: Express;
+  container: Container;
+  config: Config;
+}
+
+/**
+ * Builds a container and app with test configuration. Call inside beforeAll (after the database
+ * connects) and close it in afterAll.
+ */
+export function createTestContext(overrides: Record<string, string> = {}, options: Omit<ContainerOptions, 'config'> = {}): TestContext {
+  const config = buildTestConfig(overrides);
+  const container = createContainer({ config, ...options });
+  return { app: createApp(container), container, config };
+}

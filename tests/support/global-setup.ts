@@ -1,0 +1,23 @@
+import { provisionDatabase, type ProvisionedDatabase } from '../../scripts/db/provision';
+
+declare global {
+  var keyholdTestDatabase: ProvisionedDatabase | undefined;
+}
+
+const MEMORY_SERVER_TIMEOUT_MS = Number(process.env.TEST_MONGOMS_TIMEOUT_MS ?? 120_000);
+
+/** Provisions one database server for the whole run; each test file then uses a database of its own. */
+export default async function globalSetup(): Promise<void> {
+  const log = (line: string): void => void process.stdout.write(`[test-db] ${line}\n`);
+  const started = Date.now();
+  const database = await provisionDatabase({
+    externalUri: { name: 'TEST_MONGODB_URI', uri: process.env.TEST_MONGODB_URI },
+    memoryServerTimeoutMs: MEMORY_SERVER_TIMEOUT_MS,
+    log,
+  });
+  globalThis.keyholdTestDatabase = database;
+  process.env.KEYHOLD_TEST_DB_URI = database.uri;
+  process.env.KEYHOLD_TEST_DB_KIND = database.kind;
+  log(`\nusing ${database.kind} at ${database.uri.replace(/\/\/[^@/]*@/, '//***@')} (ready in ${Date.now() - started} ms)`);
+  for (const reason of database.skipped) log(`skipped: ${reason.split('\n')[0]}`);
+}
