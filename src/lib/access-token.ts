@@ -29,6 +29,17 @@ function keyIdOf(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url').slice(0, 12);
 }
 
+/** The `kid` a token's header names; undefined when the header is not readable JSON. */
+function keyIdOfToken(token: string): string | undefined {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'));
+    const kid = typeof header === 'object' && header !== null ? (header as { kid?: unknown }).kid : undefined;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Signs and verifies access JWTs. Keys are KeyObjects built once: jsonwebtoken re-derives a key from a
  * string secret on every call, which costs far more than the HMAC itself.
@@ -54,8 +65,7 @@ export function createAccessTokenIssuer(options: AccessTokenOptions): AccessToke
   }
 
   function verify(token: string): AccessClaims {
-    const decoded = jwt.decode(token, { complete: true });
-    const key = decoded && typeof decoded.header.kid === 'string' ? keys.get(decoded.header.kid) : undefined;
+    const key = keys.get(keyIdOfToken(token) ?? '');
     if (!key) throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     let payload: jwt.JwtPayload | string;
     try {
