@@ -62,7 +62,9 @@ async function main(): Promise<void> {
   const container = createContainer({ config });
   if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
   const server = createApp(container).listen(config.http.port, config.http.host, () => {
-    logger.info('keyhold listening', { host: config.http.host, port: config.http.port, env: config.env });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    logger.info('keyhold listening', { host: config.http.host, port, env: config.env });
   });
   const sweep = startSessionSweep(container);
   const shutdown = shutDownGracefully(server, container, () => clearInterval(sweep), config.http.shutdownGraceMs);

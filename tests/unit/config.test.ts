@@ -1,0 +1,58 @@
+import { ConfigError, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/env';
+
+const VALID = { MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold', JWT_SECRET: 'a-development-secret-0123456789' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('when only the required values are given, then every default is applied and the result is frozen', () => {
+    const config = loadConfig(VALID);
+    expect(config.http.port).toBe(3000);
+    expect(config.jwt.accessTtlMs).toBe(5 * 60_000);
+    expect(config.session.refreshReuseGraceMs).toBe(5000);
+    expect(config.cookie).toEqual({ name: 'refreshToken', path: '/api/v1/auth', sameSite: 'strict', secure: false });
+    expect(config.http.bodyLimit).toBe('100kb');
+    expect(config.pagination.maxLimit).toBe(100);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  it('when durations are given as strings or milliseconds, then both are understood', () => {
+    const config = loadConfig({ ...VALID, SESSION_IDLE_TTL: '15m', SESSION_ABSOLUTE_TTL: '7d', JWT_ACCESS_TTL: '90000' });
+    expect(config.session.idleTtlMs).toBe(900_000);
+    expect(config.session.absoluteTtlMs).toBe(7 * 86_400_000);
+    expect(config.jwt.accessTtlMs).toBe(90_000);
+  });
+
+  it('when several values are bad, then one error names every bad variable', () => {
+    const problems = problemsOf({ PORT: 'eighty', SESSION_IDLE_TTL: '7 fortnights', LOG_LEVEL: 'loud' });
+    const names = problems.map((problem) => problem.split(':')[0]);
+    expect(names).toEqual(expect.arrayContaining(['PORT', 'SESSION_IDLE_TTL', 'LOG_LEVEL', 'MONGODB_URI', 'JWT_SECRET']));
+  });
+
+  it('when in production, then a weak secret, the example secret and the embedded database are refused', () => {
+    expect(problemsOf({ ...VALID, NODE_ENV: 'production' })[0]).toMatch(/^JWT_SECRET/);
+    expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: EXAMPLE_JWT_SECRET })[0]).toMatch(/^JWT_SECRET/);
+    const strong = 'x'.repeat(48);
+    expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong, DATABASE_EMBEDDED: 'true' })[0]).toMatch(/^DATABASE_EMBEDDED/);
+    expect(loadConfig({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong }).cookie.secure).toBe(true);
+  });
+
+  it('when TRUST_PROXY is a hop count or a list, then it is passed to Express as such', () => {
+    expect(loadConfig({ ...VALID, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ ...VALID, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ ...VALID, TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+  });
+
+  it('when empty strings are set (as in a copied .env), then defaults apply', () => {
+    expect(loadConfig({ ...VALID, PORT: '', MAXMIND_LICENSE_KEY: '' }).http.port).toBe(3000);
+  });
+});
