@@ -33,7 +33,11 @@ function createApiRouter(container: Container): express.Router {
     users: createUserSchemas(config.pagination),
     audit: createAuditSchemas(config.pagination),
   };
-  const authLimiter = limitRequests({ enabled: config.rateLimit.enabled, windowMs: config.rateLimit.windowMs, limit: config.rateLimit.authMax });
+  const authLimiter = limitRequests({
+    enabled: config.rateLimit.enabled,
+    windowMs: config.rateLimit.windowMs,
+    limit: config.rateLimit.authMax,
+  });
   const api = express.Router();
   api.use(
     '/auth',
@@ -45,9 +49,22 @@ function createApiRouter(container: Container): express.Router {
       allowedOrigins: config.http.corsOrigins,
     }),
   );
-  api.use('/me', createMeRouter({ controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }), schemas: schemas.me, authenticate }));
-  api.use('/users', createUserRouter({ controller: createUserController(services.users, schemas.users), schemas: schemas.users, authenticate }));
-  api.use('/audit-events', createAuditRouter({ controller: createAuditController(services.audit, schemas.audit), schemas: schemas.audit, authenticate }));
+  api.use(
+    '/me',
+    createMeRouter({
+      controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
+      schemas: schemas.me,
+      authenticate,
+    }),
+  );
+  api.use(
+    '/users',
+    createUserRouter({ controller: createUserController(services.users, schemas.users), schemas: schemas.users, authenticate }),
+  );
+  api.use(
+    '/audit-events',
+    createAuditRouter({ controller: createAuditController(services.audit, schemas.audit), schemas: schemas.audit, authenticate }),
+  );
   return api;
 }
 

@@ -6,6 +6,8 @@ import { connectDatabase, disconnectDatabase } from './db/connection';
 import { configureLogger, logger } from './lib/logger';
 import { ENDED_SESSION_RETENTION_SECONDS } from './models/session.model';
 import { seedAdminFromConfig } from './services/admin-seed.service';
+import { createGeoLocator } from './services/geo-locator.service';
+import { createGeoIpUpdater } from './services/geoip-updater.service';
 
 function loadConfigOrExit(): Config {
   try {
@@ -59,15 +61,22 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   configureLogger(config.log);
   await connectDatabase(config.db);
-  const container = createContainer({ config });
+  const geoLocator = createGeoLocator();
+  const geoUpdater = createGeoIpUpdater({ geoip: config.geoip, locator: geoLocator });
+  const container = createContainer({ config, geo: geoLocator });
   if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
   const server = createApp(container).listen(config.http.port, config.http.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     logger.info('keyhold listening', { host: config.http.host, port, env: config.env });
   });
+  geoUpdater.start();
   const sweep = startSessionSweep(container);
-  const shutdown = shutDownGracefully(server, container, () => clearInterval(sweep), config.http.shutdownGraceMs);
+  const stopBackground = (): void => {
+    clearInterval(sweep);
+    geoUpdater.stop();
+  };
+  const shutdown = shutDownGracefully(server, container, stopBackground, config.http.shutdownGraceMs);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -8,9 +8,7 @@ import { MongoMemoryServer } from 'mongodb-memory-server';
 
 async function main(): Promise<void> {
   const dbPath = process.argv[2];
-  const server = await MongoMemoryServer.create(
-    dbPath ? { instance: { dbPath, storageEngine: 'wiredTiger' } } : undefined,
-  );
+  const server = await MongoMemoryServer.create(dbPath ? { instance: { dbPath, storageEngine: 'wiredTiger' } } : undefined);
   process.stdout.write(`${JSON.stringify({ uri: server.getUri() })}\n`);
   const stop = (): void => {
     void server.stop({ doCleanup: !dbPath }).finally(() => process.exit(0));

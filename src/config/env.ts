@@ -5,6 +5,8 @@ import { parseDuration } from '../lib/duration';
 
 /** Placeholder secret shipped in .env.example; refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-of-secret';
+/** Placeholder admin password shipped in .env.example; refused for start-up seeding in production. */
+export const EXAMPLE_ADMIN_PASSWORD = 'ChangeMe-Admin-Passw0rd!';
 const MIN_PRODUCTION_SECRET_BYTES = 32;
 
 function duration(fallback: string) {
@@ -22,11 +24,7 @@ function duration(fallback: string) {
 }
 
 function integer(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return z
-    .string()
-    .default(String(fallback))
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  return z.string().default(String(fallback)).transform(Number).pipe(z.number().int().min(min).max(max));
 }
 
 function flag(fallback: boolean) {
@@ -64,11 +62,16 @@ const environmentSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: integer(3000, 0, 65535),
   TRUST_PROXY: trustProxy(),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb').default('100kb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb')
+    .default('100kb'),
   SHUTDOWN_GRACE: duration('10s'),
   CORS_ORIGINS: list(),
 
-  MONGODB_URI: z.string({ error: 'required: the MongoDB connection string' }).regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_URI: z
+    .string({ error: 'required: the MongoDB connection string' })
+    .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
   DATABASE_EMBEDDED: flag(false),
   DB_SERVER_SELECTION_TIMEOUT: duration('5s'),
   DB_MAX_POOL_SIZE: integer(20, 1, 1000),
@@ -85,7 +88,10 @@ const environmentSchema = z.object({
   SESSION_TOUCH_INTERVAL: duration('60s'),
   SESSION_SWEEP_INTERVAL: duration('1h'),
   REFRESH_REUSE_GRACE: duration('5s'),
-  REFRESH_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('refreshToken'),
+  REFRESH_COOKIE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('refreshToken'),
   REFRESH_COOKIE_SAMESITE: z.enum(['strict', 'lax', 'none']).default('strict'),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
 
@@ -115,12 +121,40 @@ const environmentSchema = z.object({
   GEOIP_MAX_AGE: duration('7d'),
   GEOIP_REFRESH_INTERVAL: duration('7d'),
   GEOIP_DOWNLOAD_TIMEOUT: duration('2m'),
+  GEOIP_RETRY_BASE: duration('1m'),
 
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
+
+/** Every variable the service reads; .env.example documents each one. */
+export const ENVIRONMENT_VARIABLES = Object.keys(environmentSchema.shape);
+
+const GEOIP_KEYS = {
+  MAXMIND_ACCOUNT_ID: true,
+  MAXMIND_LICENSE_KEY: true,
+  GEOIP_DB_PATH: true,
+  GEOIP_DOWNLOAD_URL: true,
+  GEOIP_MAX_AGE: true,
+  GEOIP_REFRESH_INTERVAL: true,
+  GEOIP_DOWNLOAD_TIMEOUT: true,
+  GEOIP_RETRY_BASE: true,
+} as const;
+
+function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
+  return {
+    accountId: env.MAXMIND_ACCOUNT_ID,
+    licenseKey: env.MAXMIND_LICENSE_KEY,
+    dbPath: env.GEOIP_DB_PATH,
+    downloadUrl: env.GEOIP_DOWNLOAD_URL,
+    maxAgeMs: env.GEOIP_MAX_AGE,
+    refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
+    downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
+    retryBaseMs: env.GEOIP_RETRY_BASE,
+  };
+}
 
 function buildConfig(env: Environment) {
   const isProduction = env.NODE_ENV === 'production';
@@ -188,15 +222,7 @@ function buildConfig(env: Environment) {
       password: env.ADMIN_PASSWORD,
       seedOnStart: env.SEED_ADMIN_ON_START,
     },
-    geoip: {
-      accountId: env.MAXMIND_ACCOUNT_ID,
-      licenseKey: env.MAXMIND_LICENSE_KEY,
-      dbPath: env.GEOIP_DB_PATH,
-      downloadUrl: env.GEOIP_DOWNLOAD_URL,
-      maxAgeMs: env.GEOIP_MAX_AGE,
-      refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
-      downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
-    },
+    geoip: buildGeoIpConfig(env),
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT === 'auto' ? (isProduction ? 'json' : 'pretty') : env.LOG_FORMAT,
@@ -222,7 +248,7 @@ function productionProblems(env: Environment): string[] {
     problems.push(`JWT_SECRET: production needs a unique secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes`);
   }
   if (env.DATABASE_EMBEDDED) problems.push('DATABASE_EMBEDDED: the embedded development database is refused in production');
-  if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === 'ChangeMe-Admin-Passw0rd!') {
+  if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === EXAMPLE_ADMIN_PASSWORD) {
     problems.push('ADMIN_PASSWORD: the example admin password is refused in production');
   }
   return problems;
@@ -237,14 +263,25 @@ function deepFreeze<T extends object>(value: T): T {
 
 /** Parses an environment (process.env by default) into the frozen, typed configuration. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = environmentSchema.safeParse(present);
+  const parsed = environmentSchema.safeParse(presentValues(source));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const problems = productionProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
+}
+
+function presentValues(source: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+/** Only the GeoIP settings, for `npm run geoip:update`, which needs no database or secret. */
+export function loadGeoIpConfigFromEnvironment(): Config['geoip'] {
+  dotenv.config({ quiet: true });
+  const parsed = environmentSchema.pick(GEOIP_KEYS).safeParse(presentValues(process.env));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  return Object.freeze(buildGeoIpConfig(parsed.data));
 }
 
 /** Loads `.env` (if present, never overriding the real environment) and then the configuration. */

@@ -18,7 +18,15 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
       const { body } = inputOf(res, schemas.login);
       const { refreshToken, ...result } = await auth.login(body, clientInfoOf(req));
       refreshCookie.set(res, refreshToken);
-      res.json({ data: { accessToken: result.accessToken, tokenType: 'Bearer', expiresIn: result.expiresIn, user: result.user, session: result.session } });
+      res.json({
+        data: {
+          accessToken: result.accessToken,
+          tokenType: 'Bearer',
+          expiresIn: result.expiresIn,
+          user: result.user,
+          session: result.session,
+        },
+      });
     },
 
     async refresh(req: Request, res: Response): Promise<void> {

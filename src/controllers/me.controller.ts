@@ -7,7 +7,12 @@ import type { UserService } from '../services/user.service';
 import { clientInfoOf } from './client-info';
 import type { RefreshCookie } from './refresh-cookie';
 
-export function createMeController(deps: { users: UserService; sessions: SessionService; schemas: MeSchemas; refreshCookie: RefreshCookie }) {
+export function createMeController(deps: {
+  users: UserService;
+  sessions: SessionService;
+  schemas: MeSchemas;
+  refreshCookie: RefreshCookie;
+}) {
   const { users, sessions, schemas } = deps;
   return {
     async show(req: Request, res: Response): Promise<void> {

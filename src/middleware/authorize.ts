@@ -6,7 +6,13 @@ import { authOf } from './authenticate';
 
 function deny(req: Request, permission: Permission): never {
   const auth = authOf(req);
-  logger.warn('access denied', { userId: auth.userId, role: auth.role, permission, method: req.method, path: req.originalUrl.split('?')[0] });
+  logger.warn('access denied', {
+    userId: auth.userId,
+    role: auth.role,
+    permission,
+    method: req.method,
+    path: req.originalUrl.split('?')[0],
+  });
   throw new ForbiddenError();
 }
 

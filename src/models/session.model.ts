@@ -3,10 +3,7 @@ import { model, Schema, type InferSchemaType, type Types } from 'mongoose';
 /** How long an ended session is kept (for the audit trail's sake) before the sweep removes it. */
 export const ENDED_SESSION_RETENTION_SECONDS = 24 * 60 * 60;
 
-const locationSchema = new Schema(
-  { city: String, region: String, country: String, countryCode: String },
-  { _id: false },
-);
+const locationSchema = new Schema({ city: String, region: String, country: String, countryCode: String }, { _id: false });
 
 const sessionSchema = new Schema(
   {

@@ -4,7 +4,11 @@ import { requirePermission } from '../middleware/authorize';
 import { validate } from '../middleware/validate';
 import type { AuditSchemas } from '../schemas/audit.schemas';
 
-export function createAuditRouter(deps: { controller: ReturnType<typeof createAuditController>; schemas: AuditSchemas; authenticate: RequestHandler }): Router {
+export function createAuditRouter(deps: {
+  controller: ReturnType<typeof createAuditController>;
+  schemas: AuditSchemas;
+  authenticate: RequestHandler;
+}): Router {
   const router = Router();
   router.use(deps.authenticate);
   router.get('/', requirePermission('audit:read'), validate(deps.schemas.list), deps.controller.list);

@@ -3,7 +3,11 @@ import type { createMeController } from '../controllers/me.controller';
 import { validate } from '../middleware/validate';
 import type { MeSchemas } from '../schemas/me.schemas';
 
-export function createMeRouter(deps: { controller: ReturnType<typeof createMeController>; schemas: MeSchemas; authenticate: RequestHandler }): Router {
+export function createMeRouter(deps: {
+  controller: ReturnType<typeof createMeController>;
+  schemas: MeSchemas;
+  authenticate: RequestHandler;
+}): Router {
   const { controller, schemas } = deps;
   const router = Router();
   router.use(deps.authenticate);

@@ -4,7 +4,11 @@ import { allowOwnerOr, requirePermission } from '../middleware/authorize';
 import { validate } from '../middleware/validate';
 import type { UserSchemas } from '../schemas/user.schemas';
 
-export function createUserRouter(deps: { controller: ReturnType<typeof createUserController>; schemas: UserSchemas; authenticate: RequestHandler }): Router {
+export function createUserRouter(deps: {
+  controller: ReturnType<typeof createUserController>;
+  schemas: UserSchemas;
+  authenticate: RequestHandler;
+}): Router {
   const { controller: users, schemas: s } = deps;
   const router = Router();
   router.use(deps.authenticate);

@@ -23,11 +23,17 @@ export async function seedAdmin(
   }
   const existing = await UserModel.findOne({ email: email.data }, { role: 1, status: 1 }).lean();
   if (existing) {
-    if (existing.role === 'admin' && existing.status === 'active') return { outcome: 'unchanged', userId: existing._id.toString(), email: email.data };
+    if (existing.role === 'admin' && existing.status === 'active')
+      return { outcome: 'unchanged', userId: existing._id.toString(), email: email.data };
     await UserModel.updateOne({ _id: existing._id }, { $set: { role: 'admin', status: 'active' } });
     return { outcome: 'promoted', userId: existing._id.toString(), email: email.data };
   }
-  const created = await UserModel.create({ email: email.data, passwordHash: await deps.hasher.hash(password.data), role: 'admin', name: 'Administrator' });
+  const created = await UserModel.create({
+    email: email.data,
+    passwordHash: await deps.hasher.hash(password.data),
+    role: 'admin',
+    name: 'Administrator',
+  });
   return { outcome: 'created', userId: created.id as string, email: email.data };
 }
 
@@ -37,6 +43,9 @@ export async function seedAdminFromConfig(config: Config, hasher: PasswordHasher
     logger.warn('SEED_ADMIN_ON_START is set but ADMIN_EMAIL or ADMIN_PASSWORD is missing; no admin seeded');
     return;
   }
-  const result = await seedAdmin({ email: config.admin.email, password: config.admin.password }, { hasher, passwordPolicy: config.password });
+  const result = await seedAdmin(
+    { email: config.admin.email, password: config.admin.password },
+    { hasher, passwordPolicy: config.password },
+  );
   logger.info(`admin seed: ${result.outcome}`, { email: result.email, userId: result.userId });
 }

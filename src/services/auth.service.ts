@@ -52,8 +52,7 @@ export interface AuthServiceDeps {
 }
 
 const DUPLICATE_KEY = 11000;
-const invalidCredentials = (): UnauthenticatedError =>
-  new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
+const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
@@ -123,7 +122,10 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
   }
 
-  async function rejectReuse(token: { sessionId: SessionRecord['_id']; userId: SessionRecord['userId'] }, client: ClientInfo): Promise<never> {
+  async function rejectReuse(
+    token: { sessionId: SessionRecord['_id']; userId: SessionRecord['userId'] },
+    client: ClientInfo,
+  ): Promise<never> {
     await sessions.revokeSession(token.sessionId, 'refresh_reuse');
     audit.record({ type: 'auth.refresh_reuse', targetId: token.userId.toString(), sessionId: token.sessionId.toString(), ip: client.ip });
     throw new UnauthenticatedError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended.');
@@ -134,7 +136,8 @@ export function createAuthService(deps: AuthServiceDeps) {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
     const { sessionId, userId } = consumption.token;
-    const session = consumption.outcome === 'rotated' ? await sessions.extendSession(sessionId) : await sessions.findActiveSession(sessionId);
+    const session =
+      consumption.outcome === 'rotated' ? await sessions.extendSession(sessionId) : await sessions.findActiveSession(sessionId);
     if (!session) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
     await assertAccountActive(userId.toString());
     const access = deps.accessTokens.sign({ userId: userId.toString(), sessionId: sessionId.toString() });
@@ -175,7 +178,14 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** Ends every session of the caller. */
   async function logoutAll(auth: AuthContext, client: ClientInfo): Promise<void> {
     const count = await sessions.revokeAllUserSessions(auth.userId, 'logout_all');
-    audit.record({ type: 'auth.logout_all', actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip, details: { sessions: count } });
+    audit.record({
+      type: 'auth.logout_all',
+      actorId: auth.userId,
+      targetId: auth.userId,
+      sessionId: auth.sessionId,
+      ip: client.ip,
+      details: { sessions: count },
+    });
   }
 
   return { register, login, refresh, logout, logoutAll };

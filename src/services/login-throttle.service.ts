@@ -38,7 +38,10 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
     const expiresAt = addMs(now, failureWindowMs + lockoutMs);
     const update = { $inc: { failures: 1 }, $setOnInsert: { windowStartedAt: now }, $set: { expiresAt } };
     try {
-      const attempt = await LoginAttemptModel.findOneAndUpdate({ _id: email }, update, { upsert: true, new: true }).lean<LoginAttemptRecord>();
+      const attempt = await LoginAttemptModel.findOneAndUpdate({ _id: email }, update, {
+        upsert: true,
+        new: true,
+      }).lean<LoginAttemptRecord>();
       return attempt?.failures ?? 1;
     } catch (error) {
       // Two first failures racing to insert: the loser simply increments the winner's document.

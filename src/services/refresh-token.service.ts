@@ -19,7 +19,11 @@ const INVALID = (): UnauthenticatedError =>
 /** Opaque, rotating refresh tokens stored only as hashes. */
 export function createRefreshTokenService(deps: { session: Config['session']; now: Clock }) {
   /** Issues a token for a session; only its hash is stored. Returns the token itself for the cookie. */
-  async function issueToken(session: Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>, generation: number, token = generateRefreshToken()): Promise<string> {
+  async function issueToken(
+    session: Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>,
+    generation: number,
+    token = generateRefreshToken(),
+  ): Promise<string> {
     await RefreshTokenModel.create({
       _id: hashRefreshToken(token),
       sessionId: session._id,

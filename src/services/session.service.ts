@@ -75,8 +75,8 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   /** Slides the idle expiry, never past the absolute lifetime. Written at most once per touch interval. */
   async function touchSession(session: SessionRecord, now: Date): Promise<void> {
     const expiresAt = earliest(addMs(now, idleTtlMs), session.absoluteExpiresAt);
-    await SessionModel.updateOne({ _id: session._id, revokedAt: null }, { $set: { lastSeenAt: now, expiresAt } }).catch(
-      (error: unknown) => logger.warn('session touch failed', { sessionId: session._id.toString(), error }),
+    await SessionModel.updateOne({ _id: session._id, revokedAt: null }, { $set: { lastSeenAt: now, expiresAt } }).catch((error: unknown) =>
+      logger.warn('session touch failed', { sessionId: session._id.toString(), error }),
     );
   }
 
@@ -129,10 +129,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   async function revokeAllUserSessions(userId: string, reason: string, keepSessionId?: string): Promise<number> {
     const now = deps.now();
     const keep = keepSessionId ? { _id: { $ne: new Types.ObjectId(keepSessionId) } } : {};
-    const result = await SessionModel.updateMany(
-      { userId, revokedAt: null, ...keep },
-      { $set: { revokedAt: now, revokedReason: reason } },
-    );
+    const result = await SessionModel.updateMany({ userId, revokedAt: null, ...keep }, { $set: { revokedAt: now, revokedReason: reason } });
     await RefreshTokenModel.deleteMany({ userId, ...(keepSessionId ? { sessionId: { $ne: new Types.ObjectId(keepSessionId) } } : {}) });
     return result.modifiedCount;
   }

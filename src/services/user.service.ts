@@ -31,7 +31,13 @@ function escapeRegex(text: string): string {
 export type UserService = ReturnType<typeof createUserService>;
 
 /** Accounts: self-service and administration. */
-export function createUserService(deps: { now: Clock; hasher: PasswordHasher; sessions: SessionService; audit: AuditService; locks: LockService }) {
+export function createUserService(deps: {
+  now: Clock;
+  hasher: PasswordHasher;
+  sessions: SessionService;
+  audit: AuditService;
+  locks: LockService;
+}) {
   const { sessions, audit } = deps;
 
   async function findUser(userId: string): Promise<UserFields> {
@@ -78,19 +84,41 @@ export function createUserService(deps: { now: Clock; hasher: PasswordHasher; se
   }
 
   async function updateProfile(auth: AuthContext, changes: { name: string | null }, client: ClientInfo): Promise<UserView> {
-    const user = await UserModel.findByIdAndUpdate(auth.userId, { $set: { name: changes.name } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>();
+    const user = await UserModel.findByIdAndUpdate(
+      auth.userId,
+      { $set: { name: changes.name } },
+      { new: true, projection: USER_VIEW_PROJECTION },
+    ).lean<UserFields>();
     if (!user) throw new NotFoundError('No such user.');
-    audit.record({ type: 'user.updated', actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip, details: { fields: ['name'] } });
+    audit.record({
+      type: 'user.updated',
+      actorId: auth.userId,
+      targetId: auth.userId,
+      sessionId: auth.sessionId,
+      ip: client.ip,
+      details: { fields: ['name'] },
+    });
     return toUserView(user);
   }
 
   /** Checks the current password, stores the new one and ends every other session. */
-  async function changePassword(auth: AuthContext, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void> {
+  async function changePassword(
+    auth: AuthContext,
+    input: { currentPassword: string; newPassword: string },
+    client: ClientInfo,
+  ): Promise<void> {
     await assertPasswordOf(auth.userId, input.currentPassword);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     await UserModel.updateOne({ _id: auth.userId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
-    audit.record({ type: 'user.password_changed', actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip, details: { revokedSessions: revoked } });
+    audit.record({
+      type: 'user.password_changed',
+      actorId: auth.userId,
+      targetId: auth.userId,
+      sessionId: auth.sessionId,
+      ip: client.ip,
+      details: { revokedSessions: revoked },
+    });
   }
 
   async function deleteOwnAccount(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
@@ -136,7 +164,14 @@ export function createUserService(deps: { now: Clock; hasher: PasswordHasher; se
       UserModel.findByIdAndUpdate(userId, { $set: { role } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>(),
     );
     if (!updated) throw new NotFoundError('No such user.');
-    audit.record({ type: 'user.role_changed', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip, details: { from: before.role, to: role } });
+    audit.record({
+      type: 'user.role_changed',
+      actorId: actor.userId,
+      targetId: userId,
+      sessionId: actor.sessionId,
+      ip: client.ip,
+      details: { from: before.role, to: role },
+    });
     return toUserView(updated);
   }
 
@@ -148,7 +183,14 @@ export function createUserService(deps: { now: Clock; hasher: PasswordHasher; se
     );
     if (!updated) throw new NotFoundError('No such user.');
     const revokedSessions = status === 'disabled' ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
-    audit.record({ type: 'user.status_changed', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip, details: { from: before.status, to: status, revokedSessions } });
+    audit.record({
+      type: 'user.status_changed',
+      actorId: actor.userId,
+      targetId: userId,
+      sessionId: actor.sessionId,
+      ip: client.ip,
+      details: { from: before.status, to: status, revokedSessions },
+    });
     return toUserView(updated);
   }
 
@@ -166,7 +208,14 @@ export function createUserService(deps: { now: Clock; hasher: PasswordHasher; se
   async function revokeUserSessions(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
     await findUser(userId);
     const count = await sessions.revokeAllUserSessions(userId, 'revoked_by_admin');
-    audit.record({ type: 'session.revoked', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip, details: { all: true, sessions: count } });
+    audit.record({
+      type: 'session.revoked',
+      actorId: actor.userId,
+      targetId: userId,
+      sessionId: actor.sessionId,
+      ip: client.ip,
+      details: { all: true, sessions: count },
+    });
   }
 
   return {

@@ -1,12 +1,8 @@
 import type { Device } from '../lib/device';
 import type { SessionRecord } from '../models/session.model';
+import type { Location } from '../services/geo-locator.service';
 
-export interface Location {
-  city: string | null;
-  region: string | null;
-  country: string | null;
-  countryCode: string | null;
-}
+export type { Location };
 
 export interface SessionView {
   id: string;

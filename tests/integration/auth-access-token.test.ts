@@ -22,7 +22,10 @@ describe('Bearer authentication', () => {
   let signedIn: SignedIn;
   beforeAll(async () => {
     clock = createTestClock();
-    ctx = createTestContext({ JWT_ACCESS_TTL: '5m', SESSION_IDLE_TTL: '30m', SESSION_ABSOLUTE_TTL: '2h', SESSION_TOUCH_INTERVAL: '60s' }, { clock: clock.now });
+    ctx = createTestContext(
+      { JWT_ACCESS_TTL: '5m', SESSION_IDLE_TTL: '30m', SESSION_ABSOLUTE_TTL: '2h', SESSION_TOUCH_INTERVAL: '60s' },
+      { clock: clock.now },
+    );
     signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
   });
   afterAll(() => ctx.container.close());
@@ -74,7 +77,14 @@ describe('Bearer authentication', () => {
     ['wrong typ', () => forge({ typ: 'refresh' })],
     ['wrong aud', () => forge({}, { audience: 'someone-else' })],
     ['wrong iss', () => forge({}, { issuer: 'evil' })],
-    ['alg none', () => jwt.sign({ sub: signedIn.id, sid: signedIn.sessionId, typ: 'access', iss: 'keyhold', aud: 'keyhold-api' }, null, { algorithm: 'none', keyid: keyIdFor(signedIn.accessToken) })],
+    [
+      'alg none',
+      () =>
+        jwt.sign({ sub: signedIn.id, sid: signedIn.sessionId, typ: 'access', iss: 'keyhold', aud: 'keyhold-api' }, null, {
+          algorithm: 'none',
+          keyid: keyIdFor(signedIn.accessToken),
+        }),
+    ],
     ['HS512 instead of HS256', () => forge({}, { algorithm: 'HS512' })],
     ['unknown kid', () => forge({}, { keyid: 'not-a-key' })],
     ['garbage', () => 'not.a.jwt'],
@@ -91,10 +101,19 @@ describe('Bearer authentication', () => {
   });
 
   it('when the secret is rotated, then tokens signed with the previous secret still verify and new ones use the new kid', async () => {
-    const rotated = createTestContext({ JWT_SECRET: 'a-brand-new-secret-after-rotation-0123456789', JWT_PREVIOUS_SECRET: SECRET }, { clock: clock.now });
+    const rotated = createTestContext(
+      { JWT_SECRET: 'a-brand-new-secret-after-rotation-0123456789', JWT_PREVIOUS_SECRET: SECRET },
+      { clock: clock.now },
+    );
     const response = await request(rotated.app).get(ME).set('Authorization', `Bearer ${signedIn.accessToken}`);
     expect(response.status).toBe(200);
-    const issuer = createAccessTokenIssuer({ secret: 'a-brand-new-secret-after-rotation-0123456789', issuer: 'keyhold', audience: 'keyhold-api', ttlMs: 60_000, now: clock.now });
+    const issuer = createAccessTokenIssuer({
+      secret: 'a-brand-new-secret-after-rotation-0123456789',
+      issuer: 'keyhold',
+      audience: 'keyhold-api',
+      ttlMs: 60_000,
+      now: clock.now,
+    });
     expect(keyIdFor(issuer.sign({ userId: signedIn.id, sessionId: signedIn.sessionId }).token)).not.toBe(keyIdFor(signedIn.accessToken));
     await rotated.container.close();
   });
@@ -155,7 +174,10 @@ describe('session lifetimes', () => {
     const response = await me(signedIn.accessToken);
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('SESSION_REVOKED');
-    const refresh = await request(ctx.app).post('/api/v1/auth/refresh').set('Cookie', signedIn.refreshCookie).set('Content-Type', 'application/json');
+    const refresh = await request(ctx.app)
+      .post('/api/v1/auth/refresh')
+      .set('Cookie', signedIn.refreshCookie)
+      .set('Content-Type', 'application/json');
     expect(refresh.status).toBe(401);
   });
 

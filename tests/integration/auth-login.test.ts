@@ -27,7 +27,11 @@ describe('POST /api/v1/auth/login', () => {
 
     expect(response.status).toBe(200);
     const { data } = response.body;
-    expect(data).toMatchObject({ tokenType: 'Bearer', expiresIn: 300, user: { id: user.id, email: user.email, lastLoginAt: expect.any(String) } });
+    expect(data).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 300,
+      user: { id: user.id, email: user.email, lastLoginAt: expect.any(String) },
+    });
     expect(data.accessToken.split('.')).toHaveLength(3);
     expect(data.session).toMatchObject({
       current: true,
@@ -73,7 +77,9 @@ describe('POST /api/v1/auth/login', () => {
     const user = await buildUser(ctx.container);
 
     const wrongPassword = await request(ctx.app).post(LOGIN).send({ email: user.email, password: 'not the password at all' });
-    const unknownEmail = await request(ctx.app).post(LOGIN).send({ email: uniqueEmail('ghost'), password: 'not the password at all' });
+    const unknownEmail = await request(ctx.app)
+      .post(LOGIN)
+      .send({ email: uniqueEmail('ghost'), password: 'not the password at all' });
 
     for (const response of [wrongPassword, unknownEmail]) {
       expect(response.status).toBe(401);

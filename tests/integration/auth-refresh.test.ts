@@ -97,7 +97,7 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(response.body.code).toBe('REFRESH_TOKEN_INVALID');
   });
 
-  it('when the account was disabled behind the session\'s back, then refresh answers 403 ACCOUNT_DISABLED', async () => {
+  it("when the account was disabled behind the session's back, then refresh answers 403 ACCOUNT_DISABLED", async () => {
     const user = await buildUser(ctx.container);
     const signedIn = await loginAs(ctx.app, user);
     await UserModel.updateOne({ _id: user.id }, { $set: { status: 'disabled' } });

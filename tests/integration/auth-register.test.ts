@@ -16,7 +16,9 @@ describe('POST /api/v1/auth/register', () => {
 
   it('when the input is valid, then the user is created with a hash, never the password', async () => {
     const email = uniqueEmail();
-    const response = await request(ctx.app).post(REGISTER).send({ email: `  ${email.toUpperCase()} `, password: 'a sufficiently long one', name: 'Ada' });
+    const response = await request(ctx.app)
+      .post(REGISTER)
+      .send({ email: `  ${email.toUpperCase()} `, password: 'a sufficiently long one', name: 'Ada' });
 
     expect(response.status).toBe(201);
     expect(response.body.data.user).toEqual({
@@ -54,12 +56,16 @@ describe('POST /api/v1/auth/register', () => {
   });
 
   it('when multi-byte characters are used, then each counts as one character', async () => {
-    const response = await request(ctx.app).post(REGISTER).send({ email: uniqueEmail(), password: '🔑'.repeat(12) });
+    const response = await request(ctx.app)
+      .post(REGISTER)
+      .send({ email: uniqueEmail(), password: '🔑'.repeat(12) });
     expect(response.status).toBe(201);
   });
 
   it('when the password exceeds 128 characters, then 400', async () => {
-    const response = await request(ctx.app).post(REGISTER).send({ email: uniqueEmail(), password: 'x'.repeat(129) });
+    const response = await request(ctx.app)
+      .post(REGISTER)
+      .send({ email: uniqueEmail(), password: 'x'.repeat(129) });
     expect(response.status).toBe(400);
     expect(response.body.errors[0].path).toBe('password');
   });
@@ -73,7 +79,9 @@ describe('POST /api/v1/auth/register', () => {
   });
 
   it('when an operator object is sent where a string is expected, then 400', async () => {
-    const response = await request(ctx.app).post(REGISTER).send({ email: { $gt: '' }, password: 'a sufficiently long one' });
+    const response = await request(ctx.app)
+      .post(REGISTER)
+      .send({ email: { $gt: '' }, password: 'a sufficiently long one' });
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'email' })]);
   });
@@ -97,7 +105,9 @@ describe('POST /api/v1/auth/register', () => {
   });
 
   it('when the body is over the limit, then 413 PAYLOAD_TOO_LARGE', async () => {
-    const response = await request(ctx.app).post(REGISTER).send({ email: uniqueEmail(), password: 'x'.repeat(4096) });
+    const response = await request(ctx.app)
+      .post(REGISTER)
+      .send({ email: uniqueEmail(), password: 'x'.repeat(4096) });
     expect(response.status).toBe(413);
     expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
   });

@@ -9,7 +9,9 @@ describe('database guarantees', () => {
   it('when 20 conditional updates race on one document, then exactly one wins', async () => {
     const doc = await Probe.create({ key: 'race' });
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => Probe.findOneAndUpdate({ _id: doc._id, usedAt: null }, { $set: { usedAt: new Date() } }, { new: true })),
+      Array.from({ length: 20 }, () =>
+        Probe.findOneAndUpdate({ _id: doc._id, usedAt: null }, { $set: { usedAt: new Date() } }, { new: true }),
+      ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
   });

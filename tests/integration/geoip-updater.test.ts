@@ -69,6 +69,7 @@ function geoipConfig(overrides: Partial<Config['geoip']> = {}): Config['geoip'] 
     maxAgeMs: 7 * DAY_MS,
     refreshIntervalMs: 7 * DAY_MS,
     downloadTimeoutMs: 5_000,
+    retryBaseMs: 60_000,
     ...overrides,
   };
 }
@@ -186,7 +187,7 @@ describe('GeoIP updater', () => {
         if (failuresLeft-- > 0) return void response.writeHead(503).end('busy');
         serveArchive(v2)(request, response);
       };
-      updater = createGeoIpUpdater({ geoip, locator, retryBaseMs: 20 });
+      updater = createGeoIpUpdater({ geoip: { ...geoip, retryBaseMs: 20 }, locator });
 
       updater.start();
 

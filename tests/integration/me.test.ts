@@ -75,7 +75,10 @@ describe('self-service (/api/v1/me)', () => {
     it('when the new password is too short, then 400', async () => {
       const user = await buildUser(ctx.container);
       const signedIn = await loginAs(ctx.app, user);
-      const response = await request(ctx.app).post('/api/v1/me/password').set(bearer(signedIn.accessToken)).send({ currentPassword: user.password, newPassword: 'short' });
+      const response = await request(ctx.app)
+        .post('/api/v1/me/password')
+        .set(bearer(signedIn.accessToken))
+        .send({ currentPassword: user.password, newPassword: 'short' });
       expect(response.status).toBe(400);
       expect(response.body.errors[0].path).toBe('newPassword');
     });

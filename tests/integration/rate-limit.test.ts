@@ -22,7 +22,12 @@ describe('rate limiting', () => {
   });
 
   it('when a client hammers /auth, then the stricter auth limit applies first', async () => {
-    const fresh = createTestContext({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '100', AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '1m' });
+    const fresh = createTestContext({
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_MAX: '100',
+      AUTH_RATE_LIMIT_MAX: '2',
+      RATE_LIMIT_WINDOW_MS: '1m',
+    });
     const login = () => request(fresh.app).post('/api/v1/auth/login').send({ email: 'a@example.test', password: 'whatever it is' });
     expect((await login()).status).toBe(401);
     expect((await login()).status).toBe(401);

@@ -43,7 +43,13 @@ describe('GET /readyz follows the database', () => {
 
   beforeAll(async () => {
     const port = await relay.open();
-    await connectDatabase({ uri: `mongodb://127.0.0.1:${port}/?directConnection=true`, dbName: 'keyhold_readyz', serverSelectionTimeoutMs: 1000, maxPoolSize: 5, connectRetries: 0 });
+    await connectDatabase({
+      uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+      dbName: 'keyhold_readyz',
+      serverSelectionTimeoutMs: 1000,
+      maxPoolSize: 5,
+      connectRetries: 0,
+    });
     ctx = createTestContext();
   });
   afterAll(async () => {
@@ -80,7 +86,16 @@ describe('graceful shutdown', () => {
     const root = path.resolve(__dirname, '../..');
     server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: root,
-      env: { ...process.env, ...TEST_ENV, BCRYPT_COST: '12', PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', MONGODB_URI: `${testDatabaseUri().replace(/\/$/, '')}/keyhold_shutdown` },
+      env: {
+        ...process.env,
+        ...TEST_ENV,
+        BCRYPT_COST: '12',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+        MONGODB_URI: `${testDatabaseUri().replace(/\/$/, '')}/keyhold_shutdown`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Promise((resolve, reject) => {
@@ -96,7 +111,9 @@ describe('graceful shutdown', () => {
   it('when SIGTERM arrives during a request, then the request completes and the process exits 0', async () => {
     const port = await startServer();
     const base = `http://127.0.0.1:${port}`;
-    const inFlight = request(base).post('/api/v1/auth/register').send({ email: 'shutdown@example.test', password: 'a sufficiently long one' });
+    const inFlight = request(base)
+      .post('/api/v1/auth/register')
+      .send({ email: 'shutdown@example.test', password: 'a sufficiently long one' });
     const response = inFlight.then((result) => result);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));

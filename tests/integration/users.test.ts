@@ -19,13 +19,43 @@ interface MatrixRow {
 
 const MATRIX: MatrixRow[] = [
   { method: 'get', path: () => '/api/v1/users', expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 200, admin: 200 } },
-  { method: 'get', path: (id) => `/api/v1/users/${id}`, expected: { anonymous: 401, owner: 200, 'other user': 403, moderator: 200, admin: 200 } },
-  { method: 'get', path: (id) => `/api/v1/users/${id}/sessions`, expected: { anonymous: 401, owner: 200, 'other user': 403, moderator: 200, admin: 200 } },
-  { method: 'patch', path: (id) => `/api/v1/users/${id}/role`, body: { role: 'user' }, expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 403, admin: 200 } },
-  { method: 'patch', path: (id) => `/api/v1/users/${id}/status`, body: { status: 'active' }, expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 403, admin: 200 } },
-  { method: 'delete', path: (id) => `/api/v1/users/${id}/sessions`, expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 403, admin: 204 } },
-  { method: 'get', path: () => '/api/v1/audit-events', expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 200, admin: 200 } },
-  { method: 'delete', path: (id) => `/api/v1/users/${id}`, expected: { anonymous: 401, owner: 204, 'other user': 403, moderator: 403, admin: 204 } },
+  {
+    method: 'get',
+    path: (id) => `/api/v1/users/${id}`,
+    expected: { anonymous: 401, owner: 200, 'other user': 403, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'get',
+    path: (id) => `/api/v1/users/${id}/sessions`,
+    expected: { anonymous: 401, owner: 200, 'other user': 403, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'patch',
+    path: (id) => `/api/v1/users/${id}/role`,
+    body: { role: 'user' },
+    expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 403, admin: 200 },
+  },
+  {
+    method: 'patch',
+    path: (id) => `/api/v1/users/${id}/status`,
+    body: { status: 'active' },
+    expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 403, admin: 200 },
+  },
+  {
+    method: 'delete',
+    path: (id) => `/api/v1/users/${id}/sessions`,
+    expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 403, admin: 204 },
+  },
+  {
+    method: 'get',
+    path: () => '/api/v1/audit-events',
+    expected: { anonymous: 401, owner: 403, 'other user': 403, moderator: 200, admin: 200 },
+  },
+  {
+    method: 'delete',
+    path: (id) => `/api/v1/users/${id}`,
+    expected: { anonymous: 401, owner: 204, 'other user': 403, moderator: 403, admin: 204 },
+  },
 ];
 
 describe('users administration', () => {
@@ -67,7 +97,8 @@ describe('users administration', () => {
     it('when paging, filtering and searching, then the page, meta and order are right and secrets never appear', async () => {
       await clearDatabase();
       const admin = await signIn('admin');
-      for (const name of ['Alice', 'Albert', 'Bob', 'Carol']) await buildUser(ctx.container, { name, email: `${name.toLowerCase()}@list.test` });
+      for (const name of ['Alice', 'Albert', 'Bob', 'Carol'])
+        await buildUser(ctx.container, { name, email: `${name.toLowerCase()}@list.test` });
       await buildUser(ctx.container, { name: 'Dan', role: 'moderator', status: 'disabled' });
       const list = (query: string) => request(ctx.app).get(`/api/v1/users?${query}`).set('Authorization', `Bearer ${admin.accessToken}`);
 
@@ -90,19 +121,24 @@ describe('users administration', () => {
     it('when the id is malformed, then 400; when unknown, then 404', async () => {
       const admin = await signIn('admin');
       expect((await request(ctx.app).get('/api/v1/users/xyz').set('Authorization', `Bearer ${admin.accessToken}`)).status).toBe(400);
-      const missing = await request(ctx.app).get('/api/v1/users/0123456789abcdef01234567').set('Authorization', `Bearer ${admin.accessToken}`);
+      const missing = await request(ctx.app)
+        .get('/api/v1/users/0123456789abcdef01234567')
+        .set('Authorization', `Bearer ${admin.accessToken}`);
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe('NOT_FOUND');
     });
   });
 
   describe('PATCH /api/v1/users/:id/role', () => {
-    it('when an admin promotes a user, then the new role applies on the target\'s next request and is audited', async () => {
+    it("when an admin promotes a user, then the new role applies on the target's next request and is audited", async () => {
       const admin = await signIn('admin');
       const target = await signIn('user');
       await request(ctx.app).get('/api/v1/audit-events').set('Authorization', `Bearer ${target.accessToken}`).expect(403);
 
-      const response = await request(ctx.app).patch(`/api/v1/users/${target.id}/role`).set('Authorization', `Bearer ${admin.accessToken}`).send({ role: 'moderator' });
+      const response = await request(ctx.app)
+        .patch(`/api/v1/users/${target.id}/role`)
+        .set('Authorization', `Bearer ${admin.accessToken}`)
+        .send({ role: 'moderator' });
 
       expect(response.status).toBe(200);
       expect(response.body.data.role).toBe('moderator');
@@ -115,7 +151,10 @@ describe('users administration', () => {
     it('when the role is not one of ours, then 400', async () => {
       const admin = await signIn('admin');
       const target = await signIn('user');
-      const response = await request(ctx.app).patch(`/api/v1/users/${target.id}/role`).set('Authorization', `Bearer ${admin.accessToken}`).send({ role: 'root' });
+      const response = await request(ctx.app)
+        .patch(`/api/v1/users/${target.id}/role`)
+        .set('Authorization', `Bearer ${admin.accessToken}`)
+        .send({ role: 'root' });
       expect(response.status).toBe(400);
     });
 
@@ -124,7 +163,10 @@ describe('users administration', () => {
       const first = await signIn('admin');
       const second = await signIn('admin');
       const demote = (actor: SignedIn, target: SignedIn) =>
-        request(ctx.app).patch(`/api/v1/users/${target.id}/role`).set('Authorization', `Bearer ${actor.accessToken}`).send({ role: 'user' });
+        request(ctx.app)
+          .patch(`/api/v1/users/${target.id}/role`)
+          .set('Authorization', `Bearer ${actor.accessToken}`)
+          .send({ role: 'user' });
 
       const results = await Promise.all([demote(first, second), demote(second, first)]);
 
@@ -140,13 +182,19 @@ describe('users administration', () => {
       const user = await buildUser(ctx.container);
       const sessions = [await loginAs(ctx.app, user, 'a'), await loginAs(ctx.app, user, 'b')];
 
-      const response = await request(ctx.app).patch(`/api/v1/users/${user.id}/status`).set('Authorization', `Bearer ${admin.accessToken}`).send({ status: 'disabled' });
+      const response = await request(ctx.app)
+        .patch(`/api/v1/users/${user.id}/status`)
+        .set('Authorization', `Bearer ${admin.accessToken}`)
+        .send({ status: 'disabled' });
 
       expect(response.status).toBe(200);
       expect(response.body.data.status).toBe('disabled');
       expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
-      for (const session of sessions) expect((await request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${session.accessToken}`)).status).toBe(401);
-      expect((await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password })).body.code).toBe('ACCOUNT_DISABLED');
+      for (const session of sessions)
+        expect((await request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${session.accessToken}`)).status).toBe(401);
+      expect((await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password })).body.code).toBe(
+        'ACCOUNT_DISABLED',
+      );
     });
   });
 
@@ -161,9 +209,14 @@ describe('users administration', () => {
       expect(await SessionModel.countDocuments({ userId: target.id })).toBe(0);
       expect(await RefreshTokenModel.countDocuments({ userId: target.id })).toBe(0);
       expect((await request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${target.accessToken}`)).status).toBe(401);
-      const refresh = await request(ctx.app).post('/api/v1/auth/refresh').set('Cookie', target.refreshCookie).set('Content-Type', 'application/json');
+      const refresh = await request(ctx.app)
+        .post('/api/v1/auth/refresh')
+        .set('Cookie', target.refreshCookie)
+        .set('Content-Type', 'application/json');
       expect(refresh.status).toBe(401);
-      expect((await request(ctx.app).delete(`/api/v1/users/${target.id}`).set('Authorization', `Bearer ${admin.accessToken}`)).status).toBe(404);
+      expect((await request(ctx.app).delete(`/api/v1/users/${target.id}`).set('Authorization', `Bearer ${admin.accessToken}`)).status).toBe(
+        404,
+      );
       await eventually(() => AuditEventModel.findOne({ type: 'user.deleted', targetId: target.id }));
     });
   });
@@ -176,7 +229,9 @@ describe('users administration', () => {
       await request(ctx.app).post('/api/v1/auth/login').send({ email: target.email, password: 'wrong password!' }).expect(401);
       await ctx.container.services.audit.flush();
 
-      const response = await request(ctx.app).get(`/api/v1/audit-events?targetId=${target.id}`).set('Authorization', `Bearer ${moderator.accessToken}`);
+      const response = await request(ctx.app)
+        .get(`/api/v1/audit-events?targetId=${target.id}`)
+        .set('Authorization', `Bearer ${moderator.accessToken}`);
 
       expect(response.status).toBe(200);
       expect(response.body.data.map((event: { type: string }) => event.type)).toEqual(['auth.login_failed', 'auth.login']);
@@ -191,10 +246,14 @@ describe('users administration', () => {
         details: {},
         createdAt: expect.any(String),
       });
-      const byType = await request(ctx.app).get(`/api/v1/audit-events?type=auth.login_failed&targetId=${target.id}`).set('Authorization', `Bearer ${moderator.accessToken}`);
+      const byType = await request(ctx.app)
+        .get(`/api/v1/audit-events?type=auth.login_failed&targetId=${target.id}`)
+        .set('Authorization', `Bearer ${moderator.accessToken}`);
       expect(byType.body.data).toHaveLength(1);
       expect(JSON.stringify(byType.body)).not.toContain('wrong password');
-      expect((await request(ctx.app).get('/api/v1/audit-events?type=nope').set('Authorization', `Bearer ${moderator.accessToken}`)).status).toBe(400);
+      expect(
+        (await request(ctx.app).get('/api/v1/audit-events?type=nope').set('Authorization', `Bearer ${moderator.accessToken}`)).status,
+      ).toBe(400);
     });
   });
 });

@@ -51,7 +51,10 @@ export function refreshCookieOf(response: request.Response, name = 'refreshToken
 
 /** Logs a user in over HTTP and returns what a client would keep. */
 export async function loginAs(app: Express, user: TestUser, userAgent = 'jest'): Promise<SignedIn> {
-  const response = await request(app).post('/api/v1/auth/login').set('User-Agent', userAgent).send({ email: user.email, password: user.password });
+  const response = await request(app)
+    .post('/api/v1/auth/login')
+    .set('User-Agent', userAgent)
+    .send({ email: user.email, password: user.password });
   if (response.status !== 200) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
   return {
     ...user,

@@ -1,4 +1,6 @@
-import { ConfigError, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/env';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, ENVIRONMENT_VARIABLES, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/env';
 
 const VALID = { MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold', JWT_SECRET: 'a-development-secret-0123456789' };
 
@@ -42,7 +44,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...VALID, NODE_ENV: 'production' })[0]).toMatch(/^JWT_SECRET/);
     expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: EXAMPLE_JWT_SECRET })[0]).toMatch(/^JWT_SECRET/);
     const strong = 'x'.repeat(48);
-    expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong, DATABASE_EMBEDDED: 'true' })[0]).toMatch(/^DATABASE_EMBEDDED/);
+    expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong, DATABASE_EMBEDDED: 'true' })[0]).toMatch(
+      /^DATABASE_EMBEDDED/,
+    );
     expect(loadConfig({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong }).cookie.secure).toBe(true);
   });
 
@@ -54,5 +58,13 @@ describe('loadConfig', () => {
 
   it('when empty strings are set (as in a copied .env), then defaults apply', () => {
     expect(loadConfig({ ...VALID, PORT: '', MAXMIND_LICENSE_KEY: '' }).http.port).toBe(3000);
+  });
+});
+
+describe('.env.example', () => {
+  it('when compared with the configuration schema, then it documents every variable and no stale one', () => {
+    const example = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    expect([...documented].sort()).toEqual([...ENVIRONMENT_VARIABLES].sort());
   });
 });
