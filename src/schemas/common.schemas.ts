@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import { z } from 'zod';
 
 export const MAX_EMAIL_LENGTH = 254;
@@ -12,9 +11,7 @@ export const emailSchema = z
 
 export const nameSchema = z.string().trim().min(1).max(100);
 
-export const objectIdSchema = z.string().refine((value) => Types.ObjectId.isValid(value) && /^[a-f0-9]{24}$/i.test(value), {
-  error: 'must be a 24-character hexadecimal id',
-});
+export const objectIdSchema = z.string().regex(/^[a-f0-9]{24}$/i, { error: 'must be a 24-character hexadecimal id' });
 
 export interface PasswordPolicy {
   minLength: number;
@@ -26,7 +23,8 @@ export function passwordSchema(policy: PasswordPolicy) {
   return z
     .string()
     .refine((value) => [...value].length >= policy.minLength, { error: `must be at least ${policy.minLength} characters` })
-    .refine((value) => [...value].length <= policy.maxLength, { error: `must be at most ${policy.maxLength} characters` });
+    .refine((value) => [...value].length <= policy.maxLength, { error: `must be at most ${policy.maxLength} characters` })
+    .meta({ minLength: policy.minLength, maxLength: policy.maxLength, description: 'Counted in characters (code points).' });
 }
 
 /** For routes that take no body: nothing, or an empty JSON object. */

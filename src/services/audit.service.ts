@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { logger } from '../lib/logger';
 import { AuditEventModel, type AuditEventRecord, type AuditEventType } from '../models/audit-event.model';
+import type { AuditEventView } from '../schemas/response.schemas';
 import type { Location } from '../views/session.view';
 import { paginate, type Page, type PageRequest } from './pagination';
 
@@ -12,18 +13,6 @@ export interface AuditInput {
   ip?: string | null;
   location?: Location | null;
   details?: Record<string, unknown>;
-}
-
-export interface AuditEventView {
-  id: string;
-  type: string;
-  actorId: string | null;
-  targetId: string | null;
-  sessionId: string | null;
-  ip: string | null;
-  location: Location | null;
-  details: Record<string, unknown>;
-  createdAt: string;
 }
 
 export interface AuditFilter {
@@ -39,7 +28,7 @@ function toObjectId(id: string | null | undefined): Types.ObjectId | null {
 function toAuditEventView(event: AuditEventRecord): AuditEventView {
   return {
     id: event._id.toString(),
-    type: event.type,
+    type: event.type as AuditEventType,
     actorId: event.actorId?.toString() ?? null,
     targetId: event.targetId?.toString() ?? null,
     sessionId: event.sessionId?.toString() ?? null,
@@ -59,7 +48,7 @@ export function createAuditService() {
   /** Queues an event; a failed write is logged and never fails the request that caused it. */
   function record(event: AuditInput): void {
     const write = AuditEventModel.create({
-      type: event.type,
+      type: event.type as AuditEventType,
       actorId: toObjectId(event.actorId),
       targetId: toObjectId(event.targetId),
       sessionId: toObjectId(event.sessionId),

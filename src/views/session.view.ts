@@ -1,21 +1,10 @@
-import type { Device } from '../lib/device';
 import type { SessionRecord } from '../models/session.model';
+import type { SessionView } from '../schemas/response.schemas';
 import type { Location } from '../services/geo-locator.service';
 
 export type { Location };
 
-export interface SessionView {
-  id: string;
-  current: boolean;
-  ip: string | null;
-  userAgent: string | null;
-  device: Device;
-  location: Location | null;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  absoluteExpiresAt: string;
-}
+export type { SessionView };
 
 function toLocationView(location: SessionRecord['location']): Location | null {
   if (!location) return null;

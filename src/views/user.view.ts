@@ -1,17 +1,9 @@
 import type { Types } from 'mongoose';
 import type { Role } from '../config/roles';
 import type { UserStatus } from '../models/user.model';
+import type { UserView } from '../schemas/response.schemas';
 
-export interface UserView {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  status: UserStatus;
-  createdAt: string;
-  updatedAt: string;
-  lastLoginAt: string | null;
-}
+export type { UserView };
 
 /** The public fields of a user, from a lean or hydrated document alike. */
 export interface UserFields {

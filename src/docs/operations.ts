@@ -1,0 +1,251 @@
+import type { ZodType } from 'zod';
+import type { Config } from '../config/env';
+import type { RequestSchemas } from '../middleware/validate';
+import { createAuditSchemas } from '../schemas/audit.schemas';
+import { createAuthSchemas } from '../schemas/auth.schemas';
+import { createMeSchemas } from '../schemas/me.schemas';
+import * as responses from '../schemas/response.schemas';
+import { createUserSchemas } from '../schemas/user.schemas';
+
+export type Security = 'none' | 'bearer' | 'cookie' | 'cookieOrBearer';
+
+export interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express-style path (`/users/:id`). */
+  path: string;
+  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit';
+  summary: string;
+  security: Security;
+  request?: RequestSchemas;
+  success: { status: 200 | 201 | 204; description: string; schema?: ZodType; setsCookie?: boolean };
+  /** Problem responses beyond the ones every route of its kind can give (401s on bearer routes, 400s on validated input...). */
+  problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
+}
+
+/** Every route of the API with the very schemas the validation middleware uses. */
+export function listOperations(config: Config): Operation[] {
+  const auth = createAuthSchemas(config.password);
+  const me = createMeSchemas(config.password);
+  const users = createUserSchemas(config.pagination);
+  const audit = createAuditSchemas(config.pagination);
+  const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
+  const noContent = (description: string) => ({ status: 204 as const, description });
+  return [
+    {
+      method: 'get',
+      path: '/',
+      tag: 'Operational',
+      summary: 'Service name and version',
+      security: 'none',
+      success: ok(responses.serviceInfoResponse),
+    },
+    {
+      method: 'get',
+      path: '/healthz',
+      tag: 'Operational',
+      summary: 'Liveness: 200 while the process runs',
+      security: 'none',
+      success: ok(responses.healthResponse),
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      tag: 'Operational',
+      summary: 'Readiness: 200 when the database answers, else 503',
+      security: 'none',
+      success: ok(responses.readinessResponse),
+      problems: { 503: ['database down (plain JSON body with status "unavailable")'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/register',
+      tag: 'Auth',
+      summary: 'Create an account',
+      security: 'none',
+      request: auth.register,
+      success: { status: 201, description: 'Created', schema: responses.userEnvelopeResponse },
+      problems: { 409: ['EMAIL_TAKEN'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/login',
+      tag: 'Auth',
+      summary: 'Sign in: access token in the body, refresh token in an HttpOnly cookie',
+      security: 'none',
+      request: auth.login,
+      success: { ...ok(responses.loginResponse), setsCookie: true },
+      problems: {
+        401: ['INVALID_CREDENTIALS'],
+        403: ['ACCOUNT_DISABLED'],
+        429: ['RATE_LIMITED (per IP, or the account is locked after repeated failures)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/refresh',
+      tag: 'Auth',
+      summary: 'Rotate the refresh cookie and get a new access token',
+      security: 'cookie',
+      request: auth.refresh,
+      success: { ...ok(responses.refreshResponse), setsCookie: true },
+      problems: {
+        401: ['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED (the session is revoked)', 'SESSION_REVOKED'],
+        403: ['CSRF_REJECTED', 'ACCOUNT_DISABLED'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/logout',
+      tag: 'Auth',
+      summary: 'End this session (idempotent) and clear the cookie',
+      security: 'cookieOrBearer',
+      request: auth.logout,
+      success: noContent('Signed out'),
+      problems: { 403: ['CSRF_REJECTED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/logout-all',
+      tag: 'Auth',
+      summary: 'End every session of the caller',
+      security: 'bearer',
+      request: auth.logoutAll,
+      success: noContent('Signed out everywhere'),
+    },
+    {
+      method: 'get',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: 'The caller and the current session',
+      security: 'bearer',
+      success: ok(responses.meResponse),
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: "Update the caller's profile",
+      security: 'bearer',
+      request: me.updateProfile,
+      success: ok(responses.userEnvelopeResponse),
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: "Delete the caller's account (password required)",
+      security: 'bearer',
+      request: me.deleteAccount,
+      success: noContent('Deleted with all sessions and tokens'),
+      problems: { 403: ['INVALID_CREDENTIALS'], 409: ['LAST_ADMIN'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/password',
+      tag: 'Me',
+      summary: 'Change password; every other session ends',
+      security: 'bearer',
+      request: me.changePassword,
+      success: noContent('Changed'),
+      problems: { 403: ['INVALID_CREDENTIALS'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/me/sessions',
+      tag: 'Me',
+      summary: 'Active sessions of the caller',
+      security: 'bearer',
+      success: ok(responses.dataOf(responses.sessionResponse.array())),
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me/sessions/:sessionId',
+      tag: 'Me',
+      summary: "Sign one of the caller's devices out",
+      security: 'bearer',
+      request: me.revokeSession,
+      success: noContent('Revoked'),
+      problems: { 404: ["NOT_FOUND (also when the session is someone else's)"] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/users',
+      tag: 'Users',
+      summary: 'List users (moderator, admin)',
+      security: 'bearer',
+      request: users.list,
+      success: ok(responses.pageOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/users/:id',
+      tag: 'Users',
+      summary: 'Get a user (owner, moderator, admin)',
+      security: 'bearer',
+      request: users.byId,
+      success: ok(responses.dataOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/users/:id/role',
+      tag: 'Users',
+      summary: 'Change a role (admin)',
+      security: 'bearer',
+      request: users.changeRole,
+      success: ok(responses.dataOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/users/:id/status',
+      tag: 'Users',
+      summary: 'Enable or disable (admin); disabling ends every session',
+      security: 'bearer',
+      request: users.changeStatus,
+      success: ok(responses.dataOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id',
+      tag: 'Users',
+      summary: 'Delete a user with all sessions and tokens (owner, admin)',
+      security: 'bearer',
+      request: users.remove,
+      success: noContent('Deleted'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/users/:id/sessions',
+      tag: 'Users',
+      summary: 'Active sessions of a user (owner, moderator, admin)',
+      security: 'bearer',
+      request: users.byId,
+      success: ok(responses.dataOf(responses.sessionResponse.array())),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id/sessions',
+      tag: 'Users',
+      summary: 'Sign a user out everywhere (admin)',
+      security: 'bearer',
+      request: users.revokeSessions,
+      success: noContent('Revoked'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/audit-events',
+      tag: 'Audit',
+      summary: 'Security events, newest first (moderator, admin)',
+      security: 'bearer',
+      request: audit.list,
+      success: ok(responses.pageOf(responses.auditEventResponse)),
+      problems: { 403: ['FORBIDDEN'] },
+    },
+  ];
+}

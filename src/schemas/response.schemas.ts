@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ROLES } from '../config/roles';
+import { AUDIT_EVENT_TYPES } from '../models/audit-event.model';
+import { USER_STATUSES } from '../models/user.model';
+
+const id = z.string().regex(/^[a-f0-9]{24}$/);
+const timestamp = z.iso.datetime();
+
+export const userResponse = z
+  .strictObject({
+    id,
+    email: z.email(),
+    name: z.string().nullable(),
+    role: z.enum(ROLES),
+    status: z.enum(USER_STATUSES),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    lastLoginAt: timestamp.nullable(),
+  })
+  .meta({ id: 'User' });
+export type UserView = z.infer<typeof userResponse>;
+
+export const locationResponse = z
+  .strictObject({
+    city: z.string().nullable(),
+    region: z.string().nullable(),
+    country: z.string().nullable(),
+    countryCode: z.string().nullable(),
+  })
+  .meta({ id: 'Location' });
+
+export const sessionResponse = z
+  .strictObject({
+    id,
+    current: z.boolean(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    device: z.strictObject({ type: z.string(), browser: z.string().nullable(), os: z.string().nullable() }),
+    location: locationResponse.nullable(),
+    createdAt: timestamp,
+    lastSeenAt: timestamp,
+    expiresAt: timestamp,
+    absoluteExpiresAt: timestamp,
+  })
+  .meta({ id: 'Session' });
+export type SessionView = z.infer<typeof sessionResponse>;
+
+export const auditEventResponse = z
+  .strictObject({
+    id,
+    type: z.enum(AUDIT_EVENT_TYPES),
+    actorId: id.nullable(),
+    targetId: id.nullable(),
+    sessionId: id.nullable(),
+    ip: z.string().nullable(),
+    location: locationResponse.nullable(),
+    details: z.record(z.string(), z.unknown()),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'AuditEvent' });
+export type AuditEventView = z.infer<typeof auditEventResponse>;
+
+export const problemResponse = z
+  .strictObject({
+    type: z.url(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
+    requestId: z.string(),
+    errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+const pageMeta = z.strictObject({ page: z.number().int(), limit: z.number().int(), total: z.number().int(), totalPages: z.number().int() });
+
+export function dataOf<T extends z.ZodType>(schema: T) {
+  return z.strictObject({ data: schema });
+}
+
+export function pageOf<T extends z.ZodType>(schema: T) {
+  return z.strictObject({ data: z.array(schema), meta: pageMeta });
+}
+
+const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() };
+
+export const loginResponse = dataOf(z.strictObject({ ...accessTokenFields, user: userResponse, session: sessionResponse }));
+export const refreshResponse = dataOf(z.strictObject(accessTokenFields));
+export const meResponse = dataOf(z.strictObject({ user: userResponse, session: sessionResponse }));
+export const userEnvelopeResponse = dataOf(z.strictObject({ user: userResponse }));
+export const serviceInfoResponse = z.strictObject({ name: z.string(), version: z.string(), status: z.literal('ok') });
+export const healthResponse = z.strictObject({ status: z.literal('ok') });
+export const readinessResponse = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.strictObject({ database: z.enum(['up', 'down']) }),
+  geoip: z.record(z.string(), z.unknown()).optional(),
+});
