@@ -65,6 +65,21 @@ describe('a single-page app in Chromium', () => {
     await ctx?.container.close();
   });
 
+  /** Signs the test user in from inside the page, as the SPA would; the browser keeps the cookie. */
+  async function signInFrom(page: Page): Promise<void> {
+    await page.evaluate(
+      async ({ api, email, password }) => {
+        await fetch(`${api}/api/v1/auth/login`, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email, password }),
+        });
+      },
+      { api: apiOrigin, email: user.email, password: user.password },
+    );
+  }
+
   async function openPage(origin: string): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
     await page.goto(origin);
@@ -121,17 +136,7 @@ describe('a single-page app in Chromium', () => {
 
   it('when the browser holds the refresh cookie, then it is HttpOnly and scoped to the auth path', async () => {
     const page = await openPage(spa.origin);
-    await page.evaluate(
-      async ({ api, email, password }) => {
-        await fetch(`${api}/api/v1/auth/login`, {
-          method: 'POST',
-          credentials: 'include',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ email, password }),
-        });
-      },
-      { api: apiOrigin, email: user.email, password: user.password },
-    );
+    await signInFrom(page);
     const cookies = await page.context().cookies(apiOrigin + '/api/v1/auth/refresh');
     expect(cookies).toEqual([expect.objectContaining({ name: 'refreshToken', httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' })]);
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -162,17 +167,7 @@ describe('a single-page app in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(spa.origin);
-    await page.evaluate(
-      async ({ api, email, password }) => {
-        await fetch(`${api}/api/v1/auth/login`, {
-          method: 'POST',
-          credentials: 'include',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ email, password }),
-        });
-      },
-      { api: apiOrigin, email: user.email, password: user.password },
-    );
+    await signInFrom(page);
     const [cookie] = await context.cookies(`${apiOrigin}/api/v1/auth/refresh`);
     const before = await RefreshTokenModel.findById(hashRefreshToken(cookie!.value)).lean();
 
