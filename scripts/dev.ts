@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   let database: ProvisionedDatabase | undefined;
   if (!env.MONGODB_URI) {
     database = await provisionDatabase({ dataDir: path.join(DATA_DIR, 'db'), memoryServerTimeoutMs: 120_000, log });
-    for (const reason of database.skipped) log(`skipped: ${reason.split('\n')[0]}`);
+    for (const reason of database.skipped) log(`skipped: ${reason}`);
     log(`MONGODB_URI is not set: using ${database.kind}, data kept in .data/db`);
     env.MONGODB_URI = `${database.uri.replace(/\/$/, '')}/keyhold`;
     env.DATABASE_EMBEDDED = 'true';

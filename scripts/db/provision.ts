@@ -126,7 +126,8 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
     const started = await startMemoryServer(options);
     return { ...started, skipped };
   } catch (error) {
-    skipped.push(`mongodb-memory-server unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 300);
+    skipped.push(`mongodb-memory-server unavailable: ${reason}`);
   }
   const started = await startJavaServer(options);
   return { ...started, skipped };

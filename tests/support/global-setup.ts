@@ -18,6 +18,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.keyholdTestDatabase = database;
   process.env.KEYHOLD_TEST_DB_URI = database.uri;
   process.env.KEYHOLD_TEST_DB_KIND = database.kind;
-  log(`\nusing ${database.kind} at ${database.uri.replace(/\/\/[^@/]*@/, '//***@')} (ready in ${Date.now() - started} ms)`);
-  for (const reason of database.skipped) log(`skipped: ${reason.split('\n')[0]}`);
+  process.stdout.write('\n');
+  log(`using ${database.kind} at ${database.uri.replace(/\/\/[^@/]*@/, '//***@')} (ready in ${Date.now() - started} ms)`);
+  for (const reason of database.skipped) log(`skipped: ${reason}`);
 }
