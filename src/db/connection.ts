@@ -28,12 +28,16 @@ export async function connectDatabase(options: DatabaseOptions): Promise<typeof 
   attachStateLogging();
   for (let attempt = 0; ; attempt++) {
     try {
-      return await mongoose.connect(options.uri, {
+      await mongoose.connect(options.uri, {
         dbName: options.dbName,
         serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
         maxPoolSize: options.maxPoolSize,
         autoIndex: true,
       });
+      // Index builds also create collections; the first writes must not race them (mongo-java-server
+      // fails such a race), and unique indexes must exist before anything relies on them.
+      await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
+      return mongoose;
     } catch (error) {
       if (attempt >= options.connectRetries) throw error;
       const delayMs = Math.min(1000 * 2 ** attempt, 15_000);
