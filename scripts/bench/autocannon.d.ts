@@ -1,0 +1,48 @@
+// autocannon ships no type definitions; this declares only the part of its API the benchmark uses.
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+
+  namespace autocannon {
+    interface Histogram {
+      average: number;
+      mean: number;
+      p50: number;
+      p90: number;
+      p99: number;
+      max: number;
+    }
+
+    interface Result {
+      requests: Histogram & { total: number };
+      latency: Histogram;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      duration: number;
+    }
+
+    /** One connection; `setHeaders` rebuilds the request it sends next. */
+    interface Client extends EventEmitter {
+      setHeaders(headers: Record<string, string>): void;
+    }
+
+    interface Options {
+      url: string;
+      connections?: number;
+      duration?: number;
+      method?: 'GET' | 'POST';
+      headers?: Record<string, string>;
+      body?: string;
+      timeout?: number;
+      setupClient?: (client: Client) => void;
+    }
+
+    interface Instance extends EventEmitter {
+      stop(): void;
+    }
+  }
+
+  function autocannon(options: autocannon.Options, callback: (error: Error | null, result: autocannon.Result) => void): autocannon.Instance;
+
+  export = autocannon;
+}

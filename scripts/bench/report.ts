@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Row, RowKey } from './scenarios';
+
+export interface Ratio {
+  name: string;
+  value: number | null;
+  target: string;
+  met: boolean | null;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  header: Record<string, string | number | boolean>;
+  seeding: Record<string, number>;
+  rows: Row[];
+  ratios: Ratio[];
+  wallTimeMs: number;
+}
+
+function figure(rows: Row[], key: RowKey, pick: 'requestsPerSecond' | 'p50Ms' | 'p99Ms'): number | null {
+  const value = rows.find((row) => row.key === key)?.figures[pick];
+  return value === undefined ? null : value;
+}
+
+function ratio(name: string, numerator: number | null, denominator: number | null, target: { atLeast?: number; atMost?: number }): Ratio {
+  const value = numerator !== null && denominator ? numerator / denominator : null;
+  const targetText = target.atLeast !== undefined ? `>= ${target.atLeast}` : `<= ${target.atMost}`;
+  const met = value === null ? null : target.atLeast !== undefined ? value >= target.atLeast : value <= (target.atMost ?? Infinity);
+  return { name, value, target: targetText, met };
+}
+
+/** The four targets of issue 7, each a ratio of two rows of the same run. */
+export function computeRatios(rows: Row[]): Ratio[] {
+  return [
+    ratio('/me ÷ /healthz (req/s)', figure(rows, 'me', 'requestsPerSecond'), figure(rows, 'healthz', 'requestsPerSecond'), {
+      atLeast: 0.5,
+    }),
+    ratio('refresh ÷ /healthz (req/s)', figure(rows, 'refresh', 'requestsPerSecond'), figure(rows, 'healthz', 'requestsPerSecond'), {
+      atLeast: 0.25,
+    }),
+    ratio('storm p99 ÷ idle /me p99', figure(rows, 'stormMe', 'p99Ms'), figure(rows, 'me', 'p99Ms'), { atMost: 2 }),
+    ratio('/me p50 at big ÷ p50 at 1k', figure(rows, 'meBig', 'p50Ms'), figure(rows, 'me', 'p50Ms'), { atMost: 1.2 }),
+  ];
+}
+
+function table(headings: string[], lines: string[][]): string {
+  const widths = headings.map((heading, column) => Math.max(heading.length, ...lines.map((line) => (line[column] ?? '').length)));
+  const format = (cells: string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [format(headings), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...lines.map(format)].join('\n');
+}
+
+const number = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The human-readable report: header, one table of rows, one of ratios against their targets. */
+export function formatReport(report: BenchReport): string {
+  const header = Object.entries(report.header).map(([key, value]) => `${key}: ${value}`);
+  const seeding = Object.entries(report.seeding).map(([key, value]) => `${key}: ${number(value)}`);
+  const rows = table(
+    ['Scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'],
+    report.rows.map((row) => [
+      row.label,
+      String(row.connections),
+      number(row.figures.requestsPerSecond, 1),
+      number(row.figures.p50Ms, 1),
+      number(row.figures.p99Ms, 1),
+      number(row.figures.requests),
+      number(row.figures.non2xx),
+      number(row.figures.errors),
+    ]),
+  );
+  const ratios = table(
+    ['Ratio', 'value', 'target', 'met'],
+    report.ratios.map((item) => [
+      item.name,
+      item.value === null ? 'n/a' : number(item.value, 2),
+      item.target,
+      item.met === null ? 'n/a' : item.met ? 'met' : 'NOT met',
+    ]),
+  );
+  return [...header, ...seeding, '', rows, '', ratios, '', `wall time: ${number(report.wallTimeMs / 1000, 1)} s`].join('\n');
+}
+
+/** Writes the report as JSON under bench-results/ (git-ignored) and returns its path. */
+export function writeReport(root: string, report: BenchReport): string {
+  const directory = path.join(root, 'bench-results');
+  fs.mkdirSync(directory, { recursive: true });
+  const file = path.join(directory, `bench-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

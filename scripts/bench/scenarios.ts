@@ -1,0 +1,107 @@
+import type { Config } from '../../src/config/env';
+import { SessionModel } from '../../src/models/session.model';
+import type { AccessTokenIssuer } from '../../src/lib/access-token';
+import { cookieChainPerConnection, headersPerConnection, runLoad, type LoadFigures } from './load';
+import type { BenchOptions } from './options';
+import { BENCH_PASSWORD, type Account, type SeededSession } from './seed';
+
+export type RowKey = 'healthz' | 'me' | 'users' | 'refresh' | 'login' | 'stormMe' | 'stormLogin' | 'meBig';
+
+export interface Row {
+  key: RowKey;
+  label: string;
+  connections: number;
+  figures: LoadFigures;
+}
+
+export interface ScenarioContext {
+  baseUrl: string;
+  options: BenchOptions;
+  config: Config;
+  signer: AccessTokenIssuer;
+  admin: Account;
+  member: Account;
+  meSessions: SeededSession[];
+  refreshSessions: SeededSession[];
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** Fresh access tokens, one per session: a long run outlives the 5-minute token lifetime. */
+function bearerHeaders(context: ScenarioContext): Record<string, string>[] {
+  return context.meSessions.map((session) => ({
+    authorization: `Bearer ${context.signer.sign({ userId: session.userId, sessionId: session.sessionId }).token}`,
+  }));
+}
+
+export function loadHealthz(context: ScenarioContext, durationS = context.options.durationS): Promise<LoadFigures> {
+  return runLoad({ url: `${context.baseUrl}/healthz`, connections: context.options.connections, durationS });
+}
+
+/**
+ * Makes every /me session due for its sliding-expiry write (one per SESSION_TOUCH_INTERVAL), so each
+ * /me row pays the same touches whatever the elapsed time: without this, whether a row includes them
+ * depends on how long seeding took, and the 1k-vs-big comparison would compare different work.
+ */
+async function makeTouchesDue(context: ScenarioContext): Promise<void> {
+  const due = new Date(Date.now() - context.config.session.touchIntervalMs - 1000);
+  const ids = context.meSessions.map((session) => session.sessionId);
+  await SessionModel.updateMany({ _id: { $in: ids } }, { $set: { lastSeenAt: due } });
+}
+
+export async function loadMe(context: ScenarioContext, durationS = context.options.durationS): Promise<LoadFigures> {
+  await makeTouchesDue(context);
+  return runLoad({
+    url: `${context.baseUrl}/api/v1/me`,
+    connections: context.options.connections,
+    durationS,
+    setupClient: headersPerConnection(bearerHeaders(context)),
+  });
+}
+
+export function loadUsers(context: ScenarioContext): Promise<LoadFigures> {
+  const adminToken = context.signer.sign({ userId: context.admin.id, sessionId: adminSessionOf(context) }).token;
+  return runLoad({
+    url: `${context.baseUrl}/api/v1/users?limit=20`,
+    connections: context.options.connections,
+    durationS: context.options.durationS,
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+}
+
+/** The admin's login session, read from the token the API issued (its `sid` claim). */
+function adminSessionOf(context: ScenarioContext): string {
+  const payload = context.admin.accessToken.split('.')[1] ?? '';
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sid: string }).sid;
+}
+
+export function loadRefresh(context: ScenarioContext): Promise<LoadFigures> {
+  const name = context.config.cookie.name;
+  const cookies = context.refreshSessions.map((session) => `${name}=${session.refreshToken}`);
+  return runLoad({
+    url: `${context.baseUrl}/api/v1/auth/refresh`,
+    connections: Math.min(context.options.connections, cookies.length),
+    durationS: context.options.durationS,
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: '{}',
+    setupClient: cookieChainPerConnection(cookies, JSON_HEADERS, name),
+  });
+}
+
+export function loadLogin(context: ScenarioContext): Promise<LoadFigures> {
+  return runLoad({
+    url: `${context.baseUrl}/api/v1/auth/login`,
+    connections: context.options.loginConnections,
+    durationS: context.options.durationS,
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD }),
+  });
+}
+
+/** GET /me while logins run flat out alongside: does password hashing starve the event loop? */
+export async function loadStorm(context: ScenarioContext): Promise<{ me: LoadFigures; login: LoadFigures }> {
+  const [me, login] = await Promise.all([loadMe(context), loadLogin(context)]);
+  return { me, login };
+}

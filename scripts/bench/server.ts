@@ -1,0 +1,138 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { provisionDatabase, type ProvisionedDatabase } from '../db/provision';
+import type { BenchOptions } from './options';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const BENCH_DB_NAME = 'keyhold_bench';
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 60_000;
+// Far above anything a run sends, so the limiter's cost is measured without it ever answering 429.
+const UNREACHABLE_LIMIT = '100000000';
+
+export interface BenchServer {
+  baseUrl: string;
+  jwtSecret: string;
+  stop(): Promise<void>;
+}
+
+/** Compiles the service exactly as `npm start` runs it. */
+export function buildService(): void {
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status})`);
+}
+
+/** Same order as the tests: a URI given by the user, then mongodb-memory-server, then mongo-java-server. */
+export function provisionBenchDatabase(log: (line: string) => void): Promise<ProvisionedDatabase> {
+  return provisionDatabase({
+    externalUri: { name: 'TEST_MONGODB_URI', uri: process.env.BENCH_MONGODB_URI ?? process.env.TEST_MONGODB_URI },
+    memoryServerTimeoutMs: Number(process.env.TEST_MONGOMS_TIMEOUT_MS ?? 120_000),
+    log,
+  });
+}
+
+/** The server URI with its path replaced by a database name, keeping any query options. */
+export function withDatabaseName(uri: string, dbName: string): string {
+  const [base = '', query] = uri.split('?');
+  const hosts = /^mongodb(?:\+srv)?:\/\/[^/]+/.exec(base)?.[0];
+  if (!hosts) throw new Error(`not a MongoDB URI: ${uri}`);
+  return `${hosts}/${dbName}${query ? `?${query}` : ''}`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// BENCH_SERVER_<NAME>=value reaches the server as <NAME>=value, for before/after runs of one setting.
+const PASS_THROUGH_PREFIX = 'BENCH_SERVER_';
+
+function passedThrough(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([name]) => name.startsWith(PASS_THROUGH_PREFIX))
+      .map(([name, value]) => [name.slice(PASS_THROUGH_PREFIX.length), value]),
+  );
+}
+
+/** Names and values of the pass-through settings, for the report header. */
+export function passedThroughSummary(): string {
+  const entries = Object.entries(passedThrough());
+  return entries.length > 0 ? entries.map(([name, value]) => `${name}=${value}`).join(' ') : 'none';
+}
+
+function serverEnvironment(options: BenchOptions, mongodbUri: string, port: number, jwtSecret: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    // Production so cookies, logging and checks are what a deployment runs; the secret is random per run.
+    NODE_ENV: 'production',
+    HOST,
+    PORT: String(port),
+    MONGODB_URI: mongodbUri,
+    JWT_SECRET: jwtSecret,
+    LOG_LEVEL: 'warn',
+    BCRYPT_COST: '12',
+    LOGIN_MAX_FAILURES: '1000',
+    RATE_LIMIT_ENABLED: String(options.rateLimit),
+    RATE_LIMIT_MAX: UNREACHABLE_LIMIT,
+    AUTH_RATE_LIMIT_MAX: UNREACHABLE_LIMIT,
+    ...(options.hashWorkers ? { PASSWORD_HASH_WORKERS: String(options.hashWorkers) } : {}),
+    ...passedThrough(),
+  };
+}
+
+async function waitUntilReady(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
+  const giveUpAt = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < giveUpAt) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}:\n${output()}`);
+    const ready = await fetch(`${baseUrl}/readyz`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`server not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts `node dist/src/server.js` on a free loopback port and waits for /readyz. */
+export async function startServer(options: BenchOptions, databaseUri: string): Promise<BenchServer> {
+  const port = await freePort();
+  const jwtSecret = randomBytes(48).toString('base64');
+  const env = serverEnvironment(options, withDatabaseName(databaseUri, BENCH_DB_NAME), port, jwtSecret);
+  const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-4000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const baseUrl = `http://${HOST}:${port}`;
+  const server = { baseUrl, jwtSecret, stop: () => stopProcess(child) };
+  try {
+    await waitUntilReady(baseUrl, child, () => output);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
