@@ -97,7 +97,8 @@ const environmentSchema = z.object({
 
   BCRYPT_COST: integer(12, 4, 15),
   PASSWORD_MIN_LENGTH: integer(12, 8, 128),
-  PASSWORD_HASH_WORKERS: integer(Math.max(1, os.availableParallelism()), 1, 64),
+  // One core stays with the event loop, so a login storm cannot starve other requests.
+  PASSWORD_HASH_WORKERS: integer(Math.max(1, os.availableParallelism() - 1), 1, 64),
 
   RATE_LIMIT_ENABLED: flag(true),
   RATE_LIMIT_WINDOW_MS: duration('1m'),

@@ -16,7 +16,7 @@ export function createMeController(deps: {
   const { users, sessions, schemas } = deps;
   return {
     async show(req: Request, res: Response): Promise<void> {
-      res.json({ data: await users.getProfile(authOf(req)) });
+      res.json({ data: users.getProfile(authOf(req)) });
     },
 
     async update(req: Request, res: Response): Promise<void> {

@@ -5,6 +5,7 @@ import { logger } from '../lib/logger';
 export function logRequests(req: Request, res: Response, next: NextFunction): void {
   const startedAt = process.hrtime.bigint();
   res.on('finish', () => {
+    if (res.statusCode < 500 && !logger.isLevelEnabled('info')) return;
     const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
     const meta = {
       method: req.method,

@@ -31,10 +31,10 @@ const auditEventSchema = new Schema(
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, minimize: false },
 );
 
-auditEventSchema.index({ createdAt: -1 });
-auditEventSchema.index({ type: 1, createdAt: -1 });
-auditEventSchema.index({ actorId: 1, createdAt: -1 });
-auditEventSchema.index({ targetId: 1, createdAt: -1 });
+auditEventSchema.index({ createdAt: -1, _id: -1 });
+auditEventSchema.index({ type: 1, createdAt: -1, _id: -1 });
+auditEventSchema.index({ actorId: 1, createdAt: -1, _id: -1 });
+auditEventSchema.index({ targetId: 1, createdAt: -1, _id: -1 });
 
 export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId; createdAt: Date };
 export const AuditEventModel = model('AuditEvent', auditEventSchema);

@@ -30,8 +30,9 @@ const userSchema = new Schema(
 );
 
 userSchema.index({ email: 1 }, { unique: true });
-userSchema.index({ role: 1, status: 1, createdAt: -1 });
-userSchema.index({ createdAt: -1 });
+// Lists sort by a field with _id as tie-breaker; the indexes carry both so no sort happens in memory.
+userSchema.index({ role: 1, status: 1, createdAt: -1, _id: -1 });
+userSchema.index({ createdAt: -1, _id: -1 });
 userSchema.index({ name: 1 });
 
 export type UserRecord = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };

@@ -3,7 +3,7 @@ import { logger } from '../lib/logger';
 import { AuditEventModel, type AuditEventRecord, type AuditEventType } from '../models/audit-event.model';
 import type { AuditEventView } from '../schemas/response.schemas';
 import type { Location } from '../views/session.view';
-import { paginate, type Page, type PageRequest } from './pagination';
+import { countMatching, paginate, type Page, type PageRequest } from './pagination';
 
 export interface AuditInput {
   type: AuditEventType;
@@ -78,7 +78,7 @@ export function createAuditService() {
         .skip((page.page - 1) * page.limit)
         .limit(page.limit)
         .lean<AuditEventRecord[]>(),
-      AuditEventModel.countDocuments(query),
+      countMatching(AuditEventModel, query),
     ]);
     return paginate(events.map(toAuditEventView), total, page);
   }

@@ -136,10 +136,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
     const { sessionId, userId } = consumption.token;
-    const session =
-      consumption.outcome === 'rotated' ? await sessions.extendSession(sessionId) : await sessions.findActiveSession(sessionId);
+    const [session] = await Promise.all([
+      consumption.outcome === 'rotated' ? sessions.extendSession(sessionId) : sessions.findActiveSession(sessionId),
+      assertAccountActive(userId.toString()),
+    ]);
     if (!session) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
-    await assertAccountActive(userId.toString());
     const access = deps.accessTokens.sign({ userId: userId.toString(), sessionId: sessionId.toString() });
     if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
     const value = await refreshTokens.issueToken(session, consumption.token.generation + 1, consumption.successor);

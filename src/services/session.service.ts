@@ -9,11 +9,15 @@ import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel, type SessionRecord } from '../models/session.model';
 import { UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
+import { USER_VIEW_PROJECTION, type UserFields } from '../views/user.view';
 
 export interface AuthContext {
   userId: string;
   sessionId: string;
   role: Role;
+  /** The records the check read, so handlers such as GET /me need no second round trip. */
+  user: UserFields;
+  session: SessionRecord;
 }
 
 export interface ClientInfo {
@@ -22,8 +26,6 @@ export interface ClientInfo {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
-
-const AUTH_SESSION_FIELDS = { userId: 1, revokedAt: 1, expiresAt: 1, absoluteExpiresAt: 1, lastSeenAt: 1 } as const;
 
 /** Database-backed sessions: the source of truth every access token is checked against. */
 export function createSessionService(deps: { session: Config['session']; now: Clock }) {
@@ -60,8 +62,8 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     }
     const now = deps.now();
     const [session, user] = await Promise.all([
-      SessionModel.findById(claims.sessionId, AUTH_SESSION_FIELDS).lean<SessionRecord>(),
-      UserModel.findById(claims.userId, { role: 1, status: 1 }).lean(),
+      SessionModel.findById(claims.sessionId).lean<SessionRecord>(),
+      UserModel.findById(claims.userId, USER_VIEW_PROJECTION).lean<UserFields>(),
     ]);
     if (!session || !isActive(session, now) || session.userId.toString() !== claims.userId) {
       throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
@@ -69,15 +71,22 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     if (now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs) await touchSession(session, now);
-    return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role };
+    return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role, user, session };
   }
 
-  /** Slides the idle expiry, never past the absolute lifetime. Written at most once per touch interval. */
+  /**
+   * Slides the idle expiry, never past the absolute lifetime; written at most once per touch interval.
+   * Filtered by _id alone (the cheapest write on any server): it never touches revokedAt, so a
+   * revocation racing with it stands.
+   */
   async function touchSession(session: SessionRecord, now: Date): Promise<void> {
     const expiresAt = earliest(addMs(now, idleTtlMs), session.absoluteExpiresAt);
-    await SessionModel.updateOne({ _id: session._id, revokedAt: null }, { $set: { lastSeenAt: now, expiresAt } }).catch((error: unknown) =>
-      logger.warn('session touch failed', { sessionId: session._id.toString(), error }),
-    );
+    try {
+      await SessionModel.updateOne({ _id: session._id }, { $set: { lastSeenAt: now, expiresAt } });
+      Object.assign(session, { lastSeenAt: now, expiresAt });
+    } catch (error) {
+      logger.warn('session touch failed', { sessionId: session._id.toString(), error });
+    }
   }
 
   /** Extends an active session for a refresh; null when it has ended. */
@@ -85,13 +94,8 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     const now = deps.now();
     const session = await SessionModel.findById(sessionId).lean<SessionRecord>();
     if (!session || !isActive(session, now)) return null;
-    const expiresAt = earliest(addMs(now, idleTtlMs), session.absoluteExpiresAt);
-    const extended = await SessionModel.findOneAndUpdate(
-      { _id: sessionId, revokedAt: null },
-      { $set: { lastSeenAt: now, expiresAt } },
-      { new: true },
-    ).lean<SessionRecord>();
-    return extended;
+    await touchSession(session, now);
+    return session;
   }
 
   /** The session if it is still active. */

@@ -4,13 +4,13 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-erro
 import type { Clock } from '../lib/clock';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
-import { SessionModel, type SessionRecord } from '../models/session.model';
+import { SessionModel } from '../models/session.model';
 import { UserModel, type UserStatus } from '../models/user.model';
 import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
-import { paginate, type Page, type PageRequest } from './pagination';
+import { countMatching, paginate, type Page, type PageRequest } from './pagination';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
 export const USER_SORTS = ['createdAt', '-createdAt', 'email', '-email', 'name', '-name', 'lastLoginAt', '-lastLoginAt'] as const;
@@ -77,10 +77,9 @@ export function createUserService(deps: {
     await UserModel.deleteOne({ _id: userId });
   }
 
-  async function getProfile(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
-    const [user, session] = await Promise.all([findUser(auth.userId), SessionModel.findById(auth.sessionId).lean<SessionRecord>()]);
-    if (!session) throw new NotFoundError('No such session.');
-    return { user: toUserView(user), session: toSessionView(session, auth.sessionId) };
+  /** The caller as the authentication check just read them. */
+  function getProfile(auth: AuthContext): { user: UserView; session: SessionView } {
+    return { user: toUserView(auth.user), session: toSessionView(auth.session, auth.sessionId) };
   }
 
   async function updateProfile(auth: AuthContext, changes: { name: string | null }, client: ClientInfo): Promise<UserView> {
@@ -149,7 +148,7 @@ export function createUserService(deps: {
         .skip((page.page - 1) * page.limit)
         .limit(page.limit)
         .lean<UserFields[]>(),
-      UserModel.countDocuments(query),
+      countMatching(UserModel, query),
     ]);
     return paginate(users.map(toUserView), total, page);
   }
