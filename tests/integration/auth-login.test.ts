@@ -90,6 +90,20 @@ describe('POST /api/v1/auth/login', () => {
     await eventually(() => AuditEventModel.findOne({ type: 'auth.login_failed', targetId: user.id }));
   });
 
+  it('when two long passwords share their first 72 bytes, then only the exact one signs in (no bcrypt truncation)', async () => {
+    const prefix = 'ü'.repeat(40);
+    const user = await buildUser(ctx.container, { password: `${prefix}-the-real-ending` });
+
+    const impostor = await request(ctx.app)
+      .post(LOGIN)
+      .send({ email: user.email, password: `${prefix}-another-ending` });
+    const genuine = await request(ctx.app).post(LOGIN).send({ email: user.email, password: user.password });
+
+    expect(Buffer.byteLength(prefix)).toBeGreaterThan(72);
+    expect(impostor.status).toBe(401);
+    expect(genuine.status).toBe(200);
+  });
+
   it('when the account is disabled, then 403 ACCOUNT_DISABLED and no session', async () => {
     const user = await buildUser(ctx.container, { status: 'disabled' });
     const response = await request(ctx.app).post(LOGIN).send({ email: user.email, password: user.password });
