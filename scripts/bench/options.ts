@@ -16,7 +16,7 @@ export interface BenchOptions {
   /** Users in the collection behind GET /users. */
   users: number;
   rateLimit: boolean;
-  /** PASSWORD_HASH_WORKERS for the server; undefined keeps the service default (one per core). */
+  /** PASSWORD_HASH_WORKERS for the server; undefined keeps the service default (cores - 1, at least one). */
   hashWorkers: number | undefined;
 }
 

@@ -113,7 +113,7 @@ function reportHeader(options: BenchOptions, database: ProvisionedDatabase): Ben
     database: `${database.kind}${slowNote}`,
     mode: options.quick ? 'quick' : 'full',
     rateLimiting: options.rateLimit ? 'on (limits set out of reach, so its cost is included)' : 'off',
-    hashWorkers: options.hashWorkers ?? `default (${os.availableParallelism()})`,
+    hashWorkers: options.hashWorkers ?? `default (${Math.max(1, os.availableParallelism() - 1)}: cores - 1)`,
     serverOverrides: passedThroughSummary(),
     durationPerScenarioS: options.durationS,
     machine: `${os.availableParallelism()} cores, node ${process.version}, client and server on the same machine (127.0.0.1)`,
