@@ -26,16 +26,8 @@ import {
   seedUsers,
   uniqueBenchEmail,
 } from './seed';
-import {
-  BENCH_DB_NAME,
-  buildService,
-  passedThroughSummary,
-  provisionBenchDatabase,
-  ROOT,
-  startServer,
-  withDatabaseName,
-  type BenchServer,
-} from './server';
+import { BENCH_DB_NAME, buildService, passedThroughSummary, provisionBenchDatabase, ROOT, startServer, type BenchServer } from './server';
+import { withDatabaseName } from '../lib/processes';
 import type { LoadFigures } from './load';
 
 const started = Date.now();

@@ -1,14 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { provisionDatabase, type ProvisionedDatabase } from '../db/provision';
+import { findFreePort, stopProcess, waitForOk, withDatabaseName } from '../lib/processes';
 import type { BenchOptions } from './options';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const BENCH_DB_NAME = 'keyhold_bench';
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 15_000;
 // Far above anything a run sends, so the limiter's cost is measured without it ever answering 429.
 const UNREACHABLE_LIMIT = '100000000';
 
@@ -30,26 +31,6 @@ export function provisionBenchDatabase(log: (line: string) => void): Promise<Pro
     externalUri: { name: 'TEST_MONGODB_URI', uri: process.env.BENCH_MONGODB_URI ?? process.env.TEST_MONGODB_URI },
     memoryServerTimeoutMs: Number(process.env.TEST_MONGOMS_TIMEOUT_MS ?? 120_000),
     log,
-  });
-}
-
-/** The server URI with its path replaced by a database name, keeping any query options. */
-export function withDatabaseName(uri: string, dbName: string): string {
-  const [base = '', query] = uri.split('?');
-  const hosts = /^mongodb(?:\+srv)?:\/\/[^/]+/.exec(base)?.[0];
-  if (!hosts) throw new Error(`not a MongoDB URI: ${uri}`);
-  return `${hosts}/${dbName}${query ? `?${query}` : ''}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
   });
 }
 
@@ -90,35 +71,9 @@ function serverEnvironment(options: BenchOptions, mongodbUri: string, port: numb
   };
 }
 
-async function waitUntilReady(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
-  const giveUpAt = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < giveUpAt) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}:\n${output()}`);
-    const ready = await fetch(`${baseUrl}/readyz`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`server not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** Starts `node dist/src/server.js` on a free loopback port and waits for /readyz. */
 export async function startServer(options: BenchOptions, databaseUri: string): Promise<BenchServer> {
-  const port = await freePort();
+  const port = await findFreePort();
   const jwtSecret = randomBytes(48).toString('base64');
   const env = serverEnvironment(options, withDatabaseName(databaseUri, BENCH_DB_NAME), port, jwtSecret);
   const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -127,12 +82,12 @@ export async function startServer(options: BenchOptions, databaseUri: string): P
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const baseUrl = `http://${HOST}:${port}`;
-  const server = { baseUrl, jwtSecret, stop: () => stopProcess(child) };
+  const server = { baseUrl, jwtSecret, stop: () => stopProcess(child, STOP_GRACE_MS) };
   try {
-    await waitUntilReady(baseUrl, child, () => output);
+    await waitForOk(`${baseUrl}/readyz`, child, READY_TIMEOUT_MS);
   } catch (error) {
     await server.stop();
-    throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output}`, { cause: error });
   }
   return server;
 }

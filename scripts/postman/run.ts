@@ -12,7 +12,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { provisionDatabase, type ProvisionedDatabase } from '../db/provision';
 import { findDrift } from './openapi-drift';
-import { findFreePort, runToCompletion, stopProcess, waitForOk, withDatabaseName } from './processes';
+import { findFreePort, runToCompletion, stopProcess, waitForOk, withDatabaseName } from '../lib/processes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const COLLECTION = path.join(ROOT, 'postman/keyhold.postman_collection.json');
