@@ -5,11 +5,15 @@ import { emailSchema, emptyBodySchema, nameSchema, passwordSchema, type Password
 export function createAuthSchemas(policy: PasswordPolicy) {
   return {
     register: {
-      body: z.strictObject({ email: emailSchema, password: passwordSchema(policy), name: nameSchema.optional() }),
+      body: z
+        .strictObject({ email: emailSchema, password: passwordSchema(policy), name: nameSchema.optional() })
+        .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' }] }),
     },
     login: {
       // No length rules here: a login must not tell which passwords could never be valid.
-      body: z.strictObject({ email: emailSchema, password: z.string().min(1).max(1024) }),
+      body: z
+        .strictObject({ email: emailSchema, password: z.string().min(1).max(1024) })
+        .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] }),
     },
     refresh: { body: emptyBodySchema },
     logout: { body: emptyBodySchema },

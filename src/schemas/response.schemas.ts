@@ -17,7 +17,21 @@ export const userResponse = z
     updatedAt: timestamp,
     lastLoginAt: timestamp.nullable(),
   })
-  .meta({ id: 'User' });
+  .meta({
+    id: 'User',
+    examples: [
+      {
+        id: '6650c2f1a3b4c5d6e7f80912',
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        role: 'user',
+        status: 'active',
+        createdAt: '2026-11-20T09:15:00.000Z',
+        updatedAt: '2026-11-20T09:15:00.000Z',
+        lastLoginAt: '2026-11-23T08:00:00.000Z',
+      },
+    ],
+  });
 export type UserView = z.infer<typeof userResponse>;
 
 export const locationResponse = z
@@ -70,7 +84,21 @@ export const problemResponse = z
     requestId: z.string(),
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details',
+    examples: [
+      {
+        type: 'https://keyhold.dev/problems/validation-failed',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request is not valid.',
+        code: 'VALIDATION_FAILED',
+        requestId: '3f1c2a9e-5d7b-4c1e-9a0f-2b8d6e4c1a7f',
+        errors: [{ path: 'email', message: 'must be a valid email address' }],
+      },
+    ],
+  });
 
 const pageMeta = z.strictObject({ page: z.number().int(), limit: z.number().int(), total: z.number().int(), totalPages: z.number().int() });
 
