@@ -11,13 +11,14 @@ export interface DatabaseOptions {
 
 const READINESS_PING_TIMEOUT_MS = 1000;
 let stateLoggingAttached = false;
+let disconnecting = false;
 
 function attachStateLogging(): void {
   if (stateLoggingAttached) return;
   stateLoggingAttached = true;
   const connection = mongoose.connection;
   connection.on('connected', () => logger.info('database connected'));
-  connection.on('disconnected', () => logger.warn('database disconnected'));
+  connection.on('disconnected', () => (disconnecting ? logger.info('database disconnected') : logger.warn('database disconnected')));
   connection.on('reconnected', () => logger.info('database reconnected'));
   connection.on('error', (error: Error) => logger.error('database error', { error: redactText(error.message) }));
 }
@@ -69,6 +70,12 @@ export async function isDatabaseReady(): Promise<boolean> {
   }
 }
 
+/** Closes the connection; the disconnect it causes is expected, so it is not logged as a warning. */
 export async function disconnectDatabase(): Promise<void> {
-  await mongoose.disconnect();
+  disconnecting = true;
+  try {
+    await mongoose.disconnect();
+  } finally {
+    disconnecting = false;
+  }
 }
