@@ -5,20 +5,14 @@ import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { hashRefreshToken } from '../../src/lib/refresh-token';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { createTestContext, useTestApp } from '../support/context';
 import { buildUser, eventually, refreshCookieOf, uniqueEmail } from '../support/factories';
 
 const LOGIN = '/api/v1/auth/login';
 const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
 describe('POST /api/v1/auth/login', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext({ LOGIN_MAX_FAILURES: '4', LOGIN_LOCKOUT: '10m' });
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp({ LOGIN_MAX_FAILURES: '4', LOGIN_LOCKOUT: '10m' });
 
   it('when the credentials are right, then it returns tokens, user and session and stores only a token hash', async () => {
     const user = await buildUser(ctx.container);

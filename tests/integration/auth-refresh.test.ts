@@ -4,8 +4,7 @@ import { AuditEventModel } from '../../src/models/audit-event.model';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { useTestApp, type TestContext } from '../support/context';
 import { buildUser, eventually, loginAs, refreshCookieOf } from '../support/factories';
 
 const REFRESH = '/api/v1/auth/refresh';
@@ -16,12 +15,7 @@ function refreshWith(ctx: TestContext, cookie: string) {
 }
 
 describe('POST /api/v1/auth/refresh', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext({ REFRESH_REUSE_GRACE: '0' });
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp({ REFRESH_REUSE_GRACE: '0' });
 
   it('when the whole lifecycle runs, then each step behaves: login, me, refresh, me, logout, refresh fails, me fails', async () => {
     const signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
@@ -142,12 +136,7 @@ describe('POST /api/v1/auth/refresh', () => {
 });
 
 describe('POST /api/v1/auth/refresh with a reuse grace period', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext({ REFRESH_REUSE_GRACE: '5s' });
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp({ REFRESH_REUSE_GRACE: '5s' });
 
   it('when two tabs race with one token, then both get an access token, one cookie rotates, and only one chain lives', async () => {
     const signedIn = await loginAs(ctx.app, await buildUser(ctx.container));

@@ -1,18 +1,12 @@
 import request from 'supertest';
 import { UserModel } from '../../src/models/user.model';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { useTestApp } from '../support/context';
 import { uniqueEmail } from '../support/factories';
 
 const REGISTER = '/api/v1/auth/register';
 
 describe('POST /api/v1/auth/register', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext({ BODY_LIMIT: '2kb' });
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp({ BODY_LIMIT: '2kb' });
 
   it('when the input is valid, then the user is created with a hash, never the password', async () => {
     const email = uniqueEmail();

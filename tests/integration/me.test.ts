@@ -3,17 +3,11 @@ import { AuditEventModel } from '../../src/models/audit-event.model';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { useTestApp } from '../support/context';
 import { buildUser, eventually, loginAs } from '../support/factories';
 
 describe('self-service (/api/v1/me)', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext();
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp();
 
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 

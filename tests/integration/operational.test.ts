@@ -1,15 +1,9 @@
 import request from 'supertest';
 import packageJson from '../../package.json';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { useTestApp } from '../support/context';
 
 describe('operational routes', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext();
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp();
 
   describe('GET /', () => {
     it('when called, then it names the service and its version', async () => {

@@ -1,14 +1,8 @@
 import request from 'supertest';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { createTestContext, useTestApp } from '../support/context';
 
 describe('rate limiting', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '5', AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '1m' });
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '5', AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '1m' });
 
   it('when a client exceeds the global limit, then 429 RATE_LIMITED with Retry-After and RateLimit headers', async () => {
     for (let i = 0; i < 5; i++) await request(ctx.app).get('/healthz').expect(200);
@@ -40,12 +34,7 @@ describe('rate limiting', () => {
 });
 
 describe('unknown routes', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext();
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp();
 
   it('when no route matches, then 404 NOT_FOUND as problem+json', async () => {
     const response = await request(ctx.app).get('/api/v1/nothing-here');

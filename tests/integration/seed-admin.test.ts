@@ -3,20 +3,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { UserModel } from '../../src/models/user.model';
 import { seedAdmin } from '../../src/services/admin-seed.service';
-import { useTestDatabase, testDatabaseUri } from '../support/database';
-import { createTestContext, TEST_ENV, type TestContext } from '../support/context';
+import { testDatabaseUri } from '../support/database';
+import { TEST_ENV, useTestApp } from '../support/context';
 import { buildUser } from '../support/factories';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
 
 describe('admin seed', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext();
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp();
 
   const deps = () => ({ hasher: ctx.container.hasher, passwordPolicy: ctx.config.password });
 

@@ -4,8 +4,8 @@ import { AuditEventModel } from '../../src/models/audit-event.model';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
-import { clearDatabase, useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { clearDatabase } from '../support/database';
+import { useTestApp } from '../support/context';
 import { buildUser, eventually, loginAs, type SignedIn } from '../support/factories';
 
 type Caller = 'anonymous' | 'owner' | 'other user' | 'moderator' | 'admin';
@@ -59,12 +59,7 @@ const MATRIX: MatrixRow[] = [
 ];
 
 describe('users administration', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  beforeAll(() => {
-    ctx = createTestContext({ PAGE_SIZE_MAX: '5', PAGE_SIZE_DEFAULT: '3' });
-  });
-  afterAll(() => ctx.container.close());
+  const ctx = useTestApp({ PAGE_SIZE_MAX: '5', PAGE_SIZE_DEFAULT: '3' });
 
   async function signIn(role: Role): Promise<SignedIn> {
     return loginAs(ctx.app, await buildUser(ctx.container, { role }));

@@ -3,7 +3,7 @@ import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/env';
 import { createContainer, type Container, type ContainerOptions } from '../../src/container';
 import type { Clock } from '../../src/lib/clock';
-import { testDatabaseUri } from './database';
+import { testDatabaseUri, useTestDatabase } from './database';
 
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
@@ -45,4 +45,18 @@ export function createTestContext(overrides: Record<string, string> = {}, option
   const config = buildTestConfig(overrides);
   const container = createContainer({ config, ...options });
   return { app: createApp(container), container, config };
+}
+
+/**
+ * The usual test-file lifecycle in one line: a database of its own, then a container and app built
+ * once before the tests and closed after them. The returned object is filled in by `beforeAll`.
+ */
+export function useTestApp(overrides: Record<string, string> = {}, options: Omit<ContainerOptions, 'config'> = {}): TestContext {
+  useTestDatabase();
+  const ctx = {} as TestContext;
+  beforeAll(() => {
+    Object.assign(ctx, createTestContext(overrides, options));
+  });
+  afterAll(() => ctx.container?.close());
+  return ctx;
 }
