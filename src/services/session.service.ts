@@ -61,9 +61,10 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     }
     const now = deps.now();
+    // The native collection skips Mongoose's query building and casting: this runs on every request.
     const [session, user] = await Promise.all([
-      SessionModel.findById(claims.sessionId).lean<SessionRecord>(),
-      UserModel.findById(claims.userId, USER_VIEW_PROJECTION).lean<UserFields>(),
+      SessionModel.collection.findOne<SessionRecord>({ _id: new Types.ObjectId(claims.sessionId) }),
+      UserModel.collection.findOne<UserFields>({ _id: new Types.ObjectId(claims.userId) }, { projection: USER_VIEW_PROJECTION }),
     ]);
     if (!session || !isActive(session, now) || session.userId.toString() !== claims.userId) {
       throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
