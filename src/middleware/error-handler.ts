@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import mongoose from 'mongoose';
 import { ZodError } from 'zod';
+import { isDuplicateKeyError } from '../db/errors';
 import { AppError, type FieldProblem } from '../errors/app-error';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import { logger } from '../lib/logger';
@@ -19,10 +20,6 @@ const PARSER_ERRORS: Record<string, { status: number; code: string; detail: stri
 
 function isParserError(error: unknown): error is HttpParserError {
   return typeof error === 'object' && error !== null && typeof (error as HttpParserError).type === 'string';
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof mongoose.mongo.MongoServerError && error.code === 11000;
 }
 
 function zodProblems(error: ZodError): FieldProblem[] {
@@ -48,7 +45,7 @@ export function toAppError(error: unknown): AppError {
     const errors = Object.values(error.errors).map((item) => ({ path: item.path, message: item.message }));
     return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', { errors });
   }
-  if (isDuplicateKey(error)) return new AppError(409, 'CONFLICT', 'The resource already exists.');
+  if (isDuplicateKeyError(error)) return new AppError(409, 'CONFLICT', 'The resource already exists.');
   return new AppError(500, 'INTERNAL', 'Something went wrong on our side.');
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/env';
+import { isDuplicateKeyError } from '../db/errors';
 import { ConflictError, ForbiddenError, UnauthenticatedError } from '../errors/app-error';
 import type { AccessTokenIssuer } from '../lib/access-token';
 import type { Clock } from '../lib/clock';
@@ -51,7 +52,6 @@ export interface AuthServiceDeps {
   geo: GeoLookup;
 }
 
-const DUPLICATE_KEY = 11000;
 const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -71,7 +71,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       audit.record({ type: 'auth.register', actorId: user.id, targetId: user.id, ip: client.ip });
       return toUserView(user);
     } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
+      if (isDuplicateKeyError(error)) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDuplicateKeyError } from '../db/errors';
 import { AppError } from '../errors/app-error';
 import { addMs, type Clock } from '../lib/clock';
 import { LockModel } from '../models/lock.model';
@@ -6,7 +7,6 @@ import { LockModel } from '../models/lock.model';
 const LEASE_MS = 10_000;
 const RETRY_DELAY_MS = 20;
 const MAX_WAIT_MS = 5_000;
-const DUPLICATE_KEY = 11000;
 
 /**
  * Runs `task` while holding a named lease shared by every instance. Acquisition is one conditional
@@ -24,7 +24,7 @@ export function createLockService(deps: { now: Clock }) {
       );
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
   }

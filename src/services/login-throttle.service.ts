@@ -1,11 +1,11 @@
 import type { Config } from '../config/env';
+import { isDuplicateKeyError } from '../db/errors';
 import { RateLimitedError } from '../errors/app-error';
 import { addMs, type Clock } from '../lib/clock';
 import { toSeconds } from '../lib/duration';
 import { LoginAttemptModel, type LoginAttemptRecord } from '../models/login-attempt.model';
 
 const FIRST_SLOWDOWN_MS = 1000;
-const DUPLICATE_KEY = 11000;
 
 export type LoginThrottleService = ReturnType<typeof createLoginThrottleService>;
 
@@ -45,7 +45,7 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
       return attempt?.failures ?? 1;
     } catch (error) {
       // Two first failures racing to insert: the loser simply increments the winner's document.
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       const attempt = await LoginAttemptModel.findOneAndUpdate({ _id: email }, update, { new: true }).lean<LoginAttemptRecord>();
       return attempt?.failures ?? 1;
     }

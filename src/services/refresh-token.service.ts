@@ -1,4 +1,3 @@
-import type { Types } from 'mongoose';
 import type { Config } from '../config/env';
 import { UnauthenticatedError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
@@ -62,10 +61,5 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
     return !next || !next.usedAt;
   }
 
-  /** Deletes every token of a session. */
-  async function revokeSessionTokens(sessionId: Types.ObjectId): Promise<void> {
-    await RefreshTokenModel.deleteMany({ sessionId });
-  }
-
-  return { issueToken, consumeToken, revokeSessionTokens };
+  return { issueToken, consumeToken };
 }

@@ -92,10 +92,8 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
 
   /** Extends an active session for a refresh; null when it has ended. */
   async function extendSession(sessionId: Types.ObjectId): Promise<SessionRecord | null> {
-    const now = deps.now();
-    const session = await SessionModel.findById(sessionId).lean<SessionRecord>();
-    if (!session || !isActive(session, now)) return null;
-    await touchSession(session, now);
+    const session = await findActiveSession(sessionId);
+    if (session) await touchSession(session, deps.now());
     return session;
   }
 

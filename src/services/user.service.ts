@@ -3,7 +3,6 @@ import type { Role } from '../config/roles';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { PasswordHasher } from '../lib/password-hasher';
-import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel } from '../models/session.model';
 import { UserModel, type UserStatus } from '../models/user.model';
 import { toSessionView, type SessionView } from '../views/session.view';
@@ -69,10 +68,12 @@ export function createUserService(deps: {
     });
   }
 
-  /** Removes a user so that no token of theirs stays usable at any point, even if interrupted. */
+  /**
+   * Removes a user so that no token of theirs stays usable at any point, even if interrupted:
+   * sessions are revoked and refresh tokens deleted first, then the sessions, then the user.
+   */
   async function removeUser(userId: string): Promise<void> {
     await sessions.revokeAllUserSessions(userId, 'user_deleted');
-    await RefreshTokenModel.deleteMany({ userId });
     await SessionModel.deleteMany({ userId });
     await UserModel.deleteOne({ _id: userId });
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashRefreshToken } from '../../src/lib/refresh-token';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
+import { findFreePort } from '../../scripts/lib/processes';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
 import { useTestDatabase } from '../support/database';
 import { createTestContext, type TestContext } from '../support/context';
@@ -24,16 +25,6 @@ async function listen(ctx: TestContext, port: number): Promise<http.Server> {
   return server;
 }
 
-function freePort(): Promise<number> {
-  const probe = http.createServer();
-  return new Promise((resolve) =>
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    }),
-  );
-}
-
 describe('a single-page app in Chromium', () => {
   useTestDatabase();
   let browser: Browser;
@@ -46,7 +37,7 @@ describe('a single-page app in Chromium', () => {
 
   beforeAll(async () => {
     spa = await serveSpa('<!doctype html><title>spa</title><p>allowed frontend</p>');
-    const apiPort = await freePort();
+    const apiPort = await findFreePort();
     apiOrigin = `http://127.0.0.1:${apiPort}`;
     foreign = await serveSpa(
       `<!doctype html><title>evil</title><form id="f" method="POST" action="${apiOrigin}/api/v1/auth/refresh"><input name="a" value="1"></form>`,
