@@ -14,6 +14,7 @@ import {
   type Row,
   type RowKey,
   type ScenarioContext,
+  waitForLoginsToDrain,
 } from './scenarios';
 import {
   benchConfig,
@@ -88,8 +89,10 @@ async function runScenarios({ context, userIds }: Seeded): Promise<{ rows: Row[]
   await measure(rows, 'users', 'GET /users?limit=20 (admin)', conns, () => loadUsers(context));
   await measure(rows, 'refresh', 'POST /auth/refresh (own chains)', conns, () => loadRefresh(context));
   await measure(rows, 'login', 'POST /auth/login', options.loginConnections, () => loadLogin(context));
+  await waitForLoginsToDrain(context);
   log('measuring login storm: GET /me alongside POST /auth/login');
   const storm = await loadStorm(context);
+  await waitForLoginsToDrain(context);
   rows.push({ key: 'stormMe', label: 'GET /me during login storm', connections: conns, figures: storm.me });
   rows.push({ key: 'stormLogin', label: '  POST /auth/login (storm)', connections: options.loginConnections, figures: storm.login });
   log(`seeding: filling up to ${options.sessions.toLocaleString('en-US')} sessions (insertMany, batches of 10,000, unordered)`);

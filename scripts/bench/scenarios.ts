@@ -100,6 +100,19 @@ export function loadLogin(context: ScenarioContext): Promise<LoadFigures> {
   });
 }
 
+/**
+ * autocannon stops at its deadline, but the server still hashes the logins it had accepted. One more
+ * login queues behind them, so once it answers the hashing pool is idle and the next row starts clean.
+ */
+export async function waitForLoginsToDrain(context: ScenarioContext): Promise<void> {
+  const response = await fetch(`${context.baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD }),
+  });
+  if (response.status !== 200) throw new Error(`draining login answered ${response.status}`);
+}
+
 /** GET /me while logins run flat out alongside: does password hashing starve the event loop? */
 export async function loadStorm(context: ScenarioContext): Promise<{ me: LoadFigures; login: LoadFigures }> {
   const [me, login] = await Promise.all([loadMe(context), loadLogin(context)]);

@@ -31,7 +31,7 @@ export function createAuthenticate(accessTokens: AccessTokenIssuer, sessions: Se
   return async function authenticate(req: Request, _res: Response, next: NextFunction): Promise<void> {
     const token = bearerTokenOf(req);
     if (!token) throw new UnauthenticatedError('UNAUTHENTICATED', 'Send an access token as "Authorization: Bearer <token>".');
-    req.auth = await sessions.authenticateAccess(accessTokens.verify(token));
+    req.auth = await sessions.authenticate(accessTokens.verify(token));
     const context = requestContext.getStore();
     if (context) context.userId = req.auth.userId;
     next();

@@ -116,12 +116,6 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
-  async function assertAccountActive(userId: string): Promise<void> {
-    const user = await UserModel.findById(userId, { status: 1 }).lean();
-    if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
-    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-  }
-
   async function rejectReuse(
     token: { sessionId: SessionRecord['_id']; userId: SessionRecord['userId'] },
     client: ClientInfo,
@@ -135,13 +129,12 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
-    const { sessionId, userId } = consumption.token;
-    const [session] = await Promise.all([
-      consumption.outcome === 'rotated' ? sessions.extendSession(sessionId) : sessions.findActiveSession(sessionId),
-      assertAccountActive(userId.toString()),
-    ]);
-    if (!session) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
-    const access = deps.accessTokens.sign({ userId: userId.toString(), sessionId: sessionId.toString() });
+    // The same check as every access token's: the session slides, and an ended session or account stops here.
+    const { session, userId, sessionId } = await sessions.authenticate({
+      userId: consumption.token.userId.toString(),
+      sessionId: consumption.token.sessionId.toString(),
+    });
+    const access = deps.accessTokens.sign({ userId, sessionId });
     if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
     const value = await refreshTokens.issueToken(session, consumption.token.generation + 1, consumption.successor);
     return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken: { value, expiresAt: session.expiresAt } };

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { Config } from '../config/env';
 import type { Role } from '../config/roles';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors/app-error';
+import { createByIdBatcher } from '../db/by-id-batcher';
 import { addMs, earliest, type Clock } from '../lib/clock';
 import { describeDevice } from '../lib/device';
 import { logger } from '../lib/logger';
@@ -27,9 +28,18 @@ export interface ClientInfo {
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
+// A find's first reply holds up to 101 documents by default, so a batch never needs a second round trip.
+const MAX_LOOKUP_BATCH = 100;
+
 /** Database-backed sessions: the source of truth every access token is checked against. */
 export function createSessionService(deps: { session: Config['session']; now: Clock }) {
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
+  // Every authenticated request reads its session and user by _id: concurrent requests share one query.
+  const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection, { maxBatchSize: MAX_LOOKUP_BATCH });
+  const usersById = createByIdBatcher<UserFields>(UserModel.collection, {
+    projection: USER_VIEW_PROJECTION,
+    maxBatchSize: MAX_LOOKUP_BATCH,
+  });
 
   function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
@@ -53,54 +63,42 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   }
 
   /**
-   * Resolves verified token claims to the caller as the database sees them now: an ended session,
-   * a deleted or disabled user, or a changed role take effect on this very request.
+   * Resolves a verified credential (an access token's claims, or a refresh token's record) to the
+   * caller as the database sees it now: an ended session, a deleted or disabled user, or a changed
+   * role take effect on this very request.
    */
-  async function authenticateAccess(claims: { userId: string; sessionId: string }): Promise<AuthContext> {
+  async function authenticate(claims: { userId: string; sessionId: string }): Promise<AuthContext> {
     if (!Types.ObjectId.isValid(claims.sessionId) || !Types.ObjectId.isValid(claims.userId)) {
       throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     }
     const now = deps.now();
-    // The native collection skips Mongoose's query building and casting: this runs on every request.
     const [session, user] = await Promise.all([
-      SessionModel.collection.findOne<SessionRecord>({ _id: new Types.ObjectId(claims.sessionId) }),
-      UserModel.collection.findOne<UserFields>({ _id: new Types.ObjectId(claims.userId) }, { projection: USER_VIEW_PROJECTION }),
+      sessionsById.load(new Types.ObjectId(claims.sessionId)),
+      usersById.load(new Types.ObjectId(claims.userId)),
     ]);
     if (!session || !isActive(session, now) || session.userId.toString() !== claims.userId) {
       throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
     }
     if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    if (now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs) await touchSession(session, now);
-    return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role, user, session };
+    const current = now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs ? await touchSession(session, now) : session;
+    return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role, user, session: current };
   }
 
   /**
    * Slides the idle expiry, never past the absolute lifetime; written at most once per touch interval.
    * Filtered by _id alone (the cheapest write on any server): it never touches revokedAt, so a
-   * revocation racing with it stands.
+   * revocation racing with it stands. Returns a copy, since batched reads share their documents.
    */
-  async function touchSession(session: SessionRecord, now: Date): Promise<void> {
+  async function touchSession(session: SessionRecord, now: Date): Promise<SessionRecord> {
     const expiresAt = earliest(addMs(now, idleTtlMs), session.absoluteExpiresAt);
     try {
       await SessionModel.updateOne({ _id: session._id }, { $set: { lastSeenAt: now, expiresAt } });
-      Object.assign(session, { lastSeenAt: now, expiresAt });
+      return { ...session, lastSeenAt: now, expiresAt };
     } catch (error) {
       logger.warn('session touch failed', { sessionId: session._id.toString(), error });
+      return session;
     }
-  }
-
-  /** Extends an active session for a refresh; null when it has ended. */
-  async function extendSession(sessionId: Types.ObjectId): Promise<SessionRecord | null> {
-    const session = await findActiveSession(sessionId);
-    if (session) await touchSession(session, deps.now());
-    return session;
-  }
-
-  /** The session if it is still active. */
-  async function findActiveSession(sessionId: Types.ObjectId | string): Promise<SessionRecord | null> {
-    const session = await SessionModel.findById(sessionId).lean<SessionRecord>();
-    return session && isActive(session, deps.now()) ? session : null;
   }
 
   /** Active sessions of a user, most recently used first. */
@@ -150,9 +148,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
 
   return {
     startSession,
-    authenticateAccess,
-    extendSession,
-    findActiveSession,
+    authenticate,
     listActiveSessions,
     revokeSession,
     revokeUserSession,

@@ -3,6 +3,7 @@ import { AuditEventModel } from '../../src/models/audit-event.model';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
+import { USER_VIEW_PROJECTION } from '../../src/views/user.view';
 import { useTestDatabase } from '../support/database';
 
 /*
@@ -87,8 +88,14 @@ describe('query plans of the hot paths', () => {
 
   const now = new Date();
   const cases: [string, () => AnyQuery][] = [
-    ['session by _id (every authenticated request)', () => SessionModel.findById(ids.sessionId, { userId: 1, revokedAt: 1, expiresAt: 1 })],
-    ['user by _id (every authenticated request)', () => UserModel.findById(ids.userId, { role: 1, status: 1 })],
+    [
+      'sessions by _id, a batch of concurrent requests (every authenticated request)',
+      () => SessionModel.find({ _id: { $in: [ids.sessionId, new Types.ObjectId()] } }),
+    ],
+    [
+      'users by _id, a batch of concurrent requests (every authenticated request)',
+      () => UserModel.find({ _id: { $in: [ids.userId, new Types.ObjectId()] } }, USER_VIEW_PROJECTION),
+    ],
     ['refresh token by _id, its hash (every refresh)', () => RefreshTokenModel.findById('hash-of-a-token')],
     [
       'active sessions of a user, most recent first',
