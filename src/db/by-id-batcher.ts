@@ -15,7 +15,7 @@ async function findByIds<T extends { _id: Id }>(
   projection?: mongo.Document,
 ): Promise<(T | null)[]> {
   const distinct = [...new Map(ids.map((id) => [keyOf(id), id])).values()];
-  // The driver types _id as ObjectId for any collection; string _ids (refresh tokens) are just as valid.
+  // The driver types every _id as an ObjectId; string _ids are just as valid to the server.
   const filter = { _id: { $in: distinct } } as mongo.Filter<mongo.Document>;
   const documents = await collection.find<T>(filter, { projection, batchSize: distinct.length }).toArray();
   const byKey = new Map(documents.map((document) => [keyOf(document._id), document]));

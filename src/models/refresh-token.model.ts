@@ -13,6 +13,8 @@ const refreshTokenSchema = new Schema(
     expiresAt: { type: Date, required: true },
     usedAt: { type: Date, default: null },
     replacedBy: { type: String, default: null },
+    // The consuming batch that spent the token: reading its own id back is how that batch knows it won.
+    rotationId: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

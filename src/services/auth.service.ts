@@ -136,7 +136,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
     const access = deps.accessTokens.sign({ userId, sessionId });
     if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
-    const value = await refreshTokens.issueToken(session, consumption.token.generation + 1, consumption.successor);
+    const value = await refreshTokens.issueToken(session, consumption.token.generation + 1, consumption.token);
     return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken: { value, expiresAt: session.expiresAt } };
   }
 
