@@ -96,7 +96,7 @@ export async function openSessions(config: Config, userId: string, count: number
   const opened: SeededSession[] = [];
   for (let i = 0; i < count; i++) {
     const session = await sessions.startSession(userId, BENCH_CLIENT, null);
-    opened.push({ sessionId: session._id.toString(), userId, refreshToken: await tokens.issueToken(session, 0) });
+    opened.push({ sessionId: session._id.toString(), userId, refreshToken: await tokens.issueToken(session) });
   }
   return opened;
 }

@@ -13,12 +13,15 @@ const refreshTokenSchema = new Schema(
     expiresAt: { type: Date, required: true },
     usedAt: { type: Date, default: null },
     replacedBy: { type: String, default: null },
-    // The consuming batch that spent the token: reading its own id back is how that batch knows it won.
-    rotationId: { type: Schema.Types.ObjectId, default: null },
+    // The token this one replaced; absent on a session's first token.
+    parentId: { type: String },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 
+// Spending a token is storing its successor: this index lets only one successor per token ever exist,
+// on every server, whichever instance tries first.
+refreshTokenSchema.index({ parentId: 1 }, { unique: true, sparse: true });
 refreshTokenSchema.index({ sessionId: 1 });
 refreshTokenSchema.index({ userId: 1 });
 refreshTokenSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

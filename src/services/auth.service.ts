@@ -102,7 +102,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
     const session = await sessions.startSession(userId, client, location);
-    const refreshToken = await refreshTokens.issueToken(session, 0);
+    const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
     await recordLoginLocation(userId, session, location);
@@ -136,8 +136,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
     const access = deps.accessTokens.sign({ userId, sessionId });
     if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
-    const value = await refreshTokens.issueToken(session, consumption.token.generation + 1, consumption.token);
-    return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken: { value, expiresAt: session.expiresAt } };
+    return {
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      refreshToken: { value: consumption.successor, expiresAt: session.expiresAt },
+    };
   }
 
   async function sessionOfRefreshToken(token: string): Promise<{ sessionId: string; userId: string } | null> {

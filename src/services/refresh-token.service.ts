@@ -1,5 +1,6 @@
-import { Types, type mongo } from 'mongoose';
+import type { mongo } from 'mongoose';
 import type { Config } from '../config/env';
+import { DUPLICATE_KEY } from '../db/errors';
 import { UnauthenticatedError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import { createMicroBatcher, fulfilled, rejected } from '../lib/micro-batcher';
@@ -10,33 +11,41 @@ import type { SessionRecord } from '../models/session.model';
 export type RefreshTokenService = ReturnType<typeof createRefreshTokenService>;
 
 export type Consumption =
-  | { outcome: 'rotated'; token: RefreshTokenRecord }
+  | { outcome: 'rotated'; token: RefreshTokenRecord; successor: string }
   | { outcome: 'grace'; token: RefreshTokenRecord }
   | { outcome: 'reused'; token: RefreshTokenRecord };
 
-/** What one presented hash got from a consuming batch: the token as stored, and whether this caller spent it. */
-interface Claim {
-  won: boolean;
-  token: RefreshTokenRecord | null;
+/** What a rotating batch found for one presented hash. */
+type Claim =
+  { found: false } | { found: true; token: RefreshTokenRecord; successor: string | null /* set for the one caller that spent it */ };
+
+interface Attempt {
+  parent: RefreshTokenRecord;
+  successor: string;
 }
 
-interface NewToken {
-  record: RefreshTokenRecord;
-  /** The token this one replaces, linked to it for the reuse-grace check. */
-  parentHash: string | null;
-}
-
-// Batches stay within one reply of a find (101 documents by default) and one write command.
+// A batch stays within one reply of a find (101 documents by default) and one write command.
 const MAX_BATCH = 100;
 
 const INVALID = (): UnauthenticatedError =>
   new UnauthenticatedError('REFRESH_TOKEN_INVALID', 'The refresh token is missing, unknown or expired.');
 
-/** The write errors of an unordered insert, by the index of the document each refused. */
-function writeErrorsByIndex(error: unknown): Map<number, unknown> | null {
+function tokenRecord(
+  token: string,
+  fields: Pick<RefreshTokenRecord, 'sessionId' | 'userId' | 'generation' | 'expiresAt'>,
+  now: Date,
+  parentId?: string,
+): RefreshTokenRecord {
+  const record: RefreshTokenRecord = { _id: hashRefreshToken(token), ...fields, usedAt: null, replacedBy: null, createdAt: now };
+  return parentId ? { ...record, parentId } : record;
+}
+
+/** The write errors of an unordered insert, by the index of the document each refused; rethrows anything else. */
+function writeErrorsOf(error: unknown): Map<number, { code?: number }> {
   const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : null;
-  return list ? new Map(list.map((writeError: { index: number }) => [writeError.index, writeError])) : null;
+  if (!writeErrors) throw error;
+  const list = (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as { index: number; code?: number }[];
+  return new Map(list.map((writeError) => [writeError.index, writeError]));
 }
 
 /** Opaque, rotating refresh tokens stored only as hashes. */
@@ -45,95 +54,95 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
   const tokens = RefreshTokenModel.collection as unknown as mongo.Collection<RefreshTokenRecord>;
 
   /**
-   * Spends the presented tokens of one loop turn with one conditional update: it marks every unspent,
-   * unexpired one with this batch's id, and reading them back tells which this batch won. Of any
-   * number of concurrent presentations (in this process or another) exactly one sees its batch's id;
-   * within a batch, the first caller of a hash is the one.
+   * Rotates the tokens presented in one loop turn with three commands, all by key: read them, store a
+   * successor for each unspent one, mark the spent ones. The unique index on `parentId` stores at most
+   * one successor per token, so of any number of concurrent presentations (in this process or another)
+   * exactly one spends it; within a batch, the first caller of a hash is that one.
    */
-  const consumer = createMicroBatcher<string, Claim>(
-    async (hashes) => {
-      const now = deps.now();
-      const rotationId = new Types.ObjectId();
-      const distinct = [...new Set(hashes)];
-      await tokens.updateMany({ _id: { $in: distinct }, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now, rotationId } });
-      const stored = await tokens.find({ _id: { $in: distinct } }, { batchSize: distinct.length }).toArray();
-      const storedByHash = new Map(stored.map((token) => [token._id, token]));
-      const claimed = new Set<string>();
-      return hashes.map((hash) => {
-        const token = storedByHash.get(hash) ?? null;
-        const won = !claimed.has(hash) && token?.rotationId?.equals(rotationId) === true;
-        if (won) claimed.add(hash);
-        return fulfilled({ won, token });
-      });
-    },
-    { maxBatchSize: MAX_BATCH },
-  );
+  /** Stores one successor per attempt; the refused ones by attempt index (a duplicate parentId: another rotation won). */
+  async function storeSuccessors(attempts: Attempt[], now: Date): Promise<Map<number, { code?: number }>> {
+    if (attempts.length === 0) return new Map();
+    const successors = attempts.map(({ parent, successor }) =>
+      tokenRecord(
+        successor,
+        { sessionId: parent.sessionId, userId: parent.userId, generation: parent.generation + 1, expiresAt: parent.expiresAt },
+        now,
+        parent._id,
+      ),
+    );
+    return tokens.insertMany(successors, { ordered: false }).then(() => new Map(), writeErrorsOf);
+  }
 
-  /** Stores the new tokens of one loop turn with one insert, and links each to the token it replaces. */
-  const issuer = createMicroBatcher<NewToken, void>(
-    async (newTokens) => {
-      const links = newTokens.flatMap(({ record, parentHash }) =>
-        parentHash ? [{ updateOne: { filter: { _id: parentHash }, update: { $set: { replacedBy: record._id } } } }] : [],
-      );
-      const [inserted] = await Promise.all([
-        tokens
-          .insertMany(
-            newTokens.map(({ record }) => record),
-            { ordered: false },
-          )
-          .then(
-            () => null,
-            (error: unknown) => writeErrorsByIndex(error) ?? Promise.reject(error),
-          ),
-        links.length > 0 ? tokens.bulkWrite(links, { ordered: false }) : null,
-      ]);
-      return newTokens.map((_, index) => (inserted?.has(index) ? rejected(inserted.get(index)) : fulfilled(undefined)));
-    },
-    { maxBatchSize: MAX_BATCH },
-  );
+  async function markSpent(rotations: Attempt[], now: Date): Promise<void> {
+    if (rotations.length === 0) return;
+    await tokens.bulkWrite(
+      rotations.map(({ parent, successor }) => ({
+        updateOne: { filter: { _id: parent._id }, update: { $set: { usedAt: now, replacedBy: hashRefreshToken(successor) } } },
+      })),
+      { ordered: false },
+    );
+  }
 
   /**
-   * Issues a token for a session; only its hash is stored. Returns the token itself for the cookie.
-   * A rotation names the token it replaces, so a late replay of that one can be told from theft.
+   * Rotates the tokens presented in one loop turn with three commands, all by key: read them, store a
+   * successor for each unspent one, mark the spent ones. The unique index on `parentId` stores at most
+   * one successor per token, so of any number of concurrent presentations (in this process or another)
+   * exactly one spends it; within a batch, the first caller of a hash is that one.
    */
-  async function issueToken(
-    session: Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>,
-    generation: number,
-    replaces: RefreshTokenRecord | null = null,
-  ): Promise<string> {
+  async function rotateBatch(hashes: string[]): Promise<PromiseSettledResult<Claim>[]> {
+    const now = deps.now();
+    const distinct = [...new Set(hashes)];
+    const found = await tokens.find({ _id: { $in: distinct } }, { batchSize: distinct.length }).toArray();
+    const stored = new Map(found.map((token) => [token._id, token]));
+    const attempts = found
+      .filter((token) => !token.usedAt && token.expiresAt > now)
+      .map((parent) => ({ parent, successor: generateRefreshToken() }));
+    const refused = await storeSuccessors(attempts, now);
+    const failed = new Map(
+      attempts.flatMap(({ parent }, i) => (refused.has(i) && refused.get(i)?.code !== DUPLICATE_KEY ? [[parent._id, refused.get(i)]] : [])),
+    );
+    const rotations = new Map(attempts.filter((_, i) => !refused.has(i)).map((attempt) => [attempt.parent._id, attempt]));
+    await markSpent([...rotations.values()], now);
+    return hashes.map((hash) => {
+      const token = stored.get(hash);
+      if (!token) return fulfilled({ found: false });
+      if (failed.has(hash)) return rejected(failed.get(hash));
+      const rotation = rotations.get(hash);
+      rotations.delete(hash);
+      return fulfilled({ found: true, token, successor: rotation?.successor ?? null });
+    });
+  }
+
+  const rotator = createMicroBatcher(rotateBatch, { maxBatchSize: MAX_BATCH });
+
+  /** Issues the first token of a session; only its hash is stored. Returns the token itself for the cookie. */
+  async function issueToken(session: Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>): Promise<string> {
     const token = generateRefreshToken();
-    const record: RefreshTokenRecord = {
-      _id: hashRefreshToken(token),
-      sessionId: session._id,
-      userId: session.userId,
-      generation,
-      expiresAt: session.absoluteExpiresAt,
-      usedAt: null,
-      replacedBy: null,
-      rotationId: null,
-      createdAt: deps.now(),
-    };
-    await issuer.submit({ record, parentHash: replaces?._id ?? null });
+    const fields = { sessionId: session._id, userId: session.userId, generation: 0, expiresAt: session.absoluteExpiresAt };
+    await tokens.insertOne(tokenRecord(token, fields, deps.now()));
     return token;
   }
 
   /**
-   * Consumes a presented token: of any number of concurrent presentations exactly one rotates. The
-   * others find it spent: within the grace period (and while its successor is unused) that is a benign
-   * race between tabs; otherwise it is reuse.
+   * Consumes a presented token: of any number of concurrent presentations exactly one rotates it and
+   * gets its successor. The others find it spent: within the grace period (and while the successor is
+   * unused) that is a benign race between tabs; otherwise it is reuse.
    */
   async function consumeToken(token: string | undefined): Promise<Consumption> {
     if (!token) throw INVALID();
-    const { won, token: stored } = await consumer.submit(hashRefreshToken(token));
-    if (won && stored) return { outcome: 'rotated', token: stored };
+    const claim = await rotator.submit(hashRefreshToken(token));
+    if (!claim.found) throw INVALID();
+    if (claim.successor) return { outcome: 'rotated', token: claim.token, successor: claim.successor };
     const now = deps.now();
-    if (!stored || !stored.usedAt || stored.expiresAt <= now) throw INVALID();
-    return { outcome: (await isWithinGrace(stored, now)) ? 'grace' : 'reused', token: stored };
+    if (claim.token.expiresAt <= now) throw INVALID();
+    return { outcome: (await isWithinGrace(claim.token, now)) ? 'grace' : 'reused', token: claim.token };
   }
 
+  /** A token read before its spending was marked (a concurrent rotation) counts as spent just now. */
   async function isWithinGrace(spent: RefreshTokenRecord, now: Date): Promise<boolean> {
     const graceMs = deps.session.refreshReuseGraceMs;
-    if (graceMs <= 0 || !spent.usedAt || now.getTime() - spent.usedAt.getTime() > graceMs) return false;
+    const usedAt = spent.usedAt ?? now;
+    if (graceMs <= 0 || now.getTime() - usedAt.getTime() > graceMs) return false;
     const next = spent.replacedBy ? await RefreshTokenModel.findById(spent.replacedBy, { usedAt: 1 }).lean() : null;
     return !next || !next.usedAt;
   }

@@ -96,7 +96,14 @@ describe('query plans of the hot paths', () => {
       'users by _id, a batch of concurrent requests (every authenticated request)',
       () => UserModel.find({ _id: { $in: [ids.userId, new Types.ObjectId()] } }, USER_VIEW_PROJECTION),
     ],
-    ['refresh token by _id, its hash (every refresh)', () => RefreshTokenModel.findById('hash-of-a-token')],
+    [
+      'refresh tokens by _id, their hashes, a batch of concurrent refreshes (every refresh)',
+      () => RefreshTokenModel.find({ _id: { $in: ['hash-of-a-token', 'hash-of-another'] } }),
+    ],
+    [
+      'successors of a token, by the unique parentId (storing one is the spend)',
+      () => RefreshTokenModel.find({ parentId: 'hash-of-a-token' }),
+    ],
     [
       'active sessions of a user, most recent first',
       () => SessionModel.find({ userId: ids.userId, revokedAt: null, expiresAt: { $gt: now } }).sort({ lastSeenAt: -1 }),

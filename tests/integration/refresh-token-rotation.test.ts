@@ -25,34 +25,38 @@ describe('refresh token rotation across instances', () => {
   it('when two instances consume one token many times at once, then exactly one rotation wins, in every round', async () => {
     const [first, second] = twoInstances();
     for (let round = 0; round < 20; round++) {
-      const token = await first.issueToken(newSession(), 0);
+      const token = await first.issueToken(newSession());
 
       const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 ? first : second).consumeToken(token)));
 
       const rotated = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value.outcome === 'rotated');
       expect(rotated).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      expect(await RefreshTokenModel.countDocuments({ parentId: hashRefreshToken(token) })).toBe(1);
     }
   });
 
-  it('when a rotation issues the successor, then the spent token links to it and only the successor is unspent', async () => {
+  it('when a token rotates, then its successor is stored under its parent, the spent token links to it, and only the successor is unspent', async () => {
     const [instance] = twoInstances();
     const session = newSession();
-    const token = await instance.issueToken(session, 0);
+    const token = await instance.issueToken(session);
 
     const consumption = await instance.consumeToken(token);
-    const successor = await instance.issueToken(session, 1, consumption.token);
+    if (consumption.outcome !== 'rotated') throw new Error(`expected a rotation, got ${consumption.outcome}`);
+    const successor = consumption.successor;
 
     const stored = await RefreshTokenModel.find({ sessionId: session._id }).sort({ generation: 1 }).lean();
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ _id: hashRefreshToken(token), replacedBy: hashRefreshToken(successor), generation: 0 });
     expect(stored[0]!.usedAt).toBeInstanceOf(Date);
-    expect(stored[1]).toMatchObject({ _id: hashRefreshToken(successor), usedAt: null, replacedBy: null, generation: 1 });
+    expect(stored[1]).toMatchObject({ _id: hashRefreshToken(successor), parentId: hashRefreshToken(token), usedAt: null, generation: 1 });
+    expect(stored[0]).not.toHaveProperty('parentId');
     expect(stored[1]!.createdAt).toBeInstanceOf(Date);
   });
 
   it('when a token has expired, then consuming it is refused and it stays unspent', async () => {
     const [instance] = twoInstances();
-    const token = await instance.issueToken({ ...newSession(), absoluteExpiresAt: new Date(Date.now() - 1000) }, 0);
+    const token = await instance.issueToken({ ...newSession(), absoluteExpiresAt: new Date(Date.now() - 1000) });
 
     await expect(instance.consumeToken(token)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
     expect((await RefreshTokenModel.findById(hashRefreshToken(token)).lean())?.usedAt).toBeNull();
