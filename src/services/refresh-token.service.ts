@@ -1,4 +1,4 @@
-import type { mongo } from 'mongoose';
+import mongoose, { type mongo } from 'mongoose';
 import type { Config } from '../config/env';
 import { DUPLICATE_KEY } from '../db/errors';
 import { UnauthenticatedError } from '../errors/app-error';
@@ -15,9 +15,8 @@ export type Consumption =
   | { outcome: 'grace'; token: RefreshTokenRecord }
   | { outcome: 'reused'; token: RefreshTokenRecord };
 
-/** What a rotating batch found for one presented hash. */
-type Claim =
-  { found: false } | { found: true; token: RefreshTokenRecord; successor: string | null /* set for the one caller that spent it */ };
+/** What a rotating batch found for one presented hash; `successor` is set for the one caller that spent it. */
+type Claim = { found: false } | { found: true; token: RefreshTokenRecord; successor: string | null };
 
 interface Attempt {
   parent: RefreshTokenRecord;
@@ -41,11 +40,10 @@ function tokenRecord(
 }
 
 /** The write errors of an unordered insert, by the index of the document each refused; rethrows anything else. */
-function writeErrorsOf(error: unknown): Map<number, { code?: number }> {
-  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  if (!writeErrors) throw error;
-  const list = (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as { index: number; code?: number }[];
-  return new Map(list.map((writeError) => [writeError.index, writeError]));
+function refusedByIndex(error: unknown): Map<number, mongo.WriteError> {
+  if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) throw error;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
 }
 
 /** Opaque, rotating refresh tokens stored only as hashes. */
@@ -53,14 +51,8 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
   // Mongoose types every native collection as keyed by ObjectId; this one is keyed by the token's hash.
   const tokens = RefreshTokenModel.collection as unknown as mongo.Collection<RefreshTokenRecord>;
 
-  /**
-   * Rotates the tokens presented in one loop turn with three commands, all by key: read them, store a
-   * successor for each unspent one, mark the spent ones. The unique index on `parentId` stores at most
-   * one successor per token, so of any number of concurrent presentations (in this process or another)
-   * exactly one spends it; within a batch, the first caller of a hash is that one.
-   */
-  /** Stores one successor per attempt; the refused ones by attempt index (a duplicate parentId: another rotation won). */
-  async function storeSuccessors(attempts: Attempt[], now: Date): Promise<Map<number, { code?: number }>> {
+  /** Stores one successor per attempt; returns the refused ones by attempt index. */
+  async function storeSuccessors(attempts: Attempt[], now: Date): Promise<Map<number, mongo.WriteError>> {
     if (attempts.length === 0) return new Map();
     const successors = attempts.map(({ parent, successor }) =>
       tokenRecord(
@@ -70,7 +62,7 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
         parent._id,
       ),
     );
-    return tokens.insertMany(successors, { ordered: false }).then(() => new Map(), writeErrorsOf);
+    return tokens.insertMany(successors, { ordered: false }).then(() => new Map(), refusedByIndex);
   }
 
   async function markSpent(rotations: Attempt[], now: Date): Promise<void> {
@@ -98,15 +90,19 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
       .filter((token) => !token.usedAt && token.expiresAt > now)
       .map((parent) => ({ parent, successor: generateRefreshToken() }));
     const refused = await storeSuccessors(attempts, now);
-    const failed = new Map(
-      attempts.flatMap(({ parent }, i) => (refused.has(i) && refused.get(i)?.code !== DUPLICATE_KEY ? [[parent._id, refused.get(i)]] : [])),
-    );
-    const rotations = new Map(attempts.filter((_, i) => !refused.has(i)).map((attempt) => [attempt.parent._id, attempt]));
+    const rotations = new Map<string, Attempt>();
+    const failures = new Map<string, mongo.WriteError>();
+    attempts.forEach((attempt, index) => {
+      const refusal = refused.get(index);
+      if (!refusal) rotations.set(attempt.parent._id, attempt);
+      // A duplicate parentId means another rotation stored its successor first: spent, not failed.
+      else if (refusal.code !== DUPLICATE_KEY) failures.set(attempt.parent._id, refusal);
+    });
     await markSpent([...rotations.values()], now);
     return hashes.map((hash) => {
       const token = stored.get(hash);
       if (!token) return fulfilled({ found: false });
-      if (failed.has(hash)) return rejected(failed.get(hash));
+      if (failures.has(hash)) return rejected(failures.get(hash));
       const rotation = rotations.get(hash);
       rotations.delete(hash);
       return fulfilled({ found: true, token, successor: rotation?.successor ?? null });

@@ -12,6 +12,7 @@ import { buildTestConfig } from '../support/context';
  */
 describe('refresh token rotation across instances', () => {
   useTestDatabase();
+  afterEach(() => jest.restoreAllMocks());
 
   function twoInstances() {
     const { session } = buildTestConfig();
@@ -60,5 +61,16 @@ describe('refresh token rotation across instances', () => {
 
     await expect(instance.consumeToken(token)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
     expect((await RefreshTokenModel.findById(hashRefreshToken(token)).lean())?.usedAt).toBeNull();
+  });
+
+  it('when storing the successor fails, then the refresh fails and the token stays unspent for a retry', async () => {
+    const [instance] = twoInstances();
+    const token = await instance.issueToken(newSession());
+    jest.spyOn(RefreshTokenModel.collection, 'insertMany').mockRejectedValueOnce(new Error('connection reset'));
+
+    await expect(instance.consumeToken(token)).rejects.toThrow('connection reset');
+
+    expect((await RefreshTokenModel.findById(hashRefreshToken(token)).lean())?.usedAt).toBeNull();
+    expect((await instance.consumeToken(token)).outcome).toBe('rotated');
   });
 });
