@@ -3,6 +3,9 @@ import { createMicroBatcher, fulfilled } from '../lib/micro-batcher';
 
 type Id = Types.ObjectId | string;
 
+/** A find's first reply holds up to 101 documents by default, so a batch this size needs one round trip. */
+export const MAX_BATCH_SIZE = 100;
+
 /** A string and an ObjectId with the same hex are different _ids to the server, so they are to the batch too. */
 function keyOf(id: Id): string {
   return typeof id === 'string' ? `s:${id}` : `o:${id.toHexString()}`;
@@ -33,11 +36,11 @@ export interface ByIdBatcher<T> {
  */
 export function createByIdBatcher<T extends { _id: Id }>(
   collection: mongo.Collection,
-  options: { projection?: mongo.Document; maxBatchSize: number },
+  options: { projection?: mongo.Document } = {},
 ): ByIdBatcher<T> {
   const batcher = createMicroBatcher<Id, T | null>(
     async (ids) => (await findByIds<T>(collection, ids, options.projection)).map((document) => fulfilled(document)),
-    options,
+    { maxBatchSize: MAX_BATCH_SIZE },
   );
   return { load: (id) => batcher.submit(id) };
 }

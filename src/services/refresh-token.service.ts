@@ -1,5 +1,6 @@
 import mongoose, { type mongo } from 'mongoose';
 import type { Config } from '../config/env';
+import { MAX_BATCH_SIZE } from '../db/by-id-batcher';
 import { DUPLICATE_KEY } from '../db/errors';
 import { UnauthenticatedError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
@@ -22,9 +23,6 @@ interface Attempt {
   parent: RefreshTokenRecord;
   successor: string;
 }
-
-// A batch stays within one reply of a find (101 documents by default) and one write command.
-const MAX_BATCH = 100;
 
 const INVALID = (): UnauthenticatedError =>
   new UnauthenticatedError('REFRESH_TOKEN_INVALID', 'The refresh token is missing, unknown or expired.');
@@ -109,7 +107,7 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
     });
   }
 
-  const rotator = createMicroBatcher(rotateBatch, { maxBatchSize: MAX_BATCH });
+  const rotator = createMicroBatcher(rotateBatch, { maxBatchSize: MAX_BATCH_SIZE });
 
   /** Issues the first token of a session; only its hash is stored. Returns the token itself for the cookie. */
   async function issueToken(session: Pick<SessionRecord, '_id' | 'userId' | 'absoluteExpiresAt'>): Promise<string> {

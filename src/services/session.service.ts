@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import type { Config } from '../config/env';
 import type { Role } from '../config/roles';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors/app-error';
 import { createByIdBatcher } from '../db/by-id-batcher';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors/app-error';
 import { addMs, earliest, type Clock } from '../lib/clock';
 import { describeDevice } from '../lib/device';
 import { logger } from '../lib/logger';
@@ -28,18 +28,12 @@ export interface ClientInfo {
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
-// A find's first reply holds up to 101 documents by default, so a batch never needs a second round trip.
-const MAX_LOOKUP_BATCH = 100;
-
 /** Database-backed sessions: the source of truth every access token is checked against. */
 export function createSessionService(deps: { session: Config['session']; now: Clock }) {
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
   // Every authenticated request reads its session and user by _id: concurrent requests share one query.
-  const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection, { maxBatchSize: MAX_LOOKUP_BATCH });
-  const usersById = createByIdBatcher<UserFields>(UserModel.collection, {
-    projection: USER_VIEW_PROJECTION,
-    maxBatchSize: MAX_LOOKUP_BATCH,
-  });
+  const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection);
+  const usersById = createByIdBatcher<UserFields>(UserModel.collection, { projection: USER_VIEW_PROJECTION });
 
   function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;

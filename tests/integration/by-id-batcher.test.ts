@@ -1,5 +1,5 @@
 import mongoose, { Schema, Types } from 'mongoose';
-import { createByIdBatcher } from '../../src/db/by-id-batcher';
+import { createByIdBatcher, MAX_BATCH_SIZE } from '../../src/db/by-id-batcher';
 import { useTestDatabase } from '../support/database';
 
 interface Item {
@@ -25,7 +25,7 @@ describe('by-_id batcher', () => {
   it('when lookups arrive together, then one query answers each with its own document or null, with the projection applied', async () => {
     const items = await seedItems(5);
     const find = jest.spyOn(ItemModel.collection, 'find');
-    const batcher = createByIdBatcher<Item>(ItemModel.collection, { projection: { label: 1 }, maxBatchSize: 100 });
+    const batcher = createByIdBatcher<Item>(ItemModel.collection, { projection: { label: 1 } });
     const missing = new Types.ObjectId();
     const ids = [items[0]!._id, items[3]!._id, missing, items[0]!._id, items[4]!._id, items[4]!._id.toHexString()];
 
@@ -39,7 +39,7 @@ describe('by-_id batcher', () => {
   it('when a lookup is asked while a query is in flight, then it gets a query of its own and sees writes committed before it', async () => {
     const [item] = await seedItems(1);
     const find = jest.spyOn(ItemModel.collection, 'find');
-    const batcher = createByIdBatcher<Item>(ItemModel.collection, { maxBatchSize: 100 });
+    const batcher = createByIdBatcher<Item>(ItemModel.collection);
 
     const first = batcher.load(item!._id);
     await nextLoopTurn();
@@ -53,21 +53,21 @@ describe('by-_id batcher', () => {
   });
 
   it('when more lookups arrive than a batch holds, then they are split into batches of at most that size', async () => {
-    const items = await seedItems(25);
+    const items = await seedItems(2 * MAX_BATCH_SIZE + 5);
     const find = jest.spyOn(ItemModel.collection, 'find');
-    const batcher = createByIdBatcher<Item>(ItemModel.collection, { maxBatchSize: 10 });
+    const batcher = createByIdBatcher<Item>(ItemModel.collection);
 
     const found = await Promise.all(items.map((item) => batcher.load(item._id)));
 
     expect(found.map((item) => item?.label)).toEqual(items.map((item) => item.label));
     expect(find).toHaveBeenCalledTimes(3);
     const batchSizes = find.mock.calls.map(([filter]) => (filter as { _id: { $in: unknown[] } })._id.$in.length);
-    expect(batchSizes).toEqual([10, 10, 5]);
+    expect(batchSizes).toEqual([MAX_BATCH_SIZE, MAX_BATCH_SIZE, 5]);
   });
 
   it('when the query fails, then every lookup of that batch is rejected and the next batch works again', async () => {
     const [item] = await seedItems(1);
-    const batcher = createByIdBatcher<Item>(ItemModel.collection, { maxBatchSize: 100 });
+    const batcher = createByIdBatcher<Item>(ItemModel.collection);
     jest.spyOn(ItemModel.collection, 'find').mockImplementationOnce(() => {
       throw new Error('connection reset');
     });
