@@ -132,13 +132,18 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
     return { outcome: (await isWithinGrace(claim.token, now)) ? 'grace' : 'reused', token: claim.token };
   }
 
-  /** A token read before its spending was marked (a concurrent rotation) counts as spent just now. */
+  /**
+   * Whether a spent token came back within the grace period while its successor is still unused. The
+   * successor is found through the unique parentId too, so a token whose marking as spent has not
+   * happened (a rotation in flight elsewhere, or one whose last write failed) is judged by when its
+   * successor was stored, never as spent just now.
+   */
   async function isWithinGrace(spent: RefreshTokenRecord, now: Date): Promise<boolean> {
     const graceMs = deps.session.refreshReuseGraceMs;
-    const usedAt = spent.usedAt ?? now;
-    if (graceMs <= 0 || now.getTime() - usedAt.getTime() > graceMs) return false;
-    const next = spent.replacedBy ? await RefreshTokenModel.findById(spent.replacedBy, { usedAt: 1 }).lean() : null;
-    return !next || !next.usedAt;
+    if (graceMs <= 0) return false;
+    const successor = await tokens.findOne(spent.replacedBy ? { _id: spent.replacedBy } : { parentId: spent._id });
+    const spentAt = spent.usedAt ?? successor?.createdAt ?? now;
+    return now.getTime() - spentAt.getTime() <= graceMs && !successor?.usedAt;
   }
 
   return { issueToken, consumeToken };

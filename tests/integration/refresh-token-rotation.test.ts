@@ -4,7 +4,7 @@ import { hashRefreshToken } from '../../src/lib/refresh-token';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { createRefreshTokenService } from '../../src/services/refresh-token.service';
 import { useTestDatabase } from '../support/database';
-import { buildTestConfig } from '../support/context';
+import { buildTestConfig, createTestClock } from '../support/context';
 
 /*
  * Two services stand for two instances of the API: each batches its own callers, so their consuming
@@ -72,5 +72,18 @@ describe('refresh token rotation across instances', () => {
 
     expect((await RefreshTokenModel.findById(hashRefreshToken(token)).lean())?.usedAt).toBeNull();
     expect((await instance.consumeToken(token)).outcome).toBe('rotated');
+  });
+
+  it('when a rotation could not mark its token spent, then a replay is judged by when the successor was stored', async () => {
+    const clock = createTestClock();
+    const instance = createRefreshTokenService({ session: buildTestConfig({ REFRESH_REUSE_GRACE: '5s' }).session, now: clock.now });
+    const token = await instance.issueToken(newSession());
+    expect((await instance.consumeToken(token)).outcome).toBe('rotated');
+    // As if the rotation's last write (usedAt and replacedBy on the spent token) had failed.
+    await RefreshTokenModel.updateOne({ _id: hashRefreshToken(token) }, { $set: { usedAt: null, replacedBy: null } });
+
+    expect((await instance.consumeToken(token)).outcome).toBe('grace');
+    clock.advance(6000);
+    expect((await instance.consumeToken(token)).outcome).toBe('reused');
   });
 });
