@@ -23,6 +23,8 @@ export interface ScenarioContext {
   member: Account;
   meSessions: SeededSession[];
   refreshSessions: SeededSession[];
+  /** Chains spent by the refresh warm-up, so the measured run starts on unspent ones. */
+  warmupRefreshSessions: SeededSession[];
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -75,13 +77,17 @@ function adminSessionOf(context: ScenarioContext): string {
   return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sid: string }).sid;
 }
 
-export function loadRefresh(context: ScenarioContext): Promise<LoadFigures> {
+export function loadRefresh(
+  context: ScenarioContext,
+  chains = context.refreshSessions,
+  durationS = context.options.durationS,
+): Promise<LoadFigures> {
   const name = context.config.cookie.name;
-  const cookies = context.refreshSessions.map((session) => `${name}=${session.refreshToken}`);
+  const cookies = chains.map((session) => `${name}=${session.refreshToken}`);
   return runLoad({
     url: `${context.baseUrl}/api/v1/auth/refresh`,
     connections: Math.min(context.options.connections, cookies.length),
-    durationS: context.options.durationS,
+    durationS,
     method: 'POST',
     headers: JSON_HEADERS,
     body: '{}',

@@ -19,9 +19,11 @@ export type Consumption =
 /** What a rotating batch found for one presented hash; `successor` is set for the one caller that spent it. */
 type Claim = { found: false } | { found: true; token: RefreshTokenRecord; successor: string | null };
 
+/** One try at spending a token: its successor, as handed to the client and as stored. */
 interface Attempt {
   parent: RefreshTokenRecord;
   successor: string;
+  record: RefreshTokenRecord;
 }
 
 const INVALID = (): UnauthenticatedError =>
@@ -37,6 +39,12 @@ function tokenRecord(
   return parentId ? { ...record, parentId } : record;
 }
 
+function attemptToSpend(parent: RefreshTokenRecord, now: Date): Attempt {
+  const successor = generateRefreshToken();
+  const fields = { sessionId: parent.sessionId, userId: parent.userId, generation: parent.generation + 1, expiresAt: parent.expiresAt };
+  return { parent, successor, record: tokenRecord(successor, fields, now, parent._id) };
+}
+
 /** The write errors of an unordered insert, by the index of the document each refused; rethrows anything else. */
 function refusedByIndex(error: unknown): Map<number, mongo.WriteError> {
   if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) throw error;
@@ -50,24 +58,17 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
   const tokens = RefreshTokenModel.collection as unknown as mongo.Collection<RefreshTokenRecord>;
 
   /** Stores one successor per attempt; returns the refused ones by attempt index. */
-  async function storeSuccessors(attempts: Attempt[], now: Date): Promise<Map<number, mongo.WriteError>> {
+  async function storeSuccessors(attempts: Attempt[]): Promise<Map<number, mongo.WriteError>> {
     if (attempts.length === 0) return new Map();
-    const successors = attempts.map(({ parent, successor }) =>
-      tokenRecord(
-        successor,
-        { sessionId: parent.sessionId, userId: parent.userId, generation: parent.generation + 1, expiresAt: parent.expiresAt },
-        now,
-        parent._id,
-      ),
-    );
-    return tokens.insertMany(successors, { ordered: false }).then(() => new Map(), refusedByIndex);
+    const records = attempts.map(({ record }) => record);
+    return tokens.insertMany(records, { ordered: false }).then(() => new Map(), refusedByIndex);
   }
 
   async function markSpent(rotations: Attempt[], now: Date): Promise<void> {
     if (rotations.length === 0) return;
     await tokens.bulkWrite(
-      rotations.map(({ parent, successor }) => ({
-        updateOne: { filter: { _id: parent._id }, update: { $set: { usedAt: now, replacedBy: hashRefreshToken(successor) } } },
+      rotations.map(({ parent, record }) => ({
+        updateOne: { filter: { _id: parent._id }, update: { $set: { usedAt: now, replacedBy: record._id } } },
       })),
       { ordered: false },
     );
@@ -84,10 +85,8 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
     const distinct = [...new Set(hashes)];
     const found = await tokens.find({ _id: { $in: distinct } }, { batchSize: distinct.length }).toArray();
     const stored = new Map(found.map((token) => [token._id, token]));
-    const attempts = found
-      .filter((token) => !token.usedAt && token.expiresAt > now)
-      .map((parent) => ({ parent, successor: generateRefreshToken() }));
-    const refused = await storeSuccessors(attempts, now);
+    const attempts = found.filter((token) => !token.usedAt && token.expiresAt > now).map((parent) => attemptToSpend(parent, now));
+    const refused = await storeSuccessors(attempts);
     const rotations = new Map<string, Attempt>();
     const failures = new Map<string, mongo.WriteError>();
     attempts.forEach((attempt, index) => {
