@@ -12,9 +12,17 @@ function prehash(password: string): string {
   return createHmac('sha256', PREHASH_KEY).update(password.normalize('NFC'), 'utf8').digest('base64');
 }
 
+/*
+ * Hashing threads run at this nice value, so under CPU contention request handling wins and a login
+ * storm cannot starve it; on an idle machine a hash still gets a whole core. On Linux a thread's nice
+ * value is its own (elsewhere setPriority would lower the whole process, so it is left alone there).
+ */
+const HASHING_NICENESS = 10;
+
 // Runs in each worker thread; bcryptjs is pure JavaScript and would otherwise block the event loop.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.niceness !== null) require('node:os').setPriority(0, workerData.niceness);
 const bcrypt = require(workerData.bcryptPath);
 parentPort.on('message', async ({ id, op, args }) => {
   try {
@@ -76,7 +84,8 @@ export function createPasswordHasher(options: { cost: number; workers: number })
   }
 
   const workers = Array.from({ length: options.workers }, () => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: require.resolve('bcryptjs') } });
+    const workerData = { bcryptPath: require.resolve('bcryptjs'), niceness: process.platform === 'linux' ? HASHING_NICENESS : null };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     worker.on('message', (reply: Reply) => onReply(worker, reply));
     worker.on('error', (error) => busy.get(worker)?.reject(error));
     worker.unref();
