@@ -22,7 +22,13 @@ const HASHING_NICENESS = 10;
 // Runs in each worker thread; bcryptjs is pure JavaScript and would otherwise block the event loop.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-if (workerData.niceness !== null) require('node:os').setPriority(0, workerData.niceness);
+if (workerData.niceness !== null) {
+  try {
+    require('node:os').setPriority(0, workerData.niceness);
+  } catch {
+    // A sandbox that forbids it leaves hashing at normal priority; it still runs off the event loop.
+  }
+}
 const bcrypt = require(workerData.bcryptPath);
 parentPort.on('message', async ({ id, op, args }) => {
   try {
