@@ -12,7 +12,7 @@ function keyOf(id: Id): string {
 }
 
 /** The documents with these _ids (or null), in the ids' order; repeated ids are asked for once. */
-async function findByIds<T extends { _id: Id }>(
+export async function findByIds<T extends { _id: Id }>(
   collection: mongo.Collection,
   ids: Id[],
   projection?: mongo.Document,

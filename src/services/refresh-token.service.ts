@@ -1,6 +1,6 @@
 import mongoose, { type mongo } from 'mongoose';
 import type { Config } from '../config/env';
-import { MAX_BATCH_SIZE } from '../db/by-id-batcher';
+import { findByIds, MAX_BATCH_SIZE } from '../db/by-id-batcher';
 import { DUPLICATE_KEY } from '../db/errors';
 import { UnauthenticatedError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
@@ -82,10 +82,10 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
    */
   async function rotateBatch(hashes: string[]): Promise<PromiseSettledResult<Claim>[]> {
     const now = deps.now();
-    const distinct = [...new Set(hashes)];
-    const found = await tokens.find({ _id: { $in: distinct } }, { batchSize: distinct.length }).toArray();
-    const stored = new Map(found.map((token) => [token._id, token]));
-    const attempts = found.filter((token) => !token.usedAt && token.expiresAt > now).map((parent) => attemptToSpend(parent, now));
+    const presented = await findByIds<RefreshTokenRecord>(RefreshTokenModel.collection, hashes);
+    // Keyed by hash: a token presented twice in the batch gets one attempt.
+    const spendable = new Map(presented.flatMap((token) => (token && !token.usedAt && token.expiresAt > now ? [[token._id, token]] : [])));
+    const attempts = [...spendable.values()].map((parent) => attemptToSpend(parent, now));
     const refused = await storeSuccessors(attempts);
     const rotations = new Map<string, Attempt>();
     const failures = new Map<string, mongo.WriteError>();
@@ -96,8 +96,8 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
       else if (refusal.code !== DUPLICATE_KEY) failures.set(attempt.parent._id, refusal);
     });
     await markSpent([...rotations.values()], now);
-    return hashes.map((hash) => {
-      const token = stored.get(hash);
+    return hashes.map((hash, index) => {
+      const token = presented[index];
       if (!token) return fulfilled({ found: false });
       if (failures.has(hash)) return rejected(failures.get(hash));
       const rotation = rotations.get(hash);
