@@ -4,8 +4,7 @@ import request from 'supertest';
 import { createAccessTokenIssuer } from '../../src/lib/access-token';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
-import { useTestDatabase } from '../support/database';
-import { createTestClock, createTestContext, TEST_ENV, type TestClock, type TestContext } from '../support/context';
+import { createTestClock, createTestContext, TEST_ENV, useTestApp } from '../support/context';
 import { buildUser, loginAs, type SignedIn } from '../support/factories';
 
 const ME = '/api/v1/me';
@@ -16,19 +15,15 @@ function keyIdFor(token: string): string {
 }
 
 describe('Bearer authentication', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  let clock: TestClock;
+  const clock = createTestClock();
+  const ctx = useTestApp(
+    { JWT_ACCESS_TTL: '5m', SESSION_IDLE_TTL: '30m', SESSION_ABSOLUTE_TTL: '2h', SESSION_TOUCH_INTERVAL: '60s' },
+    { clock: clock.now },
+  );
   let signedIn: SignedIn;
   beforeAll(async () => {
-    clock = createTestClock();
-    ctx = createTestContext(
-      { JWT_ACCESS_TTL: '5m', SESSION_IDLE_TTL: '30m', SESSION_ABSOLUTE_TTL: '2h', SESSION_TOUCH_INTERVAL: '60s' },
-      { clock: clock.now },
-    );
     signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
   });
-  afterAll(() => ctx.container.close());
 
   const me = (token: string) => request(ctx.app).get(ME).set('Authorization', `Bearer ${token}`);
 
@@ -140,17 +135,11 @@ describe('Bearer authentication', () => {
 });
 
 describe('session lifetimes', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  let clock: TestClock;
-  beforeAll(() => {
-    clock = createTestClock();
-    ctx = createTestContext(
-      { JWT_ACCESS_TTL: '1h', SESSION_IDLE_TTL: '10m', SESSION_ABSOLUTE_TTL: '25m', SESSION_TOUCH_INTERVAL: '1m' },
-      { clock: clock.now },
-    );
-  });
-  afterAll(() => ctx.container.close());
+  const clock = createTestClock();
+  const ctx = useTestApp(
+    { JWT_ACCESS_TTL: '1h', SESSION_IDLE_TTL: '10m', SESSION_ABSOLUTE_TTL: '25m', SESSION_TOUCH_INTERVAL: '1m' },
+    { clock: clock.now },
+  );
 
   const me = (token: string) => request(ctx.app).get(ME).set('Authorization', `Bearer ${token}`);
 

@@ -2,8 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { toOpenApiPath } from '../../src/docs/openapi.document';
-import { useTestDatabase } from '../support/database';
-import { createTestContext, type TestContext } from '../support/context';
+import { useTestApp } from '../support/context';
 import { buildUser, loginAs } from '../support/factories';
 import { listRegisteredRoutes } from '../support/routes';
 
@@ -15,17 +14,14 @@ interface OpenApiDocument {
 }
 
 describe('the OpenAPI document', () => {
-  useTestDatabase();
-  let ctx: TestContext;
+  const ctx = useTestApp();
   let document: OpenApiDocument;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
 
   beforeAll(async () => {
-    ctx = createTestContext();
     document = (await request(ctx.app).get('/openapi.json').expect(200)).body as OpenApiDocument;
   });
-  afterAll(() => ctx.container.close());
 
   /** Asserts a real response matches the schema documented for its method, path and status. */
   function expectDocumented(method: string, path: string, response: request.Response): void {

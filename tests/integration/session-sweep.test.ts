@@ -1,20 +1,13 @@
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
-import { useTestDatabase } from '../support/database';
-import { createTestClock, createTestContext, type TestClock, type TestContext } from '../support/context';
+import { createTestClock, useTestApp } from '../support/context';
 import { buildUser, loginAs } from '../support/factories';
 
 const DAY_MS = 86_400_000;
 
 describe('expired session clean-up', () => {
-  useTestDatabase();
-  let ctx: TestContext;
-  let clock: TestClock;
-  beforeAll(() => {
-    clock = createTestClock();
-    ctx = createTestContext({ SESSION_IDLE_TTL: '1h', SESSION_ABSOLUTE_TTL: '2h' }, { clock: clock.now });
-  });
-  afterAll(() => ctx.container.close());
+  const clock = createTestClock();
+  const ctx = useTestApp({ SESSION_IDLE_TTL: '1h', SESSION_ABSOLUTE_TTL: '2h' }, { clock: clock.now });
 
   it('when sessions ended longer ago than the retention, then the sweep removes them and their tokens, and keeps live ones', async () => {
     const stale = await loginAs(ctx.app, await buildUser(ctx.container));
