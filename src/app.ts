@@ -10,6 +10,7 @@ import { buildOpenApiDocument } from './docs/openapi.document';
 import { createAuthenticate } from './middleware/authenticate';
 import { renderError } from './middleware/error-handler';
 import { rejectUnknownRoute } from './middleware/not-found';
+import { requireDatabase } from './middleware/require-database';
 import { limitRequests } from './middleware/rate-limit';
 import { assignRequestId } from './middleware/request-id';
 import { logRequests } from './middleware/request-logger';
@@ -86,7 +87,7 @@ export function createApp(container: Container): Express {
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
   app.use(createDocsRouter(buildOpenApiDocument(config)));
-  app.use('/api/v1', createApiRouter(container));
+  app.use('/api/v1', requireDatabase, createApiRouter(container));
   app.use(rejectUnknownRoute);
   app.use(renderError);
   return app;

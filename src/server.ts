@@ -1,13 +1,17 @@
-import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfigFromEnvironment, type Config } from './config/env';
 import { createContainer, type Container } from './container';
 import { connectDatabase, disconnectDatabase } from './db/connection';
+import type { Job } from './jobs/job';
+import { createSessionSweepJob } from './jobs/session-sweep.job';
+import { createHttpServer, type HttpServer } from './lib/http-server';
 import { configureLogger, logger } from './lib/logger';
-import { ENDED_SESSION_RETENTION_SECONDS } from './models/session.model';
 import { seedAdminFromConfig } from './services/admin-seed.service';
 import { createGeoLocator } from './services/geo-locator.service';
 import { createGeoIpUpdater } from './services/geoip-updater.service';
+
+/** Exit codes a shell gives a process ended by the signal: 128 + its number. */
+const SIGNAL_EXIT_CODES: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 
 function loadConfigOrExit(): Config {
   try {
@@ -21,40 +25,45 @@ function loadConfigOrExit(): Config {
   }
 }
 
-function startSessionSweep(container: Container): NodeJS.Timeout {
-  const timer = setInterval(() => {
-    container.services.sessions
-      .sweepExpired(ENDED_SESSION_RETENTION_SECONDS * 1000)
-      .then((removed) => logger.debug('expired sessions swept', removed))
-      .catch((error: unknown) => logger.warn('session sweep failed', { error }));
-  }, container.config.session.sweepIntervalMs);
-  return timer.unref();
+/**
+ * Drains in order: HTTP first (no new connections, in-flight requests and their handlers finish, idle
+ * keep-alive connections close), then background jobs, then queued work (audit events), then the database.
+ */
+async function shutDown(http: HttpServer, jobs: Job[], container: Container): Promise<void> {
+  await http.drain();
+  await Promise.all(jobs.map((job) => job.stop()));
+  await container.close();
+  await disconnectDatabase();
 }
 
-/** Stops accepting connections, lets in-flight requests finish within the grace period, then closes. */
-function shutDownGracefully(server: Server, container: Container, stopBackground: () => void, graceMs: number) {
+/** The first SIGTERM/SIGINT drains within the grace period; a second one exits at once. */
+function handleSignals(drain: () => Promise<void>, graceMs: number): void {
   let stopping = false;
-  return (signal: string): void => {
-    if (stopping) return;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    if (stopping) {
+      logger.warn('second signal; exiting without draining', { signal });
+      process.exit(SIGNAL_EXIT_CODES[signal]);
+    }
     stopping = true;
     logger.info('shutting down', { signal, graceMs });
     const forceExit = setTimeout(() => {
       logger.error('graceful shutdown timed out; exiting');
       process.exit(1);
     }, graceMs).unref();
-    stopBackground();
-    server.close(() => {
-      void container
-        .close()
-        .then(disconnectDatabase)
-        .then(() => {
-          clearTimeout(forceExit);
-          logger.info('shut down cleanly');
-          process.exit(0);
-        });
-    });
-    server.closeIdleConnections();
+    drain().then(
+      () => {
+        clearTimeout(forceExit);
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
   };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 async function main(): Promise<void> {
@@ -65,20 +74,18 @@ async function main(): Promise<void> {
   const geoUpdater = createGeoIpUpdater({ geoip: config.geoip, locator: geoLocator });
   const container = createContainer({ config, geo: geoLocator });
   if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
-  const server = createApp(container).listen(config.http.port, config.http.host, () => {
-    const address = server.address();
+  const http = createHttpServer(createApp(container), config.http);
+  http.server.listen(config.http.port, config.http.host, () => {
+    const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     logger.info('keyhold listening', { host: config.http.host, port, env: config.env });
   });
-  geoUpdater.start();
-  const sweep = startSessionSweep(container);
-  const stopBackground = (): void => {
-    clearInterval(sweep);
-    geoUpdater.stop();
-  };
-  const shutdown = shutDownGracefully(server, container, stopBackground, config.http.shutdownGraceMs);
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const jobs: Job[] = [
+    createSessionSweepJob(container),
+    { name: 'geoip-update', start: () => geoUpdater.start(), stop: async () => geoUpdater.stop() },
+  ];
+  jobs.forEach((job) => job.start());
+  handleSignals(() => shutDown(http, jobs, container), config.http.shutdownGraceMs);
 }
 
 main().catch((error: unknown) => {

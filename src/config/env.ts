@@ -67,13 +67,22 @@ const environmentSchema = z.object({
     .regex(/^\d+(b|kb|mb)?$/i, 'expected a size like 100kb')
     .default('100kb'),
   SHUTDOWN_GRACE: duration('10s'),
+  HTTP_HEADERS_TIMEOUT: duration('20s'),
+  HTTP_REQUEST_TIMEOUT: duration('30s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration('5s'),
+  HTTP_CONNECTIONS_CHECK_INTERVAL: duration('5s'),
+  HTTP_MAX_CONNECTIONS: integer(2000, 1),
   CORS_ORIGINS: list(),
 
   MONGODB_URI: z
     .string({ error: 'required: the MongoDB connection string' })
     .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
   DATABASE_EMBEDDED: flag(false),
-  DB_SERVER_SELECTION_TIMEOUT: duration('5s'),
+  DB_SERVER_SELECTION_TIMEOUT: duration('1500ms'),
+  DB_OPERATION_TIMEOUT: duration('4s'),
+  DB_CONNECT_TIMEOUT: duration('2s'),
+  DB_HEARTBEAT_INTERVAL: duration('1s'),
+  DB_RETRY_AFTER: duration('2s'),
   DB_MAX_POOL_SIZE: integer(20, 1, 1000),
   DB_CONNECT_RETRIES: integer(10, 0, 1000),
 
@@ -168,12 +177,21 @@ function buildConfig(env: Environment) {
       trustProxy: env.TRUST_PROXY,
       bodyLimit: env.BODY_LIMIT,
       shutdownGraceMs: env.SHUTDOWN_GRACE,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT,
+      connectionsCheckingIntervalMs: env.HTTP_CONNECTIONS_CHECK_INTERVAL,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
       corsOrigins: env.CORS_ORIGINS,
     },
     db: {
       uri: env.MONGODB_URI,
       embedded: env.DATABASE_EMBEDDED,
       serverSelectionTimeoutMs: env.DB_SERVER_SELECTION_TIMEOUT,
+      operationTimeoutMs: env.DB_OPERATION_TIMEOUT,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT,
+      heartbeatIntervalMs: env.DB_HEARTBEAT_INTERVAL,
+      retryAfterMs: env.DB_RETRY_AFTER,
       maxPoolSize: env.DB_MAX_POOL_SIZE,
       connectRetries: env.DB_CONNECT_RETRIES,
     },
@@ -255,6 +273,17 @@ function productionProblems(env: Environment): string[] {
   return problems;
 }
 
+/** Combinations Node or the driver would refuse or silently ignore. */
+function timeoutProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  if (env.HTTP_REQUEST_TIMEOUT > 0 && env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+    problems.push('HTTP_HEADERS_TIMEOUT: must not exceed HTTP_REQUEST_TIMEOUT');
+  }
+  if (env.DB_HEARTBEAT_INTERVAL < 500) problems.push('DB_HEARTBEAT_INTERVAL: the driver checks at most every 500ms');
+  if (env.DB_OPERATION_TIMEOUT <= 0) problems.push('DB_OPERATION_TIMEOUT: must be positive, or a frozen database hangs requests');
+  return problems;
+}
+
 function deepFreeze<T extends object>(value: T): T {
   for (const child of Object.values(value)) {
     if (child && typeof child === 'object') deepFreeze(child as object);
@@ -268,7 +297,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = productionProblems(parsed.data);
+  const problems = [...timeoutProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
 }

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { logger, redactText } from '../lib/logger';
+import { databaseState, unwatchDatabase, watchDatabase, whenDatabaseUsable } from './availability';
 
 export interface DatabaseOptions {
   uri: string;
@@ -7,7 +8,18 @@ export interface DatabaseOptions {
   serverSelectionTimeoutMs: number;
   maxPoolSize: number;
   connectRetries: number;
+  /** Client-side bound on every operation (driver timeoutMS); none when absent (scripts, bulk seeding). */
+  operationTimeoutMs?: number;
+  /** Bound on opening a connection and on each server health check. */
+  connectTimeoutMs?: number;
+  /** How often the driver checks the server. */
+  heartbeatIntervalMs?: number;
+  /** Retry-After for requests refused while the database is unavailable. */
+  retryAfterMs?: number;
 }
+
+/** Used where a caller gives no value of its own (tests, scripts); the service passes its configuration. */
+const DRIVER_DEFAULTS = { connectTimeoutMs: 30_000, heartbeatIntervalMs: 10_000, retryAfterMs: 2000 };
 
 const READINESS_PING_TIMEOUT_MS = 1000;
 let stateLoggingAttached = false;
@@ -29,15 +41,28 @@ export async function connectDatabase(options: DatabaseOptions): Promise<typeof 
   attachStateLogging();
   for (let attempt = 0; ; attempt++) {
     try {
+      const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DRIVER_DEFAULTS.heartbeatIntervalMs;
       await mongoose.connect(options.uri, {
         dbName: options.dbName,
         serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
         maxPoolSize: options.maxPoolSize,
-        autoIndex: true,
+        connectTimeoutMS: options.connectTimeoutMs ?? DRIVER_DEFAULTS.connectTimeoutMs,
+        heartbeatFrequencyMS: heartbeatIntervalMs,
+        ...(options.operationTimeoutMs ? { timeoutMS: options.operationTimeoutMs } : {}),
+        // A lost server must fail operations (503) rather than queue them in Mongoose's buffer.
+        bufferCommands: false,
+        // Indexes are built and verified by the availability watch, at start-up and after every reconnect.
+        autoIndex: false,
+        autoCreate: false,
       });
       // Index builds also create collections; the first writes must not race them (mongo-java-server
       // fails such a race), and unique indexes must exist before anything relies on them.
-      await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
+      await watchDatabase(mongoose.connection.getClient(), {
+        recheckMs: heartbeatIntervalMs,
+        retryAfterMs: options.retryAfterMs ?? DRIVER_DEFAULTS.retryAfterMs,
+        waitMs: options.operationTimeoutMs ?? options.serverSelectionTimeoutMs,
+      });
+      if (databaseState() !== 'ready') throw new Error('the database guarantees do not hold');
       return mongoose;
     } catch (error) {
       if (attempt >= options.connectRetries) throw error;
@@ -52,10 +77,13 @@ export async function connectDatabase(options: DatabaseOptions): Promise<typeof 
   }
 }
 
-/** True when the database answers a ping within a second; a down server must not hang probes. */
+/**
+ * True when the database's guarantees hold and it answers a ping within a second: a lost server
+ * answers false at once, a frozen one within the second.
+ */
 export async function isDatabaseReady(): Promise<boolean> {
   const db = mongoose.connection.db;
-  if (!db) return false;
+  if (!db || !(await whenDatabaseUsable())) return false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READINESS_PING_TIMEOUT_MS)));
   const ping = db
@@ -73,6 +101,7 @@ export async function isDatabaseReady(): Promise<boolean> {
 /** Closes the connection; the disconnect it causes is expected, so it is not logged as a warning. */
 export async function disconnectDatabase(): Promise<void> {
   disconnecting = true;
+  unwatchDatabase();
   try {
     await mongoose.disconnect();
   } finally {

@@ -67,6 +67,7 @@ function problemsOf(operation: Operation): Map<number, string[]> {
   for (const [status, codes] of Object.entries(operation.problems ?? {})) add(Number(status), codes ?? []);
   add(429, ['RATE_LIMITED']);
   add(500, ['INTERNAL']);
+  if (operation.tag !== 'Operational') add(503, ['SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After)']);
   return problems;
 }
 

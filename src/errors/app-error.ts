@@ -54,3 +54,10 @@ export class RateLimitedError extends AppError {
     super(429, 'RATE_LIMITED', message, { retryAfterSeconds });
   }
 }
+
+/** A dependency (the database) cannot serve the request now; nothing was changed, retrying later is safe. */
+export class ServiceUnavailableError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'The service cannot reach its database; try again shortly.') {
+    super(503, 'SERVICE_UNAVAILABLE', message, { retryAfterSeconds });
+  }
+}

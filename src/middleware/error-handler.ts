@@ -1,8 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import mongoose from 'mongoose';
 import { ZodError } from 'zod';
-import { isDuplicateKeyError } from '../db/errors';
-import { AppError, type FieldProblem } from '../errors/app-error';
+import { databaseRetryAfterSeconds } from '../db/availability';
+import { isDatabaseUnavailableError, isDuplicateKeyError } from '../db/errors';
+import { AppError, ServiceUnavailableError, type FieldProblem } from '../errors/app-error';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import { logger } from '../lib/logger';
 
@@ -46,12 +47,15 @@ export function toAppError(error: unknown): AppError {
     return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', { errors });
   }
   if (isDuplicateKeyError(error)) return new AppError(409, 'CONFLICT', 'The resource already exists.');
+  if (isDatabaseUnavailableError(error)) return new ServiceUnavailableError(databaseRetryAfterSeconds());
   return new AppError(500, 'INTERNAL', 'Something went wrong on our side.');
 }
 
 function logError(error: unknown, mapped: AppError, req: Request): void {
   const meta = { code: mapped.code, status: mapped.status, method: req.method, path: req.path };
-  if (mapped.status >= 500) logger.error('unhandled error', { ...meta, error });
+  if (mapped.code === 'SERVICE_UNAVAILABLE')
+    logger.warn('database unavailable', { ...meta, reason: error instanceof Error ? error.name : 'unknown' });
+  else if (mapped.status >= 500) logger.error('unhandled error', { ...meta, error });
   else logger.warn(mapped.message, meta);
 }
 

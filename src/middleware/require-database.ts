@@ -1,0 +1,13 @@
+import type { NextFunction, Request, Response } from 'express';
+import { databaseRetryAfterSeconds, whenDatabaseUsable } from '../db/availability';
+import { ServiceUnavailableError } from '../errors/app-error';
+
+/**
+ * Refuses requests that need the database while it is lost or its guarantees (unique indexes, atomic
+ * conditional updates) are not verified on the server we talk to, so no write can rely on a guarantee
+ * that is missing; answers at once rather than letting the request wait for the driver.
+ */
+export async function requireDatabase(_req: Request, _res: Response, next: NextFunction): Promise<void> {
+  if (!(await whenDatabaseUsable())) throw new ServiceUnavailableError(databaseRetryAfterSeconds());
+  next();
+}

@@ -1,0 +1,142 @@
+import mongoose from 'mongoose';
+import { hashRefreshToken } from '../../src/lib/refresh-token';
+import { startDatabaseProcess, type DatabaseProcess } from '../support/database-process';
+import { DEFAULT_PASSWORD, uniqueEmail } from '../support/factories';
+import { timedRequest, waitForStatus, type TimedResponse } from '../support/http-client';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
+
+jest.setTimeout(120_000);
+
+const DB_NAME = 'keyhold_faults';
+/** Liveness bounds with margin for a shared two-core machine (the defaults aim at ~1.5 s and ~4 s). */
+const STOPPED_BOUND_MS = 2500;
+const FROZEN_BOUND_MS = 6000;
+
+function expectUnavailable(response: TimedResponse, boundMs: number): void {
+  expect(response.status).toBe(503);
+  expect(response.body.code).toBe('SERVICE_UNAVAILABLE');
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(response.ms).toBeLessThan(boundMs);
+}
+
+async function register(baseUrl: string, email = uniqueEmail()): Promise<string> {
+  const response = await timedRequest(baseUrl, 'POST', '/api/v1/auth/register', { body: { email, password: DEFAULT_PASSWORD } });
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${JSON.stringify(response.body)}`);
+  return email;
+}
+
+async function login(baseUrl: string, email: string): Promise<{ accessToken: string; cookie: string }> {
+  const response = await timedRequest(baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } });
+  if (response.status !== 200 || !response.refreshCookie) throw new Error(`login: ${response.status} ${JSON.stringify(response.body)}`);
+  return { accessToken: response.body.data!.accessToken as string, cookie: response.refreshCookie };
+}
+
+function tokenHashOf(cookie: string): string {
+  return hashRefreshToken(decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1)));
+}
+
+describe('when the database fails under a running service', () => {
+  let database: DatabaseProcess;
+  let server: ServerProcess;
+  let inspector: mongoose.Connection;
+
+  beforeAll(async () => {
+    database = await startDatabaseProcess();
+    // The service runs with its default database timeouts: these tests are about the defaults. Racing
+    // refreshes within the grace period are tabs of one client, so a fork would show as two successors.
+    server = await startServerProcess({ MONGODB_URI: database.uri(DB_NAME), REFRESH_REUSE_GRACE: '30s' });
+    inspector = await mongoose.createConnection(database.uri(DB_NAME), { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  });
+  afterAll(async () => {
+    await server?.kill();
+    await inspector?.close();
+    await database?.stop();
+  });
+
+  it('when the database is killed, then requests answer 503 with Retry-After within 2 s and /readyz 503 at once; when it comes back, then the service recovers without a restart', async () => {
+    const email = await register(server.baseUrl);
+    const { accessToken } = await login(server.baseUrl, email);
+
+    await database.kill();
+
+    expectUnavailable(await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }), STOPPED_BOUND_MS);
+    const [me, signIn, signUp, ready] = await Promise.all([
+      timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }),
+      timedRequest(server.baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }),
+      timedRequest(server.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: uniqueEmail(), password: DEFAULT_PASSWORD } }),
+      timedRequest(server.baseUrl, 'GET', '/readyz'),
+    ]);
+    [me, signIn, signUp].forEach((response) => expectUnavailable(response, STOPPED_BOUND_MS));
+    expect(ready.status).toBe(503);
+    expect(ready.ms).toBeLessThan(1000);
+    expect((await timedRequest(server.baseUrl, 'GET', '/healthz')).status).toBe(200);
+
+    await database.restart();
+    await waitForStatus(server.baseUrl, '/readyz', 200);
+
+    // The memory backend came back empty: the service works against the new one without a restart.
+    const again = await register(server.baseUrl, email);
+    expect((await login(server.baseUrl, again)).accessToken).toEqual(expect.any(String));
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  it('when the database was restarted empty, then its unique indexes are rebuilt: 50 concurrent registrations of one address make one account', async () => {
+    await database.restart();
+    await waitForStatus(server.baseUrl, '/readyz', 200);
+    const email = uniqueEmail('race');
+
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        timedRequest(server.baseUrl, 'POST', '/api/v1/auth/register', { body: { email, password: DEFAULT_PASSWORD } }),
+      ),
+    );
+
+    expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
+    expect(responses.filter((response) => response.status === 409).every((response) => response.body.code === 'EMAIL_TAKEN')).toBe(true);
+    expect(responses.filter((response) => response.status !== 201 && response.status !== 409)).toEqual([]);
+    expect(await inspector.collection('users').countDocuments({ email })).toBe(1);
+  });
+
+  it('when the database was restarted empty, then a refresh chain does not fork: one successor per token', async () => {
+    await database.restart();
+    await waitForStatus(server.baseUrl, '/readyz', 200);
+    const { cookie } = await login(server.baseUrl, await register(server.baseUrl));
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => timedRequest(server.baseUrl, 'POST', '/api/v1/auth/refresh', { cookie })),
+    );
+
+    const successors = new Set(
+      responses.flatMap((response) => (response.status === 200 && response.refreshCookie ? [response.refreshCookie] : [])),
+    );
+    expect(successors.size).toBe(1);
+    expect(responses.filter((response) => response.status !== 200)).toEqual([]);
+    expect(await inspector.collection('refreshtokens').countDocuments({ parentId: tokenHashOf(cookie) })).toBe(1);
+  });
+
+  it('when the database is frozen, then requests answer 503 within ~5 s instead of hanging, and after it thaws everything works again', async () => {
+    const email = await register(server.baseUrl);
+    const { accessToken } = await login(server.baseUrl, email);
+
+    database.freeze();
+    let responses: TimedResponse[];
+    try {
+      responses = await Promise.all([
+        timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }),
+        timedRequest(server.baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }),
+        timedRequest(server.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: uniqueEmail(), password: DEFAULT_PASSWORD } }),
+      ]);
+      const ready = await timedRequest(server.baseUrl, 'GET', '/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.ms).toBeLessThan(FROZEN_BOUND_MS);
+    } finally {
+      database.thaw();
+    }
+    responses.forEach((response) => expectUnavailable(response, FROZEN_BOUND_MS));
+
+    await waitForStatus(server.baseUrl, '/readyz', 200);
+    const me = await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken });
+    expect(me.status).toBe(200);
+    expect((await login(server.baseUrl, email)).accessToken).toEqual(expect.any(String));
+  });
+});

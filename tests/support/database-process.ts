@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { ensureFallbackJars, FALLBACK_DIR, JAR_CACHE } from '../../scripts/db/provision';
+
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * A database server process of a fault test's own (mongo-java-server), which the test really stops
+ * (SIGKILL), freezes (SIGSTOP/SIGCONT) and restarts on the same port. The memory backend comes back
+ * empty after a restart; give `h2File` for data that must survive one.
+ */
+export interface DatabaseProcess {
+  readonly port: number;
+  /** mongodb:// URI of the server, with `dbName` as database. */
+  uri(dbName: string): string;
+  /** SIGKILL: the server is gone, its port refuses connections. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the process is frozen, its TCP port still accepts connections that nobody answers. */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
+  /** Starts the server again on the same port (after kill(), or killing it first). */
+  restart(): Promise<void>;
+  /** Ends it for good (also thawing a frozen one); call in afterAll. */
+  stop(): Promise<void>;
+}
+
+function waitForPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const timer = setTimeout(() => finish(new Error(`mongo-java-server did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    function finish(error: Error | null, port?: number): void {
+      clearTimeout(timer);
+      lines.close();
+      if (error) reject(error);
+      else resolve(port!);
+    }
+    // JVM warnings may come before the announcement, so every line is looked at.
+    lines.on('line', (line) => {
+      const port = /^listening (\d+)$/.exec(line.trim())?.[1];
+      if (port) finish(null, Number(port));
+    });
+    child.once('exit', (code, signal) => finish(new Error(`mongo-java-server exited (${code ?? signal}): ${stderr.trim()}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Starts a mongo-java-server on 127.0.0.1 (a free port unless `port` is given). */
+export async function startDatabaseProcess(options: { port?: number; h2File?: string } = {}): Promise<DatabaseProcess> {
+  ensureFallbackJars((line) => process.stdout.write(`[fault-db] ${line}\n`));
+  let child: ChildProcess | undefined;
+  let port = options.port ?? 0;
+
+  async function launch(): Promise<void> {
+    const args = ['-cp', `${JAR_CACHE}/*`, path.join(FALLBACK_DIR, 'Serve.java'), String(port)];
+    if (options.h2File) args.push(options.h2File);
+    // stdin stays open: Serve.java exits when it closes, so the server cannot outlive the test process.
+    child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    port = await waitForPort(child).catch((error: unknown) => {
+      child?.kill('SIGKILL');
+      throw error;
+    });
+  }
+
+  async function kill(): Promise<void> {
+    if (!child) return;
+    const current = child;
+    current.kill('SIGKILL');
+    await exited(current);
+  }
+
+  await launch();
+  return {
+    get port() {
+      return port;
+    },
+    uri: (dbName) => `mongodb://127.0.0.1:${port}/${dbName}`,
+    kill,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
+    async restart() {
+      await kill();
+      await launch();
+    },
+    async stop() {
+      child?.kill('SIGCONT');
+      await kill();
+    },
+  };
+}
