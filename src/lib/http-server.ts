@@ -18,31 +18,30 @@ export interface HttpServer {
   drain(): Promise<void>;
 }
 
-/** How often idle keep-alive connections are closed while draining. */
-const IDLE_SWEEP_MS = 50;
-
 /**
  * Counts requests until their handler ends the response. A client that disconnects mid-request closes
  * the response early, while its handler still runs (and still uses the database): it counts until it ends.
  */
 function createRequestTracker() {
-  let active = 0;
+  const active = new Set<ServerResponse>();
   let draining = false;
   let onIdle: (() => void) | undefined;
 
-  function settle(): void {
-    active--;
-    if (active === 0) onIdle?.();
+  /** While draining, a keep-alive connection ends with its response instead of waiting idle for another. */
+  function closeAfter(res: ServerResponse): void {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+    else res.once('finish', () => res.socket?.destroySoon());
   }
 
   function track(_req: IncomingMessage, res: ServerResponse): void {
-    active++;
-    if (draining) res.setHeader('Connection', 'close');
+    active.add(res);
+    if (draining) closeAfter(res);
     let settled = false;
     const done = (): void => {
       if (settled) return;
       settled = true;
-      settle();
+      active.delete(res);
+      if (active.size === 0) onIdle?.();
     };
     const end = res.end;
     res.end = function endAndSettle(this: ServerResponse, ...args: unknown[]) {
@@ -54,7 +53,8 @@ function createRequestTracker() {
 
   function whenIdle(): Promise<void> {
     draining = true;
-    return active === 0 ? Promise.resolve() : new Promise((resolve) => (onIdle = resolve));
+    active.forEach(closeAfter);
+    return active.size === 0 ? Promise.resolve() : new Promise((resolve) => (onIdle = resolve));
   }
 
   return { track, whenIdle };
@@ -79,15 +79,13 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
   let drained: Promise<void> | undefined;
 
   function drain(): Promise<void> {
-    drained ??= new Promise<void>((resolve) => {
+    drained ??= (async () => {
       const closed = new Promise<void>((done) => server.close(() => done()));
-      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      const idle = tracker.whenIdle();
+      // Connections busy now close with their response (see closeAfter); idle ones close here.
       server.closeIdleConnections();
-      void Promise.all([closed, tracker.whenIdle()]).then(() => {
-        clearInterval(sweep);
-        resolve();
-      });
-    });
+      await Promise.all([closed, idle]);
+    })();
     return drained;
   }
 
