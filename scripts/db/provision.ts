@@ -4,8 +4,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 const ROOT = path.resolve(__dirname, '../..');
-export const FALLBACK_DIR = path.join(ROOT, 'scripts/mongo-fallback');
-export const JAR_CACHE = path.join(ROOT, '.cache/mongo-fallback/jars');
+const FALLBACK_DIR = path.join(ROOT, 'scripts/mongo-fallback');
+const JAR_CACHE = path.join(ROOT, '.cache/mongo-fallback/jars');
 const JAR_MARKER = path.join(JAR_CACHE, '.complete');
 
 export type DatabaseKind = 'TEST_MONGODB_URI' | 'MONGODB_URI' | 'mongodb-memory-server' | 'mongo-java-server';
@@ -82,7 +82,7 @@ async function startMemoryServer(options: ProvisionOptions): Promise<Provisioned
   }
 }
 
-export function ensureFallbackJars(log: (line: string) => void): void {
+function ensureFallbackJars(log: (line: string) => void): void {
   if (fs.existsSync(JAR_MARKER)) return;
   log('fetching mongo-java-server jars from Maven Central (once, about 20 s)');
   const result = spawnSync(

@@ -6,7 +6,7 @@ import { hashRefreshToken } from '../../src/lib/refresh-token';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { createTestContext, type TestContext } from '../support/context';
-import { startDatabaseProcess, type DatabaseProcess } from '../support/database-process';
+import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 import { buildUser, eventually, loginAs } from '../support/factories';
 
 const GRACE_MS = 1000;
@@ -19,13 +19,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * client), and the grace runs out meanwhile. Nothing of that is proof of theft.
  */
 describe('refresh while the database is frozen', () => {
-  let database: DatabaseProcess;
+  let database: OwnDatabase;
   let ctx: TestContext;
   let server: Server;
   let baseUrl: string;
 
   beforeAll(async () => {
-    database = await startDatabaseProcess();
+    database = await startOwnDatabase();
     await connectDatabase({
       uri: database.uri,
       dbName: 'keyhold_refresh_faults',
@@ -44,7 +44,7 @@ describe('refresh while the database is frozen', () => {
     await new Promise((resolve) => server?.close(resolve));
     await ctx?.container.close();
     await mongoose.disconnect();
-    await database?.stop();
+    await database?.kill();
   });
 
   async function refresh(cookie: string, signal?: AbortSignal) {
