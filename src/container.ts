@@ -2,10 +2,12 @@ import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createPasswordHasher } from './lib/password-hasher';
+import { createSuccessorDeriver } from './lib/refresh-token';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
 import { createUserService } from './services/user.service';
@@ -31,14 +33,21 @@ export function createContainer(options: ContainerOptions) {
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });
-  const refreshTokens = createRefreshTokenService({ session: config.session, now });
+  const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
+  const { rateLimit } = config;
+  /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
+  const rateLimitStore = (prefix: string) =>
+    rateLimit.store === 'mongo'
+      ? createSharedRateLimitStore({ prefix, windowMs: rateLimit.windowMs, timeoutMs: rateLimit.storeTimeoutMs, now })
+      : undefined;
   return {
     config,
     now,
+    rateLimitStore,
     geo: options.geo,
     hasher,
     accessTokens,

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { hashRefreshToken } from '../../src/lib/refresh-token';
-import { startDatabaseProcess, type DatabaseProcess } from '../support/database-process';
+import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 import { DEFAULT_PASSWORD, uniqueEmail } from '../support/factories';
 import { timedRequest, waitForStatus, type TimedResponse } from '../support/http-client';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
@@ -36,21 +36,21 @@ function tokenHashOf(cookie: string): string {
 }
 
 describe('when the database fails under a running service', () => {
-  let database: DatabaseProcess;
+  let database: OwnDatabase;
   let server: ServerProcess;
   let inspector: mongoose.Connection;
 
   beforeAll(async () => {
-    database = await startDatabaseProcess();
+    database = await startOwnDatabase();
     // The service runs with its default database timeouts: these tests are about the defaults. Racing
     // refreshes within the grace period are tabs of one client, so a fork would show as two successors.
-    server = await startServerProcess({ MONGODB_URI: database.uri(DB_NAME), REFRESH_REUSE_GRACE: '30s' });
-    inspector = await mongoose.createConnection(database.uri(DB_NAME), { serverSelectionTimeoutMS: 10_000 }).asPromise();
+    server = await startServerProcess({ MONGODB_URI: `${database.uri}/${DB_NAME}`, REFRESH_REUSE_GRACE: '30s' });
+    inspector = await mongoose.createConnection(`${database.uri}/${DB_NAME}`, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   });
   afterAll(async () => {
     await server?.kill();
     await inspector?.close();
-    await database?.stop();
+    await database?.kill();
   });
 
   it('when the database is killed, then requests answer 503 with Retry-After within 2 s and /readyz 503 at once; when it comes back, then the service recovers without a restart', async () => {

@@ -6,24 +6,23 @@ import { ensureFallbackJars, FALLBACK_DIR, JAR_CACHE } from '../../scripts/db/pr
 const START_TIMEOUT_MS = 60_000;
 
 /**
- * A database server process of a fault test's own (mongo-java-server), which the test really stops
- * (SIGKILL), freezes (SIGSTOP/SIGCONT) and restarts on the same port. The memory backend comes back
- * empty after a restart; give `h2File` for data that must survive one.
+ * A database server process of a fault test's own (mongo-java-server on 127.0.0.1), which the test
+ * really stops (SIGKILL), freezes (SIGSTOP/SIGCONT) and restarts on the same port, without touching
+ * anyone else's. The memory backend comes back empty after a restart; give `h2File` for data that
+ * must survive one.
  */
-export interface DatabaseProcess {
+export interface OwnDatabase {
+  /** mongodb://127.0.0.1:<port> (no database name); the same after a restart. */
+  readonly uri: string;
   readonly port: number;
-  /** mongodb:// URI of the server, with `dbName` as database. */
-  uri(dbName: string): string;
-  /** SIGKILL: the server is gone, its port refuses connections. */
+  /** Stops the server process at once, as a crash would: its port refuses connections. */
   kill(): Promise<void>;
-  /** SIGSTOP: the process is frozen, its TCP port still accepts connections that nobody answers. */
+  /** SIGSTOP: the process keeps its sockets open and answers nothing. */
   freeze(): void;
-  /** SIGCONT after freeze(). */
+  /** SIGCONT: it works through whatever arrived meanwhile. */
   thaw(): void;
-  /** Starts the server again on the same port (after kill(), or killing it first). */
+  /** Starts the server again on the same port (killing it first if it still runs). */
   restart(): Promise<void>;
-  /** Ends it for good (also thawing a frozen one); call in afterAll. */
-  stop(): Promise<void>;
 }
 
 function waitForPort(child: ChildProcess): Promise<number> {
@@ -52,9 +51,9 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Starts a mongo-java-server on 127.0.0.1 (a free port unless `port` is given). */
-export async function startDatabaseProcess(options: { port?: number; h2File?: string } = {}): Promise<DatabaseProcess> {
-  ensureFallbackJars((line) => process.stdout.write(`[fault-db] ${line}\n`));
+/** Starts a mongo-java-server of the caller's own (a free port unless `port` is given). */
+export async function startOwnDatabase(options: { port?: number; h2File?: string } = {}): Promise<OwnDatabase> {
+  ensureFallbackJars((line) => process.stdout.write(`[own-db] ${line}\n`));
   let child: ChildProcess | undefined;
   let port = options.port ?? 0;
 
@@ -72,26 +71,26 @@ export async function startDatabaseProcess(options: { port?: number; h2File?: st
   async function kill(): Promise<void> {
     if (!child) return;
     const current = child;
+    // A frozen process ignores nothing but SIGKILL; SIGCONT first lets it exit cleanly for the next launch.
+    current.kill('SIGCONT');
     current.kill('SIGKILL');
     await exited(current);
   }
 
   await launch();
   return {
+    get uri() {
+      return `mongodb://127.0.0.1:${port}`;
+    },
     get port() {
       return port;
     },
-    uri: (dbName) => `mongodb://127.0.0.1:${port}/${dbName}`,
     kill,
     freeze: () => void child?.kill('SIGSTOP'),
     thaw: () => void child?.kill('SIGCONT'),
     async restart() {
       await kill();
       await launch();
-    },
-    async stop() {
-      child?.kill('SIGCONT');
-      await kill();
     },
   };
 }
