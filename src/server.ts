@@ -31,8 +31,10 @@ function loadConfigOrExit(): Config {
  */
 async function shutDown(http: HttpServer, jobs: Job[], container: Container): Promise<void> {
   await http.drain();
+  logger.info('connections drained');
   await Promise.all(jobs.map((job) => job.stop()));
   await container.close();
+  logger.info('queued work flushed');
   await disconnectDatabase();
 }
 
