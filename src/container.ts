@@ -1,6 +1,7 @@
 import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
+import { createDeviceTokens } from './lib/device-cookie';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
@@ -34,7 +35,8 @@ export function createContainer(options: ContainerOptions) {
   const refreshTokens = createRefreshTokenService({ session: config.session, now });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
-  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
+  const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
+  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, deviceTokens, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
   return {
     config,

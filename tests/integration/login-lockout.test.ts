@@ -128,6 +128,8 @@ describe('login failure slots when password hashing is saturated', () => {
   const ctx = useTestApp({ BCRYPT_COST: '10', PASSWORD_HASH_WORKERS: '1', PASSWORD_HASH_MAX_WAIT: '300ms', LOGIN_MAX_FAILURES: '20' });
 
   it('when wrong passwords are refused with 503 BUSY, then their slots are handed back and only compared ones count', async () => {
+    // The service hashes a dummy password at start-up: an idle worker always takes the next job.
+    await eventually(async () => ctx.container.hasher.stats().running === 0);
     const user = await buildUser(ctx.container);
     const server = await listen(ctx);
     try {
