@@ -122,7 +122,11 @@ export function createAuthService(deps: AuthServiceDeps) {
    * Checks the password, opens a session and issues an access token, the first refresh token and a
    * device cookie. A valid device cookie of the account lets its browser past a lock others caused.
    */
-  async function login(input: { email: string; password: string }, client: ClientInfo, presentedDeviceToken?: string): Promise<LoginResult> {
+  async function login(
+    input: { email: string; password: string },
+    client: ClientInfo,
+    presentedDeviceToken?: string,
+  ): Promise<LoginResult> {
     const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceToken);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     return completeLogin(user, throttleKey, client);
