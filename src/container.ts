@@ -3,6 +3,7 @@ import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createDeviceTokens } from './lib/device-cookie';
 import { createPasswordHasher } from './lib/password-hasher';
+import { createSuccessorDeriver } from './lib/refresh-token';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
@@ -33,7 +34,7 @@ export function createContainer(options: ContainerOptions) {
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });
-  const refreshTokens = createRefreshTokenService({ session: config.session, now });
+  const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
