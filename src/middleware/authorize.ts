@@ -29,7 +29,7 @@ export function requirePermission(permission: Permission) {
 export function allowOwnerOr(permission: Permission) {
   return function checkOwnerOrPermission(req: Request, _res: Response, next: NextFunction): void {
     const auth = authOf(req);
-    if (!isSameObjectId(req.params.id, auth.userId) && !roleHasPermission(auth.role, permission)) deny(req, permission);
+    if (!isSameObjectId(String(req.params.id), auth.userId) && !roleHasPermission(auth.role, permission)) deny(req, permission);
     next();
   };
 }
