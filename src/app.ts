@@ -8,6 +8,7 @@ import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
 import { createAuthenticate } from './middleware/authenticate';
+import { parseJsonBody } from './middleware/body-parser';
 import { renderError } from './middleware/error-handler';
 import { rejectUnknownRoute } from './middleware/not-found';
 import { limitRequests } from './middleware/rate-limit';
@@ -82,7 +83,7 @@ export function createApp(container: Container): Express {
   app.use(securityHeaders());
   app.use(corsForAllowList(config.http.corsOrigins));
   app.use(limitRequests({ enabled: config.rateLimit.enabled, windowMs: config.rateLimit.windowMs, limit: config.rateLimit.max }));
-  app.use(express.json({ limit: config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
   app.use(createDocsRouter(buildOpenApiDocument(config)));
