@@ -89,7 +89,11 @@ export function listOperations(config: Config): Operation[] {
       request: auth.refresh,
       success: { ...ok(responses.refreshResponse), setsCookie: true },
       problems: {
-        401: ['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED (the session is revoked)', 'SESSION_REVOKED'],
+        401: [
+          'REFRESH_TOKEN_INVALID (also for two or more refresh cookies)',
+          'REFRESH_TOKEN_REUSED (the session is revoked)',
+          'SESSION_REVOKED',
+        ],
         403: ['CSRF_REJECTED', 'ACCOUNT_DISABLED'],
       },
     },
@@ -101,7 +105,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'cookieOrBearer',
       request: auth.logout,
       success: noContent('Signed out'),
-      problems: { 403: ['CSRF_REJECTED'] },
+      problems: { 401: ['REFRESH_TOKEN_INVALID (two or more refresh cookies)'], 403: ['CSRF_REJECTED'] },
     },
     {
       method: 'post',
