@@ -26,23 +26,18 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
 
 describe('start-up refuses configurations that would be unsafe to serve', () => {
   it.each([
-    ['development', { NODE_ENV: 'development', JWT_SECRET: EXAMPLE_JWT_SECRET }, /JWT_SECRET: this is a published example value/],
+    ['development', { NODE_ENV: 'development', JWT_SECRET: EXAMPLE_JWT_SECRET }, [/JWT_SECRET: this is a published example value/]],
     [
       'production',
-      { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, JWT_PREVIOUS_SECRET: EXAMPLE_JWT_SECRET },
-      /JWT_PREVIOUS_SECRET: this is a published example/,
-    ],
-    [
-      'production',
-      { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, TRUST_PROXY: 'true' },
-      /TRUST_PROXY: .*hop count|TRUST_PROXY: .*addresses/,
+      { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, JWT_PREVIOUS_SECRET: EXAMPLE_JWT_SECRET, TRUST_PROXY: 'true' },
+      [/JWT_PREVIOUS_SECRET: this is a published example/, /TRUST_PROXY: .*number of proxies/],
     ],
   ])(
-    'when NODE_ENV=%s and %j, then the server exits 1 naming the variable, before serving anything',
-    async (_env, env, message) => {
+    'when NODE_ENV=%s and %j, then the server exits 1 naming every bad variable, before serving anything',
+    async (_env, env, messages) => {
       const { code, stderr } = await runServer(env);
       expect(code).toBe(1);
-      expect(stderr).toMatch(message);
+      for (const message of messages) expect(stderr).toMatch(message);
       expect(stderr).not.toContain(EXAMPLE_JWT_SECRET);
     },
     30_000,
