@@ -107,6 +107,8 @@ const environmentSchema = z.object({
   PASSWORD_HASH_MAX_WAIT: duration('4s'),
 
   RATE_LIMIT_ENABLED: flag(true),
+  RATE_LIMIT_STORE: z.enum(['mongo', 'memory']).default('mongo'),
+  RATE_LIMIT_STORE_TIMEOUT: duration('1s'),
   RATE_LIMIT_WINDOW_MS: duration('1m'),
   RATE_LIMIT_MAX: integer(600, 1),
   AUTH_RATE_LIMIT_MAX: integer(30, 1),
@@ -212,6 +214,8 @@ function buildConfig(env: Environment) {
     },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,
+      store: env.RATE_LIMIT_STORE,
+      storeTimeoutMs: env.RATE_LIMIT_STORE_TIMEOUT,
       windowMs: env.RATE_LIMIT_WINDOW_MS,
       max: env.RATE_LIMIT_MAX,
       authMax: env.AUTH_RATE_LIMIT_MAX,
