@@ -15,13 +15,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { provisionDatabase, type ProvisionedDatabase } from './db/provision';
-import { devPaths, removeDevState, writeDevState } from './lib/dev-state';
+import { DEV_AUTH_RATE_LIMIT_MAX, devPaths, removeDevState, writeDevState } from './lib/dev-state';
 import { superviseServer } from './lib/dev-supervisor';
 
 const ROOT = path.resolve(__dirname, '..');
-// The auth routes allow 30 requests a minute per address by default; a developer rerunning the Postman
-// collection or a frontend's sign-in flow needs more. Development only: production keeps the default.
-const DEV_AUTH_RATE_LIMIT_MAX = '300';
 
 function log(line: string): void {
   process.stdout.write(`[dev] ${line}\n`);

@@ -7,6 +7,12 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/**
+ * The auth routes allow 30 requests a minute per address by default; a developer rerunning the Postman
+ * collection or a frontend's sign-in flow needs more. Development only: production keeps the default.
+ */
+export const DEV_AUTH_RATE_LIMIT_MAX = '300';
+
 /** Everything dev keeps; DEV_DATA_DIR moves it (tests run dev in a folder of their own). */
 export function devDataDir(): string {
   return path.resolve(ROOT, process.env.DEV_DATA_DIR ?? '.data');
