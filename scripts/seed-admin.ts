@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   if (!email) throw new Error('set ADMIN_EMAIL (or give --email)');
   const password = await readPassword(config);
   await connectDatabase(config.db);
-  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: 1 });
+  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: 1, maxWaitMs: config.password.hashMaxWaitMs });
   const audit = createAuditService();
   try {
     const result = await seedAdmin(

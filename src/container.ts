@@ -6,6 +6,7 @@ import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
 import { createUserService } from './services/user.service';
@@ -23,7 +24,11 @@ export function createContainer(options: ContainerOptions) {
   const { config } = options;
   const now = options.clock ?? systemClock;
   const geo = options.geo ?? NO_GEO;
-  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: config.password.hashWorkers });
+  const hasher = createPasswordHasher({
+    cost: config.password.bcryptCost,
+    workers: config.password.hashWorkers,
+    maxWaitMs: config.password.hashMaxWaitMs,
+  });
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });
@@ -32,9 +37,16 @@ export function createContainer(options: ContainerOptions) {
   const locks = createLockService({ now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
+  const { rateLimit } = config;
+  /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
+  const rateLimitStore = (prefix: string) =>
+    rateLimit.store === 'mongo'
+      ? createSharedRateLimitStore({ prefix, windowMs: rateLimit.windowMs, timeoutMs: rateLimit.storeTimeoutMs, now })
+      : undefined;
   return {
     config,
     now,
+    rateLimitStore,
     geo: options.geo,
     hasher,
     accessTokens,
