@@ -13,6 +13,8 @@ import { buildUser, loginAs, uniqueEmail } from '../support/factories';
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
 const ADMIN_PASSWORD = 'a strong admin password';
+// Each CLI run starts tsx and a hashing worker: seconds apiece on a busy machine.
+const CLI_TIMEOUT_MS = 120_000;
 
 describe('admin seed', () => {
   const ctx = useTestApp();
@@ -118,30 +120,38 @@ describe('admin seed', () => {
     };
     const seed = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/seed-admin.ts', ...args], { cwd: ROOT, env });
 
-    it('when run twice with ADMIN_EMAIL and ADMIN_PASSWORD, then it prints what it did and never the password', async () => {
-      const first = await seed();
-      const second = await seed();
+    it(
+      'when run twice with ADMIN_EMAIL and ADMIN_PASSWORD, then it prints what it did and never the password',
+      async () => {
+        const first = await seed();
+        const second = await seed();
 
-      expect(first.stdout).toMatch(/admin cli@example\.test: created \(id [a-f0-9]{24}\)/);
-      expect(second.stdout).toMatch(/admin cli@example\.test: unchanged/);
-      expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(ADMIN_PASSWORD);
-    });
+        expect(first.stdout).toMatch(/admin cli@example\.test: created \(id [a-f0-9]{24}\)/);
+        expect(second.stdout).toMatch(/admin cli@example\.test: unchanged/);
+        expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(ADMIN_PASSWORD);
+      },
+      CLI_TIMEOUT_MS,
+    );
 
-    it('when the account has another password, then it exits non-zero with a clear message, and --reset-password takes it over', async () => {
-      await seed('--email', 'other@example.test');
-      const changed = { ...env, ADMIN_PASSWORD: 'another strong password' };
-      const seedChanged = (...args: string[]) =>
-        run(process.execPath, ['--import', 'tsx', 'scripts/seed-admin.ts', '--email', 'other@example.test', ...args], {
-          cwd: ROOT,
-          env: changed,
-        });
+    it(
+      'when the account has another password, then it exits non-zero with a clear message, and --reset-password takes it over',
+      async () => {
+        await seed('--email', 'other@example.test');
+        const changed = { ...env, ADMIN_PASSWORD: 'another strong password' };
+        const seedChanged = (...args: string[]) =>
+          run(process.execPath, ['--import', 'tsx', 'scripts/seed-admin.ts', '--email', 'other@example.test', ...args], {
+            cwd: ROOT,
+            env: changed,
+          });
 
-      const failure = await seedChanged().catch((error: { code: number; stderr: string }) => error);
-      const reset = await seedChanged('--reset-password');
+        const failure = await seedChanged().catch((error: { code: number; stderr: string }) => error);
+        const reset = await seedChanged('--reset-password');
 
-      expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/seeding did not set.*--reset-password/s) });
-      expect(reset.stdout).toMatch(/admin other@example\.test: password_reset/);
-      expect(reset.stdout + reset.stderr).not.toContain('another strong password');
-    });
+        expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/seeding did not set.*--reset-password/s) });
+        expect(reset.stdout).toMatch(/admin other@example\.test: password_reset/);
+        expect(reset.stdout + reset.stderr).not.toContain('another strong password');
+      },
+      CLI_TIMEOUT_MS,
+    );
   });
 });
