@@ -36,7 +36,7 @@ export function createContainer(options: ContainerOptions) {
   const sessions = createSessionService({ session: config.session, now });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
-  const locks = createLockService({ now });
+  const locks = createLockService({ locks: config.locks, now });
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, deviceTokens, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
