@@ -4,10 +4,12 @@ import type { Container } from './container';
 import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
+import { createDeviceCookie } from './controllers/device-cookie';
 import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
 import { createAuthenticate } from './middleware/authenticate';
+import { parseJsonBody } from './middleware/body-parser';
 import { renderError } from './middleware/error-handler';
 import { rejectUnknownRoute } from './middleware/not-found';
 import { requireDatabase } from './middleware/require-database';
@@ -46,7 +48,7 @@ function createApiRouter(container: Container): express.Router {
   api.use(
     '/auth',
     createAuthRouter({
-      controller: createAuthController(services.auth, schemas.auth, refreshCookie),
+      controller: createAuthController(services.auth, schemas.auth, refreshCookie, createDeviceCookie(config.cookie, config.deviceCookie)),
       schemas: schemas.auth,
       authenticate,
       authLimiter,
@@ -92,7 +94,7 @@ export function createApp(container: Container): Express {
       skipOperational: true,
     }),
   );
-  app.use(express.json({ limit: config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
   app.use(createDocsRouter(buildOpenApiDocument(config)));

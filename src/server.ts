@@ -75,7 +75,10 @@ async function main(): Promise<void> {
   const geoLocator = createGeoLocator();
   const geoUpdater = createGeoIpUpdater({ geoip: config.geoip, locator: geoLocator });
   const container = createContainer({ config, geo: geoLocator });
-  if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
+  if (config.admin.seedOnStart) {
+    const { hasher, now, services } = container;
+    await seedAdminFromConfig(config, { hasher, now, passwordPolicy: config.password, sessions: services.sessions, audit: services.audit });
+  }
   const http = createHttpServer(createApp(container), config.http);
   http.server.listen(config.http.port, config.http.host, () => {
     const address = http.server.address();
