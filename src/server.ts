@@ -3,7 +3,7 @@ import { ConfigError, loadConfigFromEnvironment, type Config } from './config/en
 import { createContainer, type Container } from './container';
 import { connectDatabase, disconnectDatabase } from './db/connection';
 import type { Job } from './jobs/job';
-import { createSessionSweepJob } from './jobs/session-sweep.job';
+import { createSweepJob } from './jobs/sweep.job';
 import { createHttpServer, type HttpServer } from './lib/http-server';
 import { configureLogger, logger } from './lib/logger';
 import { seedAdminFromConfig } from './services/admin-seed.service';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     logger.info('keyhold listening', { host: config.http.host, port, env: config.env });
   });
   const jobs: Job[] = [
-    createSessionSweepJob(container),
+    createSweepJob(container),
     { name: 'geoip-update', start: () => geoUpdater.start(), stop: async () => geoUpdater.stop() },
   ];
   jobs.forEach((job) => job.start());
