@@ -115,17 +115,22 @@ describe('when the database fails under a running service', () => {
     expect(await inspector.collection('refreshtokens').countDocuments({ parentId: tokenHashOf(cookie) })).toBe(1);
   });
 
-  it('when the database is frozen, then requests answer 503 within ~5 s instead of hanging, and after it thaws everything works again', async () => {
+  it('when the database is frozen, then requests answer 503 within ~5 s instead of hanging; after it thaws everything works again and no session is revoked as reuse', async () => {
     const email = await register(server.baseUrl);
     const { accessToken } = await login(server.baseUrl, email);
+    const signedIn = await Promise.all(Array.from({ length: 10 }, () => login(server.baseUrl, email)));
 
     database.freeze();
     let responses: TimedResponse[];
+    let refreshes: TimedResponse[];
     try {
-      responses = await Promise.all([
-        timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }),
-        timedRequest(server.baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }),
-        timedRequest(server.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: uniqueEmail(), password: DEFAULT_PASSWORD } }),
+      [responses, refreshes] = await Promise.all([
+        Promise.all([
+          timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }),
+          timedRequest(server.baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }),
+          timedRequest(server.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: uniqueEmail(), password: DEFAULT_PASSWORD } }),
+        ]),
+        Promise.all(signedIn.map(({ cookie }) => timedRequest(server.baseUrl, 'POST', '/api/v1/auth/refresh', { cookie }))),
       ]);
       const ready = await timedRequest(server.baseUrl, 'GET', '/readyz');
       expect(ready.status).toBe(503);
@@ -133,11 +138,21 @@ describe('when the database fails under a running service', () => {
     } finally {
       database.thaw();
     }
-    responses.forEach((response) => expectUnavailable(response, FROZEN_BOUND_MS));
+    [...responses, ...refreshes].forEach((response) => expectUnavailable(response, FROZEN_BOUND_MS));
 
     await waitForStatus(server.baseUrl, '/readyz', 200);
-    const me = await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken });
-    expect(me.status).toBe(200);
+    expect((await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken })).status).toBe(200);
     expect((await login(server.baseUrl, email)).accessToken).toEqual(expect.any(String));
+    // Whatever the frozen server applied after the thaw, a retry is not theft: every session lives on.
+    const retries = await Promise.all(
+      signedIn.map(({ cookie }) => timedRequest(server.baseUrl, 'POST', '/api/v1/auth/refresh', { cookie })),
+    );
+    expect(retries.map((retry) => retry.status)).toEqual(signedIn.map(() => 200));
+    const next = await Promise.all(
+      retries.map((retry) => timedRequest(server.baseUrl, 'POST', '/api/v1/auth/refresh', { cookie: retry.refreshCookie })),
+    );
+    expect(next.map((response) => response.status)).toEqual(signedIn.map(() => 200));
+    expect(await inspector.collection('sessions').countDocuments({ revokedAt: { $ne: null } })).toBe(0);
+    expect(await inspector.collection('auditevents').countDocuments({ type: 'auth.refresh_reuse' })).toBe(0);
   });
 });
