@@ -9,6 +9,7 @@ import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
 import { createAuthenticate } from './middleware/authenticate';
 import { parseJsonBody } from './middleware/body-parser';
+import { rejectUnservedMethods } from './middleware/method-not-allowed';
 import { renderError } from './middleware/error-handler';
 import { rejectUnknownRoute } from './middleware/not-found';
 import { limitRequests } from './middleware/rate-limit';
@@ -92,6 +93,7 @@ export function createApp(container: Container): Express {
       skipOperational: true,
     }),
   );
+  app.use(rejectUnservedMethods(app));
   app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
