@@ -140,6 +140,7 @@ const environmentSchema = z.object({
   LOGIN_FAILURE_WINDOW: duration('15m'),
   LOGIN_LOCKOUT: duration('15m'),
 
+  AUDIT_RETENTION: duration('365d'),
   LOCK_LEASE: duration('5s'),
   LOCK_WAIT: duration('8s'),
 
@@ -263,6 +264,9 @@ function buildConfig(env: Environment) {
       maxFailures: env.LOGIN_MAX_FAILURES,
       failureWindowMs: env.LOGIN_FAILURE_WINDOW,
       lockoutMs: env.LOGIN_LOCKOUT,
+    },
+    audit: {
+      retentionMs: env.AUDIT_RETENTION,
     },
     locks: {
       leaseMs: env.LOCK_LEASE,
