@@ -115,7 +115,9 @@ describe('graceful shutdown', () => {
       .post('/api/v1/auth/register')
       .send({ email: 'shutdown@example.test', password: 'a sufficiently long one' });
     const response = inFlight.then((result) => result);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Long enough for a busy machine to have read the request: a connection that has sent nothing yet is
+    // closed at shutdown like any idle one (clients retry those on a new connection).
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
 
     server!.kill('SIGTERM');
