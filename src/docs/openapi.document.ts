@@ -73,7 +73,8 @@ function problemsOf(operation: Operation): Map<number, string[]> {
 function responsesOf(operation: Operation, convert: Convert): Json {
   const { success } = operation;
   const successResponse: Json = { description: success.description };
-  if (success.schema) successResponse.content = { 'application/json': { schema: convert(success.schema, 'output') } };
+  if (success.schema)
+    successResponse.content = { [success.mediaType ?? 'application/json']: { schema: convert(success.schema, 'output') } };
   if (success.setsCookie) {
     successResponse.headers = {
       'Set-Cookie': {

@@ -29,16 +29,17 @@ export function toAppError(error: unknown): AppError {
   return new AppError(500, 'INTERNAL', 'Something went wrong on our side.');
 }
 
+/** A server fault is logged here with its error; a client's mistake only in the request's own log line. */
 function logError(error: unknown, mapped: AppError, req: Request): void {
-  const meta = { code: mapped.code, status: mapped.status, method: req.method, path: req.path };
-  if (mapped.status >= 500) logger.error('unhandled error', { ...meta, error });
-  else logger.warn(mapped.message, meta);
+  if (mapped.status < 500) return;
+  logger.error('unhandled error', { code: mapped.code, status: mapped.status, method: req.method, path: req.path, error });
 }
 
 /** The one place errors become responses: RFC 9457 problem+json with the request id. */
 export function renderError(error: unknown, req: Request, res: Response, next: NextFunction): void {
   const mapped = toAppError(error);
   logError(error, mapped, req);
+  res.locals.problemCode = mapped.code;
   if (res.headersSent) return next(error);
   const { retryAfterSeconds, headers, errors } = mapped.options;
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
