@@ -101,7 +101,7 @@ export function createApp(container: Container): Express {
   if (container.metrics) {
     app.use(createMetricsRouter({ metrics: container.metrics, token: config.metrics.token, isProduction: config.isProduction }));
   }
-  app.use(createDocsRouter(buildOpenApiDocument(config)));
+  app.use(createDocsRouter(buildOpenApiDocument(config), { isProduction: config.isProduction }));
   app.use('/api/v1', createApiRouter(container));
   app.use(rejectUnknownRoute);
   app.use(renderError);
