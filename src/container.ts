@@ -1,6 +1,7 @@
 import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
+import { createDeviceTokens } from './lib/device-cookie';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
 import { createAuditService } from './services/audit.service';
@@ -36,8 +37,9 @@ export function createContainer(options: ContainerOptions) {
   const sessions = createSessionService({ session: config.session, now });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
-  const locks = createLockService({ now });
-  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
+  const locks = createLockService({ locks: config.locks, now });
+  const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
+  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, deviceTokens, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
   const metrics = config.metrics.enabled ? createMetricsService({ now }) : undefined;
   const { rateLimit } = config;
