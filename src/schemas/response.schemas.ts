@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storedEmailSchema } from './common.schemas';
 import { ROLES } from '../config/roles';
 import { AUDIT_EVENT_TYPES } from '../models/audit-event.model';
 import { USER_STATUSES } from '../models/user.model';
@@ -9,7 +10,7 @@ const timestamp = z.iso.datetime();
 export const userResponse = z
   .strictObject({
     id,
-    email: z.email(),
+    email: storedEmailSchema,
     name: z.string().nullable(),
     role: z.enum(ROLES),
     status: z.enum(USER_STATUSES),
