@@ -66,12 +66,12 @@ const prettyLine = winston.format.printf(({ level, message, timestamp, ...meta }
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug' | 'silent';
 
-/** The log line format: timestamp, request context, redaction, then JSON or a readable line. */
+/** The log line format: timestamp, request context, redaction, then JSON or a readable line (coloured only on a terminal). */
 export function logFormat(format: LogFormat) {
   const base = [winston.format.timestamp(), attachRequestContext(), redactSecrets()];
   return format === 'json'
     ? winston.format.combine(...base, winston.format.json())
-    : winston.format.combine(...base, winston.format.colorize(), prettyLine);
+    : winston.format.combine(...base, ...(process.stdout.isTTY ? [winston.format.colorize()] : []), prettyLine);
 }
 
 /** The one logger: a message plus a metadata object; request id attached and secrets redacted. */

@@ -5,7 +5,6 @@ import { databaseRetryAfterSeconds } from '../db/availability';
 import { isDatabaseUnavailableError, isDuplicateKeyError } from '../db/errors';
 import { AppError, ServiceUnavailableError, type FieldProblem } from '../errors/app-error';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
-import { logger } from '../lib/logger';
 
 function zodProblems(error: ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
@@ -31,18 +30,13 @@ export function toAppError(error: unknown): AppError {
   return new AppError(500, 'INTERNAL', 'Something went wrong on our side.');
 }
 
-function logError(error: unknown, mapped: AppError, req: Request): void {
-  const meta = { code: mapped.code, status: mapped.status, method: req.method, path: req.path };
-  if (mapped.code === 'SERVICE_UNAVAILABLE')
-    logger.warn('database unavailable', { ...meta, reason: error instanceof Error ? error.name : 'unknown' });
-  else if (mapped.status >= 500) logger.error('unhandled error', { ...meta, error });
-  else logger.warn(mapped.message, meta);
-}
-
 /** The one place errors become responses: RFC 9457 problem+json with the request id. */
 export function renderError(error: unknown, req: Request, res: Response, next: NextFunction): void {
   const mapped = toAppError(error);
-  logError(error, mapped, req);
+  // The request's one log line (request-logger) reports the code, and a server fault with its error.
+  res.locals.problemCode = mapped.code;
+  // A database outage is not a fault of this service: its line names the code, not a stack.
+  if (mapped.status >= 500 && mapped.code !== 'SERVICE_UNAVAILABLE') res.locals.serverFault = error;
   if (res.headersSent) return next(error);
   const { retryAfterSeconds, headers, errors } = mapped.options;
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));

@@ -15,8 +15,9 @@ function databaseUri(): { uri: string; name: string } {
   return { uri: `${testDatabaseUri().replace(/\/$/, '')}/${name}`, name };
 }
 
+/** Error lines other than the one-line record of a request refused with 503 (BUSY under load). */
 function serverErrors(server: ServerProcess): unknown[] {
-  return server.logs.filter((entry) => entry.level === 'error');
+  return server.logs.filter((entry) => entry.level === 'error' && !(entry.message === 'request failed' && entry.status === 503));
 }
 
 describe('SIGTERM under keep-alive load', () => {
