@@ -124,6 +124,27 @@ const environmentSchema = z.object({
   GEOIP_DOWNLOAD_TIMEOUT: duration('2m'),
   GEOIP_RETRY_BASE: duration('1m'),
 
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().default('Keyhold <no-reply@keyhold.localhost>'),
+  MAIL_PRODUCT_NAME: z.string().default('Keyhold'),
+  APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PASSWORD_RESET_TTL: duration('15m'),
+  EMAIL_VERIFICATION_TTL: duration('24h'),
+  EMAIL_REVERT_TTL: duration('7d'),
+  MAIL_RESEND_INTERVAL: duration('60s'),
+  MAIL_MAX_ATTEMPTS: integer(8, 1, 100),
+  MAIL_RETRY_BASE: duration('30s'),
+  MAIL_RETRY_MAX: duration('1h'),
+  MAIL_POLL_INTERVAL: duration('2s'),
+  MAIL_LEASE: duration('2m'),
+  MAIL_SEND_TIMEOUT: duration('30s'),
+  MAIL_SENT_RETENTION: duration('7d'),
+  MAIL_PRUNE_INTERVAL: duration('1h'),
+  REQUIRE_VERIFIED_EMAIL: flag(false),
+
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
 });
@@ -154,6 +175,29 @@ function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
     refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
     downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
     retryBaseMs: env.GEOIP_RETRY_BASE,
+  };
+}
+
+function buildMailConfig(env: Environment) {
+  return {
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM,
+    productName: env.MAIL_PRODUCT_NAME,
+    // Development links point at the service itself, so `npm run dev` works with no frontend.
+    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    passwordResetTtlMs: env.PASSWORD_RESET_TTL,
+    emailVerificationTtlMs: env.EMAIL_VERIFICATION_TTL,
+    emailRevertTtlMs: env.EMAIL_REVERT_TTL,
+    resendIntervalMs: env.MAIL_RESEND_INTERVAL,
+    maxAttempts: env.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: env.MAIL_RETRY_BASE,
+    retryMaxMs: env.MAIL_RETRY_MAX,
+    pollIntervalMs: env.MAIL_POLL_INTERVAL,
+    leaseMs: env.MAIL_LEASE,
+    sendTimeoutMs: env.MAIL_SEND_TIMEOUT,
+    sentRetentionMs: env.MAIL_SENT_RETENTION,
+    pruneIntervalMs: env.MAIL_PRUNE_INTERVAL,
+    requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
   };
 }
 
@@ -224,6 +268,7 @@ function buildConfig(env: Environment) {
       seedOnStart: env.SEED_ADMIN_ON_START,
     },
     geoip: buildGeoIpConfig(env),
+    mail: buildMailConfig(env),
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT === 'auto' ? (isProduction ? 'json' : 'pretty') : env.LOG_FORMAT,
@@ -252,7 +297,13 @@ function productionProblems(env: Environment): string[] {
   if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === EXAMPLE_ADMIN_PASSWORD) {
     problems.push('ADMIN_PASSWORD: the example admin password is refused in production');
   }
+  if (env.SMTP_URL && !env.APP_URL) problems.push('APP_URL: production needs the frontend URL that mail links point to');
   return problems;
+}
+
+function consistencyProblems(env: Environment): string[] {
+  // A lease that ran out mid-send would let a second worker send the same message.
+  return env.MAIL_LEASE > env.MAIL_SEND_TIMEOUT ? [] : ['MAIL_LEASE: must be longer than MAIL_SEND_TIMEOUT'];
 }
 
 function deepFreeze<T extends object>(value: T): T {
@@ -268,7 +319,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = productionProblems(parsed.data);
+  const problems = [...productionProblems(parsed.data), ...consistencyProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
 }

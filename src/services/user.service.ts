@@ -7,6 +7,7 @@ import { SessionModel } from '../models/session.model';
 import { UserModel, type UserStatus } from '../models/user.model';
 import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
+import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
 import { countMatching, paginate, type Page, type PageRequest } from './pagination';
@@ -36,6 +37,7 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
+  tokens: Pick<AccountTokenService, 'voidTokens'>;
 }) {
   const { sessions, audit } = deps;
 
@@ -111,6 +113,7 @@ export function createUserService(deps: {
     const passwordHash = await deps.hasher.hash(input.newPassword);
     await UserModel.updateOne({ _id: auth.userId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
+    await deps.tokens.voidTokens(auth.userId, ['password_reset']);
     audit.record({
       type: 'user.password_changed',
       actorId: auth.userId,
@@ -219,6 +222,7 @@ export function createUserService(deps: {
   }
 
   return {
+    assertPassword: assertPasswordOf,
     getProfile,
     updateProfile,
     changePassword,
