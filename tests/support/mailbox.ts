@@ -7,6 +7,8 @@ export interface TestMailbox {
   readonly port: number;
   readonly url: string;
   readonly messages: ParsedMail[];
+  /** Messages the server answered with an error reply. */
+  readonly refused: ParsedMail[];
   /** Refuse the next `count` messages with this SMTP reply code (5xx permanent, 4xx temporary). */
   refuseNext(count: number, code?: number): void;
   /** Hold each message this long before answering, so concurrent senders overlap. */
@@ -26,6 +28,7 @@ const addressesOf = (mail: ParsedMail): string[] =>
 export async function startMailbox(): Promise<TestMailbox> {
   const port = await findFreePort();
   const messages: ParsedMail[] = [];
+  const refused: ParsedMail[] = [];
   let refusals: number[] = [];
   let delayMs = 0;
   let server: SMTPServer | null = null;
@@ -42,6 +45,7 @@ export async function startMailbox(): Promise<TestMailbox> {
             if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
             const code = refusals.shift();
             if (code !== undefined) {
+              refused.push(mail);
               callback(Object.assign(new Error(`refused by the test mailbox (${code})`), { responseCode: code }));
               return;
             }
@@ -57,6 +61,7 @@ export async function startMailbox(): Promise<TestMailbox> {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    refused,
     refuseNext(count, code = 550) {
       refusals = Array.from({ length: count }, () => code);
     },
@@ -90,6 +95,7 @@ export async function startMailbox(): Promise<TestMailbox> {
     },
     clear() {
       messages.length = 0;
+      refused.length = 0;
     },
   };
   await mailbox.start();
