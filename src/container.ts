@@ -3,6 +3,7 @@ import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createMailTransport } from './lib/mail-transport';
 import { createPasswordHasher } from './lib/password-hasher';
+import { createSuccessorDeriver } from './lib/refresh-token';
 import { createOutboxJob } from './jobs/outbox.job';
 import { createAccountMailService } from './services/account-mail.service';
 import { createAccountTokenService } from './services/account-token.service';
@@ -14,6 +15,7 @@ import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
 import { createMailOutboxService } from './services/mail-outbox.service';
 import { createPasswordResetService } from './services/password-reset.service';
+import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
 import { createUserService } from './services/user.service';
@@ -45,11 +47,15 @@ export function createContainer(options: ContainerOptions) {
   const { config } = options;
   const now = options.clock ?? systemClock;
   const geo = options.geo ?? NO_GEO;
-  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: config.password.hashWorkers });
+  const hasher = createPasswordHasher({
+    cost: config.password.bcryptCost,
+    workers: config.password.hashWorkers,
+    maxWaitMs: config.password.hashMaxWaitMs,
+  });
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });
-  const refreshTokens = createRefreshTokenService({ session: config.session, now });
+  const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
   const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
@@ -96,9 +102,16 @@ export function createContainer(options: ContainerOptions) {
     pruneIntervalMs: config.mail.pruneIntervalMs,
     pruneAlso: tokens.pruneExpired,
   });
+  const { rateLimit } = config;
+  /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
+  const rateLimitStore = (prefix: string) =>
+    rateLimit.store === 'mongo'
+      ? createSharedRateLimitStore({ prefix, windowMs: rateLimit.windowMs, timeoutMs: rateLimit.storeTimeoutMs, now })
+      : undefined;
   return {
     config,
     now,
+    rateLimitStore,
     geo: options.geo,
     hasher,
     accessTokens,

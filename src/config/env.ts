@@ -88,6 +88,7 @@ const environmentSchema = z.object({
   SESSION_TOUCH_INTERVAL: duration('60s'),
   SESSION_SWEEP_INTERVAL: duration('1h'),
   REFRESH_REUSE_GRACE: duration('5s'),
+  REFRESH_REUSE_LOOKBACK: integer(100, 0, 10_000),
   REFRESH_COOKIE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
@@ -97,10 +98,13 @@ const environmentSchema = z.object({
 
   BCRYPT_COST: integer(12, 4, 15),
   PASSWORD_MIN_LENGTH: integer(12, 8, 128),
-  // One core stays with the event loop, so a login storm cannot starve other requests.
-  PASSWORD_HASH_WORKERS: integer(Math.max(1, os.availableParallelism() - 1), 1, 64),
+  // Every core hashes; the workers run at a lower priority, so request handling still wins the CPU.
+  PASSWORD_HASH_WORKERS: integer(os.availableParallelism(), 1, 64),
+  PASSWORD_HASH_MAX_WAIT: duration('4s'),
 
   RATE_LIMIT_ENABLED: flag(true),
+  RATE_LIMIT_STORE: z.enum(['mongo', 'memory']).default('mongo'),
+  RATE_LIMIT_STORE_TIMEOUT: duration('1s'),
   RATE_LIMIT_WINDOW_MS: duration('1m'),
   RATE_LIMIT_MAX: integer(600, 1),
   AUTH_RATE_LIMIT_MAX: integer(30, 1),
@@ -234,6 +238,7 @@ function buildConfig(env: Environment) {
       touchIntervalMs: env.SESSION_TOUCH_INTERVAL,
       sweepIntervalMs: env.SESSION_SWEEP_INTERVAL,
       refreshReuseGraceMs: env.REFRESH_REUSE_GRACE,
+      refreshReuseLookback: env.REFRESH_REUSE_LOOKBACK,
     },
     cookie: {
       name: env.REFRESH_COOKIE_NAME,
@@ -246,9 +251,12 @@ function buildConfig(env: Environment) {
       minLength: env.PASSWORD_MIN_LENGTH,
       maxLength: 128,
       hashWorkers: env.PASSWORD_HASH_WORKERS,
+      hashMaxWaitMs: env.PASSWORD_HASH_MAX_WAIT,
     },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,
+      store: env.RATE_LIMIT_STORE,
+      storeTimeoutMs: env.RATE_LIMIT_STORE_TIMEOUT,
       windowMs: env.RATE_LIMIT_WINDOW_MS,
       max: env.RATE_LIMIT_MAX,
       authMax: env.AUTH_RATE_LIMIT_MAX,

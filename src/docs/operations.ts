@@ -67,7 +67,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'none',
       request: auth.register,
       success: { status: 201, description: 'Created', schema: responses.userEnvelopeResponse },
-      problems: { 409: ['EMAIL_TAKEN'] },
+      problems: { 409: ['EMAIL_TAKEN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',
@@ -81,6 +81,7 @@ export function listOperations(config: Config): Operation[] {
         401: ['INVALID_CREDENTIALS'],
         403: ['ACCOUNT_DISABLED'],
         429: ['RATE_LIMITED (per IP, or the account is locked after repeated failures)'],
+        503: ['BUSY (password hashing saturated; retry after Retry-After)'],
       },
     },
     {
@@ -90,9 +91,21 @@ export function listOperations(config: Config): Operation[] {
       summary: 'Rotate the refresh cookie and get a new access token',
       security: 'cookie',
       request: auth.refresh,
-      success: { ...ok(responses.refreshResponse), setsCookie: true },
+      success: {
+        ...ok(
+          responses.refreshResponse,
+          'A new access token; Set-Cookie holds the successor refresh token. Presenting the just-rotated token again ' +
+            'within REFRESH_REUSE_GRACE, while its successor is unused (a lost answer, a racing tab), answers the same ' +
+            'way with the same successor, so the chain never forks.',
+        ),
+        setsCookie: true,
+      },
       problems: {
-        401: ['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED (the session is revoked)', 'SESSION_REVOKED'],
+        401: [
+          'REFRESH_TOKEN_INVALID',
+          'REFRESH_TOKEN_REUSED (the session is revoked: the successor was used, or the grace is over)',
+          'SESSION_REVOKED',
+        ],
         403: ['CSRF_REJECTED', 'ACCOUNT_DISABLED'],
       },
     },
@@ -195,7 +208,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.deleteAccount,
       success: noContent('Deleted with all sessions and tokens'),
-      problems: { 403: ['INVALID_CREDENTIALS'], 409: ['LAST_ADMIN'] },
+      problems: { 403: ['INVALID_CREDENTIALS'], 409: ['LAST_ADMIN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',
@@ -205,7 +218,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.changePassword,
       success: noContent('Changed'),
-      problems: { 403: ['INVALID_CREDENTIALS'] },
+      problems: { 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',

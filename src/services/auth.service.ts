@@ -14,7 +14,7 @@ import { toUserView, type UserView } from '../views/user.view';
 import type { AccountMailService } from './account-mail.service';
 import type { AuditService } from './audit.service';
 import type { EmailVerificationService } from './email-verification.service';
-import type { LoginThrottleService } from './login-throttle.service';
+import type { LoginSlot, LoginThrottleService } from './login-throttle.service';
 import type { RefreshTokenService } from './refresh-token.service';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -38,8 +38,13 @@ export interface LoginResult {
 export interface RefreshResult {
   accessToken: string;
   expiresIn: number;
-  /** Absent when a racing tab already rotated the token within the grace period. */
+  /** Absent only when a replay within the grace cannot be given its successor (it was derived under another secret). */
   refreshToken?: IssuedRefreshToken;
+}
+
+/** The caller's connection, as far as the service needs to know it. */
+export interface OpenConnection {
+  isOpen(): boolean;
 }
 
 export interface AuthServiceDeps {
@@ -81,13 +86,32 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
+  /** Compares within a reserved failure slot; a compare that never happened hands its slot back. */
+  async function comparePassword(password: string, hash: string, slot: LoginSlot): Promise<boolean> {
+    try {
+      return await hasher.verify(password, hash);
+    } catch (error) {
+      await throttle.releaseAttempt(slot);
+      throw error;
+    }
+  }
+
+  /**
+   * The password step of a login: reserves a failure slot, then compares. Returns the user and the
+   * slot's key; the caller clears that key's failures only once the whole login has completed.
+   */
   async function assertPassword(email: string, password: string, client: ClientInfo) {
-    await throttle.assertLoginAllowed(email);
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
-    const matches = await hasher.verify(password, user?.passwordHash ?? (await dummyHash));
-    if (user && matches) return user;
-    const lockedForMs = await throttle.recordFailure(email);
-    audit.record({ type: 'auth.login_failed', targetId: user?._id.toString() ?? null, ip: client.ip, details: { lockedForMs } });
+    const hash = user?.passwordHash ?? (await dummyHash);
+    const slot = await throttle.reserveAttempt({ email });
+    if ((await comparePassword(password, hash, slot)) && user) {
+      await throttle.releaseAttempt(slot);
+      return { user, throttleKey: slot.key };
+    }
+    const targetId = user?._id.toString() ?? null;
+    const { lockedForMs, lockStarted } = await throttle.recordFailure(slot);
+    audit.record({ type: 'auth.login_failed', targetId, ip: client.ip, details: { lockedForMs } });
+    if (lockStarted) audit.record({ type: 'auth.login_locked', targetId, ip: client.ip, details: { lockedForMs, scope: slot.scope } });
     throw invalidCredentials();
   }
 
@@ -115,12 +139,12 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /** Checks the password, opens a session and issues an access token plus the first refresh token. */
   async function login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
-    const user = await assertPassword(input.email, input.password, client);
+    const { user, throttleKey } = await assertPassword(input.email, input.password, client);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
       throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
     }
-    await throttle.resetFailures(input.email);
+    await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
     const session = await sessions.startSession(userId, client, location);
@@ -147,8 +171,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     throw new UnauthenticatedError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended.');
   }
 
-  /** Rotates a refresh token: a new pair for a fresh one, the session revoked for a replayed one. */
-  async function refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
+  /**
+   * Rotates a refresh token: a new access token and the token's successor; a replay within the grace
+   * period (or of a rotation whose answer is not on record) gets the same successor again, and a
+   * proven replay ends the session.
+   */
+  async function refresh(token: string | undefined, client: ClientInfo, connection?: OpenConnection): Promise<RefreshResult> {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
     // The same check as every access token's: the session slides, and an ended session or account stops here.
@@ -157,12 +185,15 @@ export function createAuthService(deps: AuthServiceDeps) {
       sessionId: consumption.token.sessionId.toString(),
     });
     const access = deps.accessTokens.sign({ userId, sessionId });
-    if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
-    return {
-      accessToken: access.token,
-      expiresIn: access.expiresIn,
-      refreshToken: { value: consumption.successor, expiresAt: session.expiresAt },
-    };
+    // Last, after everything that could still fail, and only while the client still waits (not timed out,
+    // not reset): an answer that cannot arrive must not put the spend on record.
+    if (connection?.isOpen() ?? true) await refreshTokens.recordSpend(consumption);
+    if (consumption.outcome === 'grace') {
+      const details = { spendRecorded: consumption.spendRecorded, successorSent: consumption.successor !== null };
+      audit.record({ type: 'auth.refresh_grace_used', actorId: userId, targetId: userId, sessionId, ip: client.ip, details });
+    }
+    const refreshToken = consumption.successor ? { value: consumption.successor, expiresAt: session.expiresAt } : undefined;
+    return { accessToken: access.token, expiresIn: access.expiresIn, ...(refreshToken ? { refreshToken } : {}) };
   }
 
   async function sessionOfRefreshToken(token: string): Promise<{ sessionId: string; userId: string } | null> {

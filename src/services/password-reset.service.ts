@@ -8,7 +8,7 @@ import { UserModel } from '../models/user.model';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
-import type { LoginThrottleService } from './login-throttle.service';
+import { accountThrottleKey, type LoginThrottleService } from './login-throttle.service';
 import type { MailOutboxService } from './mail-outbox.service';
 import type { ClientInfo, SessionService } from './session.service';
 
@@ -76,7 +76,7 @@ export function createPasswordResetService(deps: {
     );
     if (updated.matchedCount === 0) throw invalidResetToken();
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'password_reset');
-    await deps.throttle.resetFailures(token.email);
+    await deps.throttle.clearFailures(accountThrottleKey(token.email));
     await tokens.voidTokens(userId, ['password_reset']);
     audit.record({ type: 'user.password_reset', actorId: userId, targetId: userId, ip: client.ip, details: { revokedSessions } });
   }
