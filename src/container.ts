@@ -57,7 +57,7 @@ export function createContainer(options: ContainerOptions) {
   const sessions = createSessionService({ session: config.session, now });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
-  const locks = createLockService({ now });
+  const locks = createLockService({ locks: config.locks, now });
   const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
   const auth = createAuthService({
     config,

@@ -64,7 +64,10 @@ async function main(): Promise<void> {
   const geoLocator = createGeoLocator();
   const geoUpdater = createGeoIpUpdater({ geoip: config.geoip, locator: geoLocator });
   const container = createContainer({ config, geo: geoLocator });
-  if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
+  if (config.admin.seedOnStart) {
+    const { hasher, now, services } = container;
+    await seedAdminFromConfig(config, { hasher, now, passwordPolicy: config.password, sessions: services.sessions, audit: services.audit });
+  }
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: NO MAIL WILL BE SENT (password resets, address verification, notices). Set SMTP_URL and APP_URL.');
   }

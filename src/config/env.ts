@@ -117,6 +117,9 @@ const environmentSchema = z.object({
   LOGIN_FAILURE_WINDOW: duration('15m'),
   LOGIN_LOCKOUT: duration('15m'),
 
+  LOCK_LEASE: duration('5s'),
+  LOCK_WAIT: duration('8s'),
+
   PAGE_SIZE_DEFAULT: integer(20, 1, 1000),
   PAGE_SIZE_MAX: integer(100, 1, 1000),
 
@@ -271,6 +274,10 @@ function buildConfig(env: Environment) {
       failureWindowMs: env.LOGIN_FAILURE_WINDOW,
       lockoutMs: env.LOGIN_LOCKOUT,
     },
+    locks: {
+      leaseMs: env.LOCK_LEASE,
+      waitMs: env.LOCK_WAIT,
+    },
     pagination: {
       defaultLimit: Math.min(env.PAGE_SIZE_DEFAULT, env.PAGE_SIZE_MAX),
       maxLimit: env.PAGE_SIZE_MAX,
@@ -298,6 +305,16 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Settings that are each valid but contradict one another. */
+function consistencyProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  // A waiter that gives up before a crashed holder's lease runs out would answer BUSY for nothing.
+  if (env.LOCK_WAIT < env.LOCK_LEASE) problems.push('LOCK_WAIT: must be at least LOCK_LEASE, so a waiter outlasts a crashed holder');
+  // A mail lease that ran out mid-send would let a second worker send the same message.
+  if (env.MAIL_LEASE <= env.MAIL_SEND_TIMEOUT) problems.push('MAIL_LEASE: must be longer than MAIL_SEND_TIMEOUT');
+  return problems;
 }
 
 /** Example secrets are public: refused wherever real tokens are signed, which is everywhere but tests. */
@@ -331,11 +348,6 @@ function productionProblems(env: Environment): string[] {
   return problems;
 }
 
-function consistencyProblems(env: Environment): string[] {
-  // A lease that ran out mid-send would let a second worker send the same message.
-  return env.MAIL_LEASE > env.MAIL_SEND_TIMEOUT ? [] : ['MAIL_LEASE: must be longer than MAIL_SEND_TIMEOUT'];
-}
-
 function deepFreeze<T extends object>(value: T): T {
   for (const child of Object.values(value)) {
     if (child && typeof child === 'object') deepFreeze(child as object);
@@ -349,7 +361,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = [...exampleSecretProblems(parsed.data), ...productionProblems(parsed.data), ...consistencyProblems(parsed.data)];
+  const problems = [...consistencyProblems(parsed.data), ...exampleSecretProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
 }

@@ -22,6 +22,7 @@ export const AUDIT_EVENT_TYPES = [
   'user.email_changed',
   'user.email_reverted',
   'mail.failed',
+  'admin.seeded',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
