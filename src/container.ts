@@ -92,7 +92,7 @@ export function createContainer(options: ContainerOptions) {
     audit,
     reauthenticate: (caller, proof) => users.assertPassword(caller.userId, proof.password),
   });
-  const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction });
+  const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction, logFormat: config.log.format });
   const outboxJob = createOutboxJob({
     outbox,
     transport,

@@ -22,6 +22,8 @@ export interface MailTransportOptions {
   sendTimeoutMs: number;
   /** Without SMTP: write whole mails (links included) to the log. Only ever true outside production. */
   logBodies: boolean;
+  /** The log's line format, so a mail written to it keeps JSON output parseable line by line. */
+  logFormat?: 'json' | 'pretty';
 }
 
 function createSmtpTransport(options: MailTransportOptions & { smtpUrl: string }): MailTransport {
@@ -48,8 +50,14 @@ function createLogTransport(options: MailTransportOptions): MailTransport {
         return;
       }
       if (logger.silent) return;
+      const message = 'mail (development, not sent)';
+      if (options.logFormat === 'json') {
+        const entry = { level: 'info', message, to: mail.to, subject: mail.subject, text: mail.text, timestamp: new Date().toISOString() };
+        process.stdout.write(`${JSON.stringify(entry)}\n`);
+        return;
+      }
       const rule = '-'.repeat(72);
-      process.stdout.write(`${rule}\nmail (development, not sent) to ${mail.to}: ${mail.subject}\n\n${mail.text}\n${rule}\n`);
+      process.stdout.write(`${rule}\n${message} to ${mail.to}: ${mail.subject}\n\n${mail.text}\n${rule}\n`);
     },
     close: () => undefined,
   };

@@ -28,6 +28,19 @@ describe('createMailTransport without SMTP_URL', () => {
     expect(written.join('')).toContain('reset-password?token=secret-token-value');
   });
 
+  it('when the log is JSON, then the mail is one JSON line with its text', async () => {
+    const written: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
+
+    await createMailTransport({ from: 'Keyhold <no-reply@keyhold.test>', sendTimeoutMs: 1000, logBodies: true, logFormat: 'json' }).send(
+      MAIL,
+    );
+
+    const lines = written.join('').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', to: MAIL.to, subject: MAIL.subject, text: MAIL.text });
+  });
+
   it('when in production, then only who and what is logged, never the body with its token', async () => {
     const warn = jest.spyOn(logger, 'warn').mockImplementation(() => logger);
     const written: string[] = [];
