@@ -5,6 +5,7 @@ import { createAccountRecoveryController } from './controllers/account-recovery.
 import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
+import { createDeviceCookie } from './controllers/device-cookie';
 import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
@@ -53,7 +54,7 @@ function createApiRouter(container: Container): express.Router {
   api.use(
     '/auth',
     createAuthRouter({
-      controller: createAuthController(services.auth, schemas.auth, refreshCookie),
+      controller: createAuthController(services.auth, schemas.auth, refreshCookie, createDeviceCookie(config.cookie, config.deviceCookie)),
       schemas: schemas.auth,
       recovery,
       authenticate,

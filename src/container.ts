@@ -1,6 +1,7 @@
 import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
+import { createDeviceTokens } from './lib/device-cookie';
 import { createMailTransport } from './lib/mail-transport';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
@@ -58,6 +59,7 @@ export function createContainer(options: ContainerOptions) {
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ locks: config.locks, now });
+  const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
   const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
   const auth = createAuthService({
     config,
@@ -67,6 +69,7 @@ export function createContainer(options: ContainerOptions) {
     sessions,
     refreshTokens,
     throttle,
+    deviceTokens,
     audit,
     geo,
     verification,
