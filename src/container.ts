@@ -16,6 +16,7 @@ import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
 import { createMailOutboxService } from './services/mail-outbox.service';
 import { createPasswordResetService } from './services/password-reset.service';
+import { createMetricsService } from './services/metrics.service';
 import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
@@ -105,6 +106,7 @@ export function createContainer(options: ContainerOptions) {
     pruneIntervalMs: config.mail.pruneIntervalMs,
     pruneAlso: tokens.pruneExpired,
   });
+  const metrics = config.metrics.enabled ? createMetricsService({ now }) : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
   const rateLimitStore = (prefix: string) =>
@@ -118,11 +120,13 @@ export function createContainer(options: ContainerOptions) {
     geo: options.geo,
     hasher,
     accessTokens,
+    metrics,
     services: { audit, sessions, refreshTokens, throttle, auth, users, tokens, outbox, passwordReset, verification, emailChange },
     /** Background work that server.ts starts and stops. */
     jobs: { outbox: outboxJob },
     /** Stops the outbox sender (if still running), finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
+      metrics?.close();
       await outboxJob.stop(0);
       await audit.flush();
       await hasher.close();
