@@ -79,6 +79,10 @@ async function main(): Promise<void> {
     const { hasher, now, services } = container;
     await seedAdminFromConfig(config, { hasher, now, passwordPolicy: config.password, sessions: services.sessions, audit: services.audit });
   }
+  if (config.isProduction && !config.mail.smtpUrl) {
+    logger.warn('SMTP_URL is not set: NO MAIL WILL BE SENT (password resets, address verification, notices). Set SMTP_URL and APP_URL.');
+  }
+  const graceMs = config.http.shutdownGraceMs;
   const http = createHttpServer(createApp(container), config.http);
   http.server.listen(config.http.port, config.http.host, () => {
     const address = http.server.address();
@@ -88,9 +92,11 @@ async function main(): Promise<void> {
   const jobs: Job[] = [
     createSweepJob(container),
     { name: 'geoip-update', start: () => geoUpdater.start(), stop: async () => geoUpdater.stop() },
+    // Half the grace for a send in flight, so the rest of the shutdown still fits.
+    { name: 'outbox', start: () => container.jobs.outbox.start(), stop: () => container.jobs.outbox.stop(graceMs / 2) },
   ];
   jobs.forEach((job) => job.start());
-  handleSignals(() => shutDown(http, jobs, container), config.http.shutdownGraceMs);
+  handleSignals(() => shutDown(http, jobs, container), graceMs);
 }
 
 main().catch((error: unknown) => {
