@@ -32,9 +32,10 @@ const auditEventSchema = new Schema(
 );
 
 auditEventSchema.index({ createdAt: -1, _id: -1 });
-auditEventSchema.index({ type: 1, createdAt: -1, _id: -1 });
-auditEventSchema.index({ actorId: 1, createdAt: -1, _id: -1 });
-auditEventSchema.index({ targetId: 1, createdAt: -1, _id: -1 });
+// Filtered lists run newest first by _id (creation order), so each filter's index ends in _id.
+auditEventSchema.index({ type: 1, _id: -1 });
+auditEventSchema.index({ actorId: 1, _id: -1 });
+auditEventSchema.index({ targetId: 1, _id: -1 });
 
 export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId; createdAt: Date };
 export const AuditEventModel = model('AuditEvent', auditEventSchema);

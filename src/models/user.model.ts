@@ -30,9 +30,9 @@ const userSchema = new Schema(
 );
 
 userSchema.index({ email: 1 }, { unique: true });
-// Lists sort by a field with _id as tie-breaker; the indexes carry both so no sort happens in memory.
-userSchema.index({ role: 1, status: 1, createdAt: -1, _id: -1 });
-userSchema.index({ createdAt: -1, _id: -1 });
+// Lists sort newest first by _id (creation order; the _id index serves the unfiltered list) or by a
+// field with _id as tie-breaker; the filtered list's index ends in _id so no sort happens in memory.
+userSchema.index({ role: 1, status: 1, _id: -1 });
 userSchema.index({ name: 1 });
 
 export type UserRecord = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { Role } from '../config/roles';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { createTurnSharedReads } from '../lib/turn-shared-reads';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { SessionModel } from '../models/session.model';
 import { UserModel, type UserStatus } from '../models/user.model';
@@ -38,6 +39,7 @@ export function createUserService(deps: {
   locks: LockService;
 }) {
   const { sessions, audit } = deps;
+  const sharedUserPages = createTurnSharedReads<Page<UserView>>();
 
   async function findUser(userId: string): Promise<UserFields> {
     const user = Types.ObjectId.isValid(userId) ? await UserModel.findById(userId, USER_VIEW_PROJECTION).lean<UserFields>() : null;
@@ -132,7 +134,11 @@ export function createUserService(deps: {
     audit.record({ type: 'session.revoked', actorId: auth.userId, targetId: auth.userId, sessionId, ip: client.ip });
   }
 
-  /** A page of users, filtered and sorted by whitelisted fields, never with secrets. */
+  /**
+   * A page of users, filtered and sorted by whitelisted fields, never with secrets. Creation order is
+   * `_id` order (an ObjectId starts with its creation time), so the default newest-first list walks
+   * the `_id` index on MongoDB with nothing to sort; identical lists requested together share one query.
+   */
   async function listUsers(filter: UserFilter, page: PageRequest, sort: UserSort): Promise<Page<UserView>> {
     const query: Record<string, unknown> = {};
     if (filter.role) query.role = filter.role;
@@ -143,15 +149,18 @@ export function createUserService(deps: {
     }
     const field = sort.replace(/^-/, '');
     const direction = sort.startsWith('-') ? -1 : 1;
-    const [users, total] = await Promise.all([
-      UserModel.find(query, USER_VIEW_PROJECTION)
-        .sort({ [field]: direction, _id: direction })
-        .skip((page.page - 1) * page.limit)
-        .limit(page.limit)
-        .lean<UserFields[]>(),
-      countMatching(UserModel, query),
-    ]);
-    return paginate(users.map(toUserView), total, page);
+    const order: Record<string, 1 | -1> = field === 'createdAt' ? { _id: direction } : { [field]: direction, _id: direction };
+    return sharedUserPages(JSON.stringify([query, order, page.page, page.limit]), async () => {
+      const [users, total] = await Promise.all([
+        UserModel.find(query, USER_VIEW_PROJECTION)
+          .sort(order)
+          .skip((page.page - 1) * page.limit)
+          .limit(page.limit)
+          .lean<UserFields[]>(),
+        countMatching(UserModel, query),
+      ]);
+      return paginate(users.map(toUserView), total, page);
+    });
   }
 
   async function getUser(userId: string): Promise<UserView> {
