@@ -47,7 +47,8 @@ interface Job {
   args: [string, string | number];
   resolve: (value: string | boolean) => void;
   reject: (error: Error) => void;
-  /** Fires when the job could not start in time to finish within the bound. */
+  enqueuedAt: number;
+  /** Queued: fires when the job can no longer start in time. Running: fires at the bound itself. */
   deadline?: NodeJS.Timeout;
   startedAt?: number;
 }
@@ -81,8 +82,9 @@ const ESTIMATE_WEIGHT = 0.2;
 /**
  * A bcryptjs hasher backed by a pool of worker threads, so logins never stall other requests.
  * The queue is bounded by expected wait, not length: a job is admitted only when the pool can
- * finish it within maxWaitMs at the measured speed, and one that still has not started when that
- * estimate turns out wrong is refused then. Either way the caller learns it within the bound.
+ * finish it within maxWaitMs at the measured speed; one that still has not started when that
+ * estimate turns out wrong is refused then, and one still running at the bound is answered BUSY
+ * (its hash runs to the end unseen). Either way no caller waits past the bound.
  */
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
   const pending = new Map<number, Job>();
@@ -100,19 +102,26 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       job.startedAt = Date.now();
       busy.set(worker, job);
       worker.postMessage({ id: job.id, op: job.op, args: job.args });
+      // A hash starved of CPU (other processes, a cost set too high) still ends the caller's wait at the bound.
+      job.deadline = setTimeout(() => abandon(job), Math.max(0, job.enqueuedAt + options.maxWaitMs - job.startedAt));
+      job.deadline.unref();
     }
   }
 
   function onReply(worker: Worker, reply: Reply): void {
-    const job = pending.get(reply.id);
-    pending.delete(reply.id);
+    const job = busy.get(worker);
     busy.delete(worker);
     idle.push(worker);
     if (job) {
+      clearTimeout(job.deadline);
       const took = Date.now() - (job.startedAt ?? Date.now());
       estimatedHashMs = estimatedHashMs === 0 ? took : estimatedHashMs + ESTIMATE_WEIGHT * (took - estimatedHashMs);
-      if (reply.error !== undefined) job.reject(new Error(reply.error));
-      else job.resolve(reply.result!);
+    }
+    const waiting = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (waiting) {
+      if (reply.error !== undefined) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply.result!);
     }
     dispatch();
   }
@@ -145,13 +154,19 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     job.reject(busyError(expectedStartMs()));
   }
 
+  /** Answers a running job's caller BUSY at the bound; the worker finishes the hash and its result is dropped. */
+  function abandon(job: Job): void {
+    if (!pending.delete(job.id)) return;
+    job.reject(busyError(estimatedHashMs));
+  }
+
   function run(op: Job['op'], args: Job['args']): Promise<string | boolean> {
     return new Promise((resolve, reject) => {
       const startWithinMs = options.maxWaitMs - estimatedHashMs;
       const expectedStart = expectedStartMs();
       // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
       if (idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
-      const job: Job = { id: nextId++, op, args, resolve, reject };
+      const job: Job = { id: nextId++, op, args, resolve, reject, enqueuedAt: Date.now() };
       pending.set(job.id, job);
       queue.push(job);
       if (idle.length === 0) {
@@ -167,7 +182,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     verify: async (password, hash) => (await run('compare', [prehash(password), hash])) as boolean,
     stats: () => ({ running: busy.size, queued: queue.length, estimatedHashMs }),
     close: async () => {
-      for (const job of queue.splice(0)) clearTimeout(job.deadline);
+      for (const job of [...queue.splice(0), ...busy.values()]) clearTimeout(job.deadline);
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };
