@@ -2,6 +2,7 @@ import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createPasswordHasher } from './lib/password-hasher';
+import { createSuccessorDeriver } from './lib/refresh-token';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
@@ -32,7 +33,7 @@ export function createContainer(options: ContainerOptions) {
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });
-  const refreshTokens = createRefreshTokenService({ session: config.session, now });
+  const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });

@@ -88,6 +88,7 @@ const environmentSchema = z.object({
   SESSION_TOUCH_INTERVAL: duration('60s'),
   SESSION_SWEEP_INTERVAL: duration('1h'),
   REFRESH_REUSE_GRACE: duration('5s'),
+  REFRESH_REUSE_LOOKBACK: integer(100, 0, 10_000),
   REFRESH_COOKIE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
@@ -193,6 +194,7 @@ function buildConfig(env: Environment) {
       touchIntervalMs: env.SESSION_TOUCH_INTERVAL,
       sweepIntervalMs: env.SESSION_SWEEP_INTERVAL,
       refreshReuseGraceMs: env.REFRESH_REUSE_GRACE,
+      refreshReuseLookback: env.REFRESH_REUSE_LOOKBACK,
     },
     cookie: {
       name: env.REFRESH_COOKIE_NAME,

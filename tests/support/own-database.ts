@@ -10,6 +10,10 @@ export interface OwnDatabase {
   uri: string;
   /** Stops the server process at once, as a crash would. */
   kill(): Promise<void>;
+  /** SIGSTOP: the process keeps its sockets open and answers nothing. */
+  freeze(): void;
+  /** SIGCONT: it works through whatever arrived meanwhile. */
+  thaw(): void;
 }
 
 /**
@@ -33,5 +37,7 @@ export async function startOwnDatabase(): Promise<OwnDatabase> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
   };
 }
