@@ -31,6 +31,7 @@ if (workerData.niceness !== null) {
   }
 }
 const bcrypt = require(workerData.bcryptPath);
+parentPort.postMessage({ ready: true });
 parentPort.on('message', async ({ id, op, args }) => {
   try {
     const result = op === 'hash' ? await bcrypt.hash(args[0], args[1]) : await bcrypt.compare(args[0], args[1]);
@@ -54,6 +55,7 @@ interface Job {
 }
 
 interface Reply {
+  ready?: true;
   id: number;
   result?: string | boolean;
   error?: string;
@@ -93,6 +95,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const busy = new Map<Worker, Job>();
   let nextId = 0;
   let estimatedHashMs = 0;
+  // Starting a worker thread can take seconds on a busy machine: that one-time wait counts against no job.
+  let readyAt: number | null = null;
 
   function dispatch(): void {
     while (queue.length > 0 && idle.length > 0) {
@@ -103,12 +107,18 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       busy.set(worker, job);
       worker.postMessage({ id: job.id, op: job.op, args: job.args });
       // A hash starved of CPU (other processes, a cost set too high) still ends the caller's wait at the bound.
-      job.deadline = setTimeout(() => abandon(job), Math.max(0, job.enqueuedAt + options.maxWaitMs - job.startedAt));
+      const waitingSince = Math.max(job.enqueuedAt, readyAt ?? job.startedAt);
+      job.deadline = setTimeout(() => abandon(job), Math.max(0, waitingSince + options.maxWaitMs - job.startedAt));
       job.deadline.unref();
     }
   }
 
   function onReply(worker: Worker, reply: Reply): void {
+    if (reply.ready) {
+      readyAt ??= Date.now();
+      idle.push(worker);
+      return dispatch();
+    }
     const job = busy.get(worker);
     busy.delete(worker);
     idle.push(worker);
@@ -132,7 +142,6 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     worker.on('message', (reply: Reply) => onReply(worker, reply));
     worker.on('error', (error) => busy.get(worker)?.reject(error));
     worker.unref();
-    idle.push(worker);
     return worker;
   });
 
@@ -165,11 +174,11 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       const startWithinMs = options.maxWaitMs - estimatedHashMs;
       const expectedStart = expectedStartMs();
       // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
-      if (idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
+      if (readyAt !== null && idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
       const job: Job = { id: nextId++, op, args, resolve, reject, enqueuedAt: Date.now() };
       pending.set(job.id, job);
       queue.push(job);
-      if (idle.length === 0) {
+      if (readyAt !== null && idle.length === 0) {
         job.deadline = setTimeout(() => refuse(job), Math.max(0, startWithinMs));
         job.deadline.unref();
       }

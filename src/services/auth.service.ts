@@ -65,8 +65,10 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService(deps: AuthServiceDeps) {
   const { hasher, sessions, refreshTokens, throttle, audit } = deps;
   // Unknown emails are checked against this so they cost the same bcrypt work as a wrong password.
-  const dummyHash = hasher.hash(randomBytes(24).toString('base64'));
+  // Made once; if hashing was saturated then (503 BUSY), the next unknown email makes it again.
+  let dummyHash = hasher.hash(randomBytes(24).toString('base64'));
   dummyHash.catch(() => undefined);
+  const currentDummyHash = (): Promise<string> => dummyHash.catch(() => (dummyHash = hasher.hash(randomBytes(24).toString('base64'))));
 
   /** Creates an account with the default role. */
   async function register(input: { email: string; password: string; name?: string | null }, client: ClientInfo): Promise<UserView> {
@@ -97,7 +99,7 @@ export function createAuthService(deps: AuthServiceDeps) {
    */
   async function assertPassword(email: string, password: string, client: ClientInfo) {
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
-    const hash = user?.passwordHash ?? (await dummyHash);
+    const hash = user?.passwordHash ?? (await currentDummyHash());
     const slot = await throttle.reserveAttempt({ email });
     if ((await comparePassword(password, hash, slot)) && user) {
       await throttle.releaseAttempt(slot);
