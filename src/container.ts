@@ -35,7 +35,7 @@ export function createContainer(options: ContainerOptions) {
   const sessions = createSessionService({ session: config.session, now });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
-  const locks = createLockService({ now });
+  const locks = createLockService({ locks: config.locks, now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
   const { rateLimit } = config;

@@ -3,8 +3,13 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
 
-/** Placeholder secret shipped in .env.example; refused in production. */
+/** Placeholder secret shipped (commented out) in .env.example. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-of-secret';
+/**
+ * Signing secrets this repository ships for copying (.env.example, the test set-up): anyone can read
+ * them, so they are refused for JWT_SECRET and JWT_PREVIOUS_SECRET everywhere but under NODE_ENV=test.
+ */
+export const KNOWN_EXAMPLE_SECRETS: readonly string[] = [EXAMPLE_JWT_SECRET, 'test-secret-that-is-long-enough-for-hs256-0123456789'];
 /** Placeholder admin password shipped in .env.example; refused for start-up seeding in production. */
 export const EXAMPLE_ADMIN_PASSWORD = 'ChangeMe-Admin-Passw0rd!';
 const MIN_PRODUCTION_SECRET_BYTES = 32;
@@ -111,6 +116,9 @@ const environmentSchema = z.object({
   LOGIN_MAX_FAILURES: integer(5, 1, 1000),
   LOGIN_FAILURE_WINDOW: duration('15m'),
   LOGIN_LOCKOUT: duration('15m'),
+
+  LOCK_LEASE: duration('5s'),
+  LOCK_WAIT: duration('8s'),
 
   PAGE_SIZE_DEFAULT: integer(20, 1, 1000),
   PAGE_SIZE_MAX: integer(100, 1, 1000),
@@ -222,6 +230,10 @@ function buildConfig(env: Environment) {
       failureWindowMs: env.LOGIN_FAILURE_WINDOW,
       lockoutMs: env.LOGIN_LOCKOUT,
     },
+    locks: {
+      leaseMs: env.LOCK_LEASE,
+      waitMs: env.LOCK_WAIT,
+    },
     pagination: {
       defaultLimit: Math.min(env.PAGE_SIZE_DEFAULT, env.PAGE_SIZE_MAX),
       maxLimit: env.PAGE_SIZE_MAX,
@@ -250,11 +262,35 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings that are each valid but contradict one another. */
+function consistencyProblems(env: Environment): string[] {
+  // A waiter that gives up before a crashed holder's lease runs out would answer BUSY for nothing.
+  if (env.LOCK_WAIT < env.LOCK_LEASE) return ['LOCK_WAIT: must be at least LOCK_LEASE, so a waiter outlasts a crashed holder'];
+  return [];
+}
+
+/** Example secrets are public: refused wherever real tokens are signed, which is everywhere but tests. */
+function exampleSecretProblems(env: Environment): string[] {
+  if (env.NODE_ENV === 'test') return [];
+  return (['JWT_SECRET', 'JWT_PREVIOUS_SECRET'] as const)
+    .filter((name) => env[name] !== undefined && KNOWN_EXAMPLE_SECRETS.includes(env[name]))
+    .map((name) => `${name}: this is a published example value; generate your own (e.g. openssl rand -base64 48)`);
+}
+
 function productionProblems(env: Environment): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
-  if (Buffer.byteLength(env.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES || env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
-    problems.push(`JWT_SECRET: production needs a unique secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes`);
+  for (const name of ['JWT_SECRET', 'JWT_PREVIOUS_SECRET'] as const) {
+    const secret = env[name];
+    if (secret !== undefined && Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
+      problems.push(`${name}: production needs a unique secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes`);
+    }
+  }
+  if (env.TRUST_PROXY === true) {
+    problems.push(
+      'TRUST_PROXY: "true" trusts every X-Forwarded-For hop, so any client can forge its IP; ' +
+        'set the number of proxies in front of the service (e.g. 1) or their addresses (e.g. "10.0.0.0/8")',
+    );
   }
   if (env.DATABASE_EMBEDDED) problems.push('DATABASE_EMBEDDED: the embedded development database is refused in production');
   if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === EXAMPLE_ADMIN_PASSWORD) {
@@ -276,7 +312,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = productionProblems(parsed.data);
+  const problems = [...consistencyProblems(parsed.data), ...exampleSecretProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
 }

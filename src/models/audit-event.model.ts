@@ -16,6 +16,7 @@ export const AUDIT_EVENT_TYPES = [
   'user.role_changed',
   'user.status_changed',
   'user.deleted',
+  'admin.seeded',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
