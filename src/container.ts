@@ -1,6 +1,7 @@
 import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
+import { createDeviceTokens } from './lib/device-cookie';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
 import { createAuditService } from './services/audit.service';
@@ -36,7 +37,8 @@ export function createContainer(options: ContainerOptions) {
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ locks: config.locks, now });
-  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
+  const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
+  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, deviceTokens, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */

@@ -100,6 +100,11 @@ const environmentSchema = z.object({
     .default('refreshToken'),
   REFRESH_COOKIE_SAMESITE: z.enum(['strict', 'lax', 'none']).default('strict'),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  DEVICE_COOKIE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('deviceToken'),
+  DEVICE_COOKIE_TTL: duration('90d'),
 
   BCRYPT_COST: integer(12, 4, 15),
   PASSWORD_MIN_LENGTH: integer(12, 8, 128),
@@ -209,6 +214,10 @@ function buildConfig(env: Environment) {
       path: '/api/v1/auth',
       sameSite: env.REFRESH_COOKIE_SAMESITE,
       secure: env.COOKIE_SECURE === 'auto' ? isProduction : env.COOKIE_SECURE === 'true',
+    },
+    deviceCookie: {
+      name: env.DEVICE_COOKIE_NAME,
+      ttlMs: env.DEVICE_COOKIE_TTL,
     },
     password: {
       bcryptCost: env.BCRYPT_COST,

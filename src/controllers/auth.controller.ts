@@ -4,9 +4,10 @@ import { inputOf } from '../middleware/validate';
 import type { AuthSchemas } from '../schemas/auth.schemas';
 import type { AuthService } from '../services/auth.service';
 import { clientInfoOf } from './client-info';
+import type { DeviceCookie } from './device-cookie';
 import type { RefreshCookie } from './refresh-cookie';
 
-export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie) {
+export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie, deviceCookie: DeviceCookie) {
   return {
     async register(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.register);
@@ -16,8 +17,9 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
 
     async login(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.login);
-      const { refreshToken, ...result } = await auth.login(body, clientInfoOf(req));
+      const { refreshToken, deviceToken, ...result } = await auth.login(body, clientInfoOf(req), deviceCookie.read(req));
       refreshCookie.set(res, refreshToken);
+      deviceCookie.set(res, deviceToken);
       res.json({
         data: {
           accessToken: result.accessToken,

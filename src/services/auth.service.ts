@@ -4,13 +4,14 @@ import { isDuplicateKeyError } from '../db/errors';
 import { ConflictError, ForbiddenError, UnauthenticatedError } from '../errors/app-error';
 import type { AccessTokenIssuer } from '../lib/access-token';
 import type { Clock } from '../lib/clock';
+import type { DeviceTokens, IssuedDeviceToken } from '../lib/device-cookie';
 import { hashRefreshToken } from '../lib/refresh-token';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel, type SessionRecord } from '../models/session.model';
 import { UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
-import { toUserView, type UserView } from '../views/user.view';
+import { toUserView, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
 import type { LoginSlot, LoginThrottleService } from './login-throttle.service';
 import type { RefreshTokenService } from './refresh-token.service';
@@ -31,6 +32,8 @@ export interface LoginResult {
   user: UserView;
   session: SessionView;
   refreshToken: IssuedRefreshToken;
+  /** Set as the device cookie: this browser has completed a login to this account. */
+  deviceToken: IssuedDeviceToken;
 }
 
 export interface RefreshResult {
@@ -53,6 +56,7 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   refreshTokens: RefreshTokenService;
   throttle: LoginThrottleService;
+  deviceTokens: DeviceTokens;
   audit: AuditService;
   geo: GeoLookup;
 }
@@ -97,10 +101,11 @@ export function createAuthService(deps: AuthServiceDeps) {
    * The password step of a login: reserves a failure slot, then compares. Returns the user and the
    * slot's key; the caller clears that key's failures only once the whole login has completed.
    */
-  async function assertPassword(email: string, password: string, client: ClientInfo) {
+  async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceToken?: string) {
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
     const hash = user?.passwordHash ?? (await currentDummyHash());
-    const slot = await throttle.reserveAttempt({ email });
+    const device = user ? deps.deviceTokens.verify(presentedDeviceToken, user._id.toString()) : null;
+    const slot = await throttle.reserveAttempt({ email, device });
     if ((await comparePassword(password, hash, slot)) && user) {
       await throttle.releaseAttempt(slot);
       return { user, throttleKey: slot.key };
@@ -120,10 +125,22 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (!seenBefore) audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
   }
 
-  /** Checks the password, opens a session and issues an access token plus the first refresh token. */
-  async function login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
-    const { user, throttleKey } = await assertPassword(input.email, input.password, client);
+  /**
+   * Checks the password, opens a session and issues an access token, the first refresh token and a
+   * device cookie. A valid device cookie of the account lets its browser past a lock others caused.
+   */
+  async function login(
+    input: { email: string; password: string },
+    client: ClientInfo,
+    presentedDeviceToken?: string,
+  ): Promise<LoginResult> {
+    const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceToken);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    return completeLogin(user, throttleKey, client);
+  }
+
+  /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
+  async function completeLogin(user: UserFields, throttleKey: string, client: ClientInfo): Promise<LoginResult> {
     await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
@@ -139,6 +156,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       user: toUserView({ ...user, lastLoginAt: now }),
       session: toSessionView(session, session._id.toString()),
       refreshToken: { value: refreshToken, expiresAt: session.expiresAt },
+      deviceToken: deps.deviceTokens.issue(userId),
     };
   }
 
