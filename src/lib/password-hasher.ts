@@ -48,8 +48,7 @@ interface Job {
   args: [string, string | number];
   resolve: (value: string | boolean) => void;
   reject: (error: Error) => void;
-  enqueuedAt: number;
-  /** Queued: fires when the job can no longer start in time. Running: fires at the bound itself. */
+  /** Fires when the queued job can no longer start in time to finish within the bound. */
   deadline?: NodeJS.Timeout;
   startedAt?: number;
 }
@@ -84,9 +83,9 @@ const ESTIMATE_WEIGHT = 0.2;
 /**
  * A bcryptjs hasher backed by a pool of worker threads, so logins never stall other requests.
  * The queue is bounded by expected wait, not length: a job is admitted only when the pool can
- * finish it within maxWaitMs at the measured speed; one that still has not started when that
- * estimate turns out wrong is refused then, and one still running at the bound is answered BUSY
- * (its hash runs to the end unseen). Either way no caller waits past the bound.
+ * finish it within maxWaitMs at the measured speed, and one that still has not started when that
+ * estimate turns out wrong is refused then. A started hash is never abandoned: an idle worker always
+ * takes a job, so a machine too slow for the bound slows logins rather than refusing them all.
  */
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
   const pending = new Map<number, Job>();
@@ -106,10 +105,6 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       job.startedAt = Date.now();
       busy.set(worker, job);
       worker.postMessage({ id: job.id, op: job.op, args: job.args });
-      // A hash starved of CPU (other processes, a cost set too high) still ends the caller's wait at the bound.
-      const waitingSince = Math.max(job.enqueuedAt, readyAt ?? job.startedAt);
-      job.deadline = setTimeout(() => abandon(job), Math.max(0, waitingSince + options.maxWaitMs - job.startedAt));
-      job.deadline.unref();
     }
   }
 
@@ -123,7 +118,6 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     busy.delete(worker);
     idle.push(worker);
     if (job) {
-      clearTimeout(job.deadline);
       const took = Date.now() - (job.startedAt ?? Date.now());
       estimatedHashMs = estimatedHashMs === 0 ? took : estimatedHashMs + ESTIMATE_WEIGHT * (took - estimatedHashMs);
     }
@@ -163,19 +157,13 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     job.reject(busyError(expectedStartMs()));
   }
 
-  /** Answers a running job's caller BUSY at the bound; the worker finishes the hash and its result is dropped. */
-  function abandon(job: Job): void {
-    if (!pending.delete(job.id)) return;
-    job.reject(busyError(estimatedHashMs));
-  }
-
   function run(op: Job['op'], args: Job['args']): Promise<string | boolean> {
     return new Promise((resolve, reject) => {
       const startWithinMs = options.maxWaitMs - estimatedHashMs;
       const expectedStart = expectedStartMs();
       // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
       if (readyAt !== null && idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
-      const job: Job = { id: nextId++, op, args, resolve, reject, enqueuedAt: Date.now() };
+      const job: Job = { id: nextId++, op, args, resolve, reject };
       pending.set(job.id, job);
       queue.push(job);
       if (readyAt !== null && idle.length === 0) {
@@ -191,7 +179,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     verify: async (password, hash) => (await run('compare', [prehash(password), hash])) as boolean,
     stats: () => ({ running: busy.size, queued: queue.length, estimatedHashMs }),
     close: async () => {
-      for (const job of [...queue.splice(0), ...busy.values()]) clearTimeout(job.deadline);
+      for (const job of queue.splice(0)) clearTimeout(job.deadline);
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };
