@@ -32,7 +32,7 @@ export function createContainer(options: ContainerOptions) {
     maxWaitMs: config.password.hashMaxWaitMs,
   });
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
-  const audit = createAuditService();
+  const audit = createAuditService({ now });
   const sessions = createSessionService({ session: config.session, now });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });

@@ -51,6 +51,24 @@ function list() {
     );
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A byte count: plain bytes or a size like 512kb, 128mb, 1gb (binary units). */
+function byteSize(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `expected bytes or a size like 128mb, got "${value}"` });
+        return z.NEVER;
+      }
+      return Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1);
+    })
+    .pipe(z.number().int().min(1));
+}
+
 /** Express's `trust proxy`: false, true, a hop count, or a comma-separated list of addresses/subnets. */
 function trustProxy() {
   return z
@@ -122,6 +140,7 @@ const environmentSchema = z.object({
   LOGIN_FAILURE_WINDOW: duration('15m'),
   LOGIN_LOCKOUT: duration('15m'),
 
+  AUDIT_RETENTION: duration('365d'),
   LOCK_LEASE: duration('5s'),
   LOCK_WAIT: duration('8s'),
 
@@ -140,6 +159,9 @@ const environmentSchema = z.object({
   GEOIP_REFRESH_INTERVAL: duration('7d'),
   GEOIP_DOWNLOAD_TIMEOUT: duration('2m'),
   GEOIP_RETRY_BASE: duration('1m'),
+  // GeoLite2-City is about 40 MB packed and 70 MB unpacked; the caps leave room to grow, not to fill a disk.
+  GEOIP_MAX_ARCHIVE_SIZE: byteSize('256mb'),
+  GEOIP_MAX_DATABASE_SIZE: byteSize('512mb'),
 
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
@@ -159,6 +181,8 @@ const GEOIP_KEYS = {
   GEOIP_REFRESH_INTERVAL: true,
   GEOIP_DOWNLOAD_TIMEOUT: true,
   GEOIP_RETRY_BASE: true,
+  GEOIP_MAX_ARCHIVE_SIZE: true,
+  GEOIP_MAX_DATABASE_SIZE: true,
 } as const;
 
 function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
@@ -171,6 +195,8 @@ function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
     refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
     downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
     retryBaseMs: env.GEOIP_RETRY_BASE,
+    maxArchiveBytes: env.GEOIP_MAX_ARCHIVE_SIZE,
+    maxDatabaseBytes: env.GEOIP_MAX_DATABASE_SIZE,
   };
 }
 
@@ -238,6 +264,9 @@ function buildConfig(env: Environment) {
       maxFailures: env.LOGIN_MAX_FAILURES,
       failureWindowMs: env.LOGIN_FAILURE_WINDOW,
       lockoutMs: env.LOGIN_LOCKOUT,
+    },
+    audit: {
+      retentionMs: env.AUDIT_RETENTION,
     },
     locks: {
       leaseMs: env.LOCK_LEASE,
