@@ -17,11 +17,13 @@ import { rejectUnknownRoute } from './middleware/not-found';
 import { limitRequests } from './middleware/rate-limit';
 import { assignRequestId } from './middleware/request-id';
 import { logRequests } from './middleware/request-logger';
+import { measureRequests } from './middleware/request-metrics';
 import { corsForAllowList, securityHeaders } from './middleware/security';
 import { createAuditRouter } from './routes/audit.routes';
 import { createAuthRouter } from './routes/auth.routes';
 import { createDocsRouter } from './routes/docs.routes';
 import { createMeRouter } from './routes/me.routes';
+import { createMetricsRouter } from './routes/metrics.routes';
 import { createOperationalRouter } from './routes/operational.routes';
 import { createUserRouter } from './routes/user.routes';
 import { createAuditSchemas } from './schemas/audit.schemas';
@@ -85,6 +87,7 @@ export function createApp(container: Container): Express {
   app.use(assignRequestId);
   app.use(['/api/v1/auth', '/api/v1/me'], forbidCaching);
   app.use(logRequests);
+  if (container.metrics) app.use(measureRequests(container.metrics));
   app.use(securityHeaders());
   app.use(corsForAllowList(config.http.corsOrigins));
   app.use(
@@ -100,7 +103,10 @@ export function createApp(container: Container): Express {
   app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
-  app.use(createDocsRouter(buildOpenApiDocument(config)));
+  if (container.metrics) {
+    app.use(createMetricsRouter({ metrics: container.metrics, token: config.metrics.token, isProduction: config.isProduction }));
+  }
+  app.use(createDocsRouter(buildOpenApiDocument(config), { isProduction: config.isProduction }));
   app.use('/api/v1', createApiRouter(container));
   app.use(rejectUnknownRoute);
   app.use(renderError);

@@ -8,6 +8,7 @@ import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createMetricsService } from './services/metrics.service';
 import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
@@ -40,6 +41,7 @@ export function createContainer(options: ContainerOptions) {
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, deviceTokens, audit, geo });
   const users = createUserService({ now, hasher, sessions, audit, locks });
+  const metrics = config.metrics.enabled ? createMetricsService({ now }) : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
   const rateLimitStore = (prefix: string) =>
@@ -53,9 +55,11 @@ export function createContainer(options: ContainerOptions) {
     geo: options.geo,
     hasher,
     accessTokens,
+    metrics,
     services: { audit, sessions, refreshTokens, throttle, auth, users },
     /** Finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
+      metrics?.close();
       await audit.flush();
       await hasher.close();
     },

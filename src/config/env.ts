@@ -165,6 +165,9 @@ const environmentSchema = z.object({
 
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
+
+  METRICS_ENABLED: flag(true),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -286,6 +289,7 @@ function buildConfig(env: Environment) {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT === 'auto' ? (isProduction ? 'json' : 'pretty') : env.LOG_FORMAT,
     },
+    metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN },
   } as const;
 }
 

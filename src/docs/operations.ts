@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { Config } from '../config/env';
 import type { RequestSchemas } from '../middleware/validate';
 import { createAuditSchemas } from '../schemas/audit.schemas';
@@ -17,10 +17,28 @@ export interface Operation {
   summary: string;
   security: Security;
   request?: RequestSchemas;
-  success: { status: 200 | 201 | 204; description: string; schema?: ZodType; setsCookie?: boolean; setsDeviceCookie?: boolean };
+  /** `mediaType` when the body is not JSON (the Prometheus text of /metrics). */
+  success: {
+    status: 200 | 201 | 204;
+    description: string;
+    schema?: ZodType;
+    mediaType?: string;
+    setsCookie?: boolean;
+    setsDeviceCookie?: boolean;
+  };
   /** Problem responses beyond the ones every route of its kind can give (401s on bearer routes, 400s on validated input...). */
   problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
 }
+
+const metricsOperation: Operation = {
+  method: 'get',
+  path: '/metrics',
+  tag: 'Operational',
+  summary: 'Prometheus metrics; with METRICS_TOKEN set, send it as `Authorization: Bearer`; in production without one, 404',
+  security: 'none',
+  success: { status: 200, description: 'Prometheus text exposition format', schema: z.string(), mediaType: 'text/plain' },
+  problems: { 401: ['UNAUTHENTICATED (METRICS_TOKEN is set and was not sent)'], 404: ['NOT_FOUND (production without METRICS_TOKEN)'] },
+};
 
 /** Every route of the API with the very schemas the validation middleware uses. */
 export function listOperations(config: Config): Operation[] {
@@ -56,6 +74,7 @@ export function listOperations(config: Config): Operation[] {
       success: ok(responses.readinessResponse),
       problems: { 503: ['database down (plain JSON body with status "unavailable")'] },
     },
+    ...(config.metrics.enabled ? [metricsOperation] : []),
     {
       method: 'post',
       path: '/api/v1/auth/register',

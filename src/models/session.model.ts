@@ -21,6 +21,8 @@ const sessionSchema = new Schema(
     absoluteExpiresAt: { type: Date, required: true },
     revokedAt: { type: Date, default: null },
     revokedReason: { type: String, default: null },
+    /** The user's credential version when the password this session was opened with was checked. */
+    credentialVersion: { type: Number, default: 0, required: true },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

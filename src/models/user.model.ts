@@ -14,6 +14,8 @@ const userSchema = new Schema(
     lastLoginAt: { type: Date, default: null },
     emailVerified: { type: Boolean, default: false, required: true },
     passwordChangedAt: { type: Date, default: null },
+    /** Raised by every credential change; a session made under an older value no longer authenticates. */
+    credentialVersion: { type: Number, default: 0, required: true },
   },
   {
     timestamps: true,
@@ -35,6 +37,18 @@ userSchema.index({ email: 1 }, { unique: true });
 // field with _id as tie-breaker; the filtered list's index ends in _id so no sort happens in memory.
 userSchema.index({ role: 1, status: 1, _id: -1 });
 userSchema.index({ name: 1 });
+
+/**
+ * Spread into the single write that replaces a credential (password change, reset) or must end every
+ * session (disable): it invalidates all sessions made before it in that same write, so neither a login
+ * racing the change nor a crash before the sessions are revoked leaves one usable.
+ */
+export const BUMP_CREDENTIAL_VERSION = { $inc: { credentialVersion: 1 } } as const;
+
+/** Documents written before credential versions existed carry none: they are at version 0. */
+export function credentialVersionOf(record: { credentialVersion?: number | null }): number {
+  return record.credentialVersion ?? 0;
+}
 
 export type UserRecord = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
 export const UserModel = model('User', userSchema);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storedEmailSchema } from './common.schemas';
 import { ROLES } from '../config/roles';
 import { AUDIT_EVENT_TYPES } from '../models/audit-event.model';
 import { USER_STATUSES } from '../models/user.model';
@@ -9,7 +10,7 @@ const timestamp = z.iso.datetime();
 export const userResponse = z
   .strictObject({
     id,
-    email: z.email(),
+    email: storedEmailSchema,
     name: z.string().nullable(),
     role: z.enum(ROLES),
     status: z.enum(USER_STATUSES),
@@ -78,7 +79,7 @@ export const problemResponse = z
   .strictObject({
     type: z.url(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().int().min(400).max(599),
     detail: z.string(),
     code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
     requestId: z.string(),
@@ -100,7 +101,12 @@ export const problemResponse = z
     ],
   });
 
-const pageMeta = z.strictObject({ page: z.number().int(), limit: z.number().int(), total: z.number().int(), totalPages: z.number().int() });
+const pageMeta = z.strictObject({
+  page: z.number().int().min(1),
+  limit: z.number().int().min(1),
+  total: z.number().int().min(0),
+  totalPages: z.number().int().min(0),
+});
 
 export function dataOf<T extends z.ZodType>(schema: T) {
   return z.strictObject({ data: schema });
@@ -110,7 +116,7 @@ export function pageOf<T extends z.ZodType>(schema: T) {
   return z.strictObject({ data: z.array(schema), meta: pageMeta });
 }
 
-const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() };
+const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int().min(1) };
 
 export const loginResponse = dataOf(z.strictObject({ ...accessTokenFields, user: userResponse, session: sessionResponse }));
 export const refreshResponse = dataOf(z.strictObject(accessTokenFields));

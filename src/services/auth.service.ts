@@ -9,7 +9,7 @@ import { hashRefreshToken } from '../lib/refresh-token';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel, type SessionRecord } from '../models/session.model';
-import { UserModel } from '../models/user.model';
+import { credentialVersionOf, UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { toUserView, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
@@ -140,11 +140,15 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
-  async function completeLogin(user: UserFields, throttleKey: string, client: ClientInfo): Promise<LoginResult> {
+  async function completeLogin(
+    user: UserFields & { credentialVersion?: number },
+    throttleKey: string,
+    client: ClientInfo,
+  ): Promise<LoginResult> {
     await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
-    const session = await sessions.startSession(userId, client, location);
+    const session = await sessions.startSession(userId, client, location, credentialVersionOf(user));
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
