@@ -96,7 +96,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const busy = new Map<Worker, Job>();
   let nextId = 0;
   let estimatedHashMs = 0;
-  // Starting a worker thread can take seconds on a busy machine: that one-time wait counts against no job.
+  // Starting a worker thread can take seconds on a busy machine: until one is up, no job is refused.
   let readyAt: number | null = null;
 
   function dispatch(): void {
@@ -114,13 +114,13 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   function onReply(worker: Worker, reply: Reply): void {
     if (reply.ready) {
       readyAt ??= Date.now();
-      idle.push(worker);
-      return dispatch();
+      return;
     }
     const job = busy.get(worker);
     busy.delete(worker);
     idle.push(worker);
-    if (job) {
+    // A job sent before the thread was up also timed its start-up: it would distort the estimate.
+    if (job && readyAt !== null && (job.startedAt ?? 0) >= readyAt) {
       const took = Date.now() - (job.startedAt ?? Date.now());
       estimatedHashMs = estimatedHashMs === 0 ? took : estimatedHashMs + ESTIMATE_WEIGHT * (took - estimatedHashMs);
     }
@@ -139,6 +139,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     worker.on('message', (reply: Reply) => onReply(worker, reply));
     worker.on('error', (error) => busy.get(worker)?.reject(error));
     worker.unref();
+    // Messages wait in the thread's port until it is up, so it can take jobs at once.
+    idle.push(worker);
     return worker;
   });
 
