@@ -1,6 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container';
+import { createAccountRecoveryController } from './controllers/account-recovery.controller';
 import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
@@ -26,6 +27,7 @@ import { createMeRouter } from './routes/me.routes';
 import { createMetricsRouter } from './routes/metrics.routes';
 import { createOperationalRouter } from './routes/operational.routes';
 import { createUserRouter } from './routes/user.routes';
+import { createAccountRecoverySchemas } from './schemas/account-recovery.schemas';
 import { createAuditSchemas } from './schemas/audit.schemas';
 import { createAuthSchemas } from './schemas/auth.schemas';
 import { createMeSchemas } from './schemas/me.schemas';
@@ -40,6 +42,11 @@ function createApiRouter(container: Container): express.Router {
     me: createMeSchemas(config.password),
     users: createUserSchemas(config.pagination),
     audit: createAuditSchemas(config.pagination),
+    recovery: createAccountRecoverySchemas(config.password),
+  };
+  const recovery = {
+    controller: createAccountRecoveryController({ ...services, schemas: schemas.recovery }),
+    schemas: schemas.recovery,
   };
   const authLimiter = limitRequests({
     enabled: config.rateLimit.enabled,
@@ -53,6 +60,7 @@ function createApiRouter(container: Container): express.Router {
     createAuthRouter({
       controller: createAuthController(services.auth, schemas.auth, refreshCookie, createDeviceCookie(config.cookie, config.deviceCookie)),
       schemas: schemas.auth,
+      recovery,
       authenticate,
       authLimiter,
       allowedOrigins: config.http.corsOrigins,
@@ -63,6 +71,7 @@ function createApiRouter(container: Container): express.Router {
     createMeRouter({
       controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
       schemas: schemas.me,
+      recovery,
       authenticate,
     }),
   );

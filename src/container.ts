@@ -2,12 +2,20 @@ import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createDeviceTokens } from './lib/device-cookie';
+import { createMailTransport } from './lib/mail-transport';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
+import { createOutboxJob } from './jobs/outbox.job';
+import { createAccountMailService } from './services/account-mail.service';
+import { createAccountTokenService } from './services/account-token.service';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
+import { createEmailChangeService } from './services/email-change.service';
+import { createEmailVerificationService } from './services/email-verification.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createMailOutboxService } from './services/mail-outbox.service';
+import { createPasswordResetService } from './services/password-reset.service';
 import { createMetricsService } from './services/metrics.service';
 import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
@@ -21,6 +29,20 @@ export interface ContainerOptions {
 }
 
 const NO_GEO: GeoLookup = { locate: () => null };
+
+/** The domain of Message-IDs: the sender's, so receiving servers see them as ours. */
+function messageIdDomainOf(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'keyhold.localhost';
+}
+
+function createMailServices(config: Config, now: Clock, audit: ReturnType<typeof createAuditService>) {
+  const { mail } = config;
+  const tokens = createAccountTokenService({ now, resendIntervalMs: mail.resendIntervalMs });
+  const outbox = createMailOutboxService({ now, settings: mail, messageIdDomain: messageIdDomainOf(mail.from) });
+  const accountMail = createAccountMailService({ mail, tokens, outbox });
+  const verification = createEmailVerificationService({ mail, tokens, outbox, accountMail, audit });
+  return { tokens, outbox, accountMail, verification };
+}
 
 /** Wires the services once; the app, the server and tests all build on this. */
 export function createContainer(options: ContainerOptions) {
@@ -39,8 +61,51 @@ export function createContainer(options: ContainerOptions) {
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ locks: config.locks, now });
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
-  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, deviceTokens, audit, geo });
-  const users = createUserService({ now, hasher, sessions, audit, locks });
+  const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
+  const auth = createAuthService({
+    config,
+    now,
+    hasher,
+    accessTokens,
+    sessions,
+    refreshTokens,
+    throttle,
+    deviceTokens,
+    audit,
+    geo,
+    verification,
+    accountMail,
+  });
+  const users = createUserService({ now, hasher, sessions, audit, locks, tokens });
+  const passwordReset = createPasswordResetService({
+    mail: config.mail,
+    now,
+    hasher,
+    tokens,
+    outbox,
+    accountMail,
+    sessions,
+    throttle,
+    audit,
+  });
+  const emailChange = createEmailChangeService({
+    mail: config.mail,
+    tokens,
+    accountMail,
+    sessions,
+    audit,
+    reauthenticate: (caller, proof) => users.assertPassword(caller.userId, proof.password),
+  });
+  const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction, logFormat: config.log.format });
+  const outboxJob = createOutboxJob({
+    outbox,
+    transport,
+    audit,
+    resolvers: { password_reset_request: passwordReset.composeResetMail, verification_request: verification.composeVerificationMail },
+    pollIntervalMs: config.mail.pollIntervalMs,
+    pruneIntervalMs: config.mail.pruneIntervalMs,
+    pruneAlso: tokens.pruneExpired,
+  });
   const metrics = config.metrics.enabled ? createMetricsService({ now }) : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
@@ -56,10 +121,13 @@ export function createContainer(options: ContainerOptions) {
     hasher,
     accessTokens,
     metrics,
-    services: { audit, sessions, refreshTokens, throttle, auth, users },
-    /** Finishes queued audit writes and stops the hashing workers. */
+    services: { audit, sessions, refreshTokens, throttle, auth, users, tokens, outbox, passwordReset, verification, emailChange },
+    /** Background work that server.ts starts and stops. */
+    jobs: { outbox: outboxJob },
+    /** Stops the outbox sender (if still running), finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
       metrics?.close();
+      await outboxJob.stop(0);
       await audit.flush();
       await hasher.close();
     },

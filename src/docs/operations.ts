@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod';
 import type { Config } from '../config/env';
 import type { RequestSchemas } from '../middleware/validate';
+import { createAccountRecoverySchemas } from '../schemas/account-recovery.schemas';
 import { createAuditSchemas } from '../schemas/audit.schemas';
 import { createAuthSchemas } from '../schemas/auth.schemas';
 import { createMeSchemas } from '../schemas/me.schemas';
@@ -19,7 +20,7 @@ export interface Operation {
   request?: RequestSchemas;
   /** `mediaType` when the body is not JSON (the Prometheus text of /metrics). */
   success: {
-    status: 200 | 201 | 204;
+    status: 200 | 201 | 202 | 204;
     description: string;
     schema?: ZodType;
     mediaType?: string;
@@ -46,8 +47,10 @@ export function listOperations(config: Config): Operation[] {
   const me = createMeSchemas(config.password);
   const users = createUserSchemas(config.pagination);
   const audit = createAuditSchemas(config.pagination);
+  const recovery = createAccountRecoverySchemas(config.password);
   const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
   const noContent = (description: string) => ({ status: 204 as const, description });
+  const accepted = (description: string) => ({ status: 202 as const, description });
   return [
     {
       method: 'get',
@@ -147,6 +150,61 @@ export function listOperations(config: Config): Operation[] {
       success: noContent('Signed out everywhere'),
     },
     {
+      method: 'post',
+      path: '/api/v1/auth/password/forgot',
+      tag: 'Auth',
+      summary: 'Ask for a password-reset link by mail (same answer, in the same time, for any address)',
+      security: 'none',
+      request: recovery.forgotPassword,
+      success: accepted(
+        'Accepted, empty body, always. An active account gets <APP_URL>/reset-password?token=... (PASSWORD_RESET_TTL); at most one link per MAIL_RESEND_INTERVAL.',
+      ),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/password/reset',
+      tag: 'Auth',
+      summary: 'Set a new password with the mailed token; every session of the account ends',
+      security: 'none',
+      request: recovery.resetPassword,
+      success: noContent('Password replaced; sessions and refresh tokens revoked, login failures cleared, token spent'),
+      problems: { 400: ['RESET_TOKEN_INVALID (unknown, used, replaced or expired token)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/verify',
+      tag: 'Auth',
+      summary: 'Confirm the registration address, or a pending address change, with the mailed token',
+      security: 'none',
+      request: recovery.verifyEmail,
+      success: ok(responses.userEnvelopeResponse),
+      problems: {
+        400: ['VERIFICATION_TOKEN_INVALID'],
+        409: ['EMAIL_TAKEN (the new address was taken in the meantime; the link stays usable)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/verification',
+      tag: 'Auth',
+      summary: 'Mail the verification link again (public; same answer for any address)',
+      security: 'none',
+      request: recovery.requestVerification,
+      success: accepted(
+        'Accepted, empty body, always. An unverified active account gets a new link; at most one per MAIL_RESEND_INTERVAL.',
+      ),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/revert',
+      tag: 'Auth',
+      summary: '"This wasn\'t me": restore the previous address with the token mailed to it, sign out everywhere',
+      security: 'none',
+      request: recovery.revertEmail,
+      success: noContent('Previous address restored; every session revoked; outstanding reset and verification links voided'),
+      problems: { 400: ['VERIFICATION_TOKEN_INVALID'], 409: ['EMAIL_TAKEN (the previous address was taken in the meantime)'] },
+    },
+    {
       method: 'get',
       path: '/api/v1/me',
       tag: 'Me',
@@ -182,6 +240,30 @@ export function listOperations(config: Config): Operation[] {
       request: me.changePassword,
       success: noContent('Changed'),
       problems: { 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/email',
+      tag: 'Me',
+      summary: 'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL)',
+      security: 'bearer',
+      request: recovery.changeEmail,
+      success: accepted('Accepted, empty body: the address changes only when the link mailed to the new address is used'),
+      problems: {
+        400: ['VALIDATION_FAILED (also when newEmail is the current address)'],
+        403: ['INVALID_CREDENTIALS (wrong password)'],
+        409: ['EMAIL_TAKEN'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/email/verification',
+      tag: 'Me',
+      summary: "Mail the caller's verification link again",
+      security: 'bearer',
+      request: recovery.resendVerification,
+      success: accepted('Accepted, empty body; at most one link per MAIL_RESEND_INTERVAL'),
+      problems: { 409: ['EMAIL_ALREADY_VERIFIED'] },
     },
     {
       method: 'get',

@@ -16,6 +16,12 @@ export const AUDIT_EVENT_TYPES = [
   'user.role_changed',
   'user.status_changed',
   'user.deleted',
+  'user.password_reset_requested',
+  'user.password_reset',
+  'user.email_verified',
+  'user.email_changed',
+  'user.email_reverted',
+  'mail.failed',
   'admin.seeded',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -8,6 +8,7 @@ import { SessionModel } from '../models/session.model';
 import { BUMP_CREDENTIAL_VERSION, credentialVersionOf, UserModel, type UserStatus } from '../models/user.model';
 import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
+import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
 import { countMatching, paginate, type Page, type PageRequest } from './pagination';
@@ -37,6 +38,7 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
+  tokens: Pick<AccountTokenService, 'voidTokens'>;
 }) {
   const { sessions, audit } = deps;
   const sharedUserPages = createTurnSharedReads<Page<UserView>>();
@@ -137,6 +139,7 @@ export function createUserService(deps: {
     if (!changed) throw new NotFoundError('No such user.');
     await sessions.adoptCredentialVersion(auth.sessionId, credentialVersionOf(changed));
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
+    await deps.tokens.voidTokens(auth.userId, ['password_reset']);
     audit.record({
       type: 'user.password_changed',
       actorId: auth.userId,
@@ -252,6 +255,7 @@ export function createUserService(deps: {
   }
 
   return {
+    assertPassword: assertPasswordOf,
     getProfile,
     updateProfile,
     changePassword,

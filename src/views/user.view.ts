@@ -15,10 +15,21 @@ export interface UserFields {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt?: Date | null;
+  /** Absent on accounts stored before verification existed: they count as unverified. */
+  emailVerified?: boolean;
 }
 
 /** Projection that loads exactly what toUserView needs (never the password hash). */
-export const USER_VIEW_PROJECTION = { email: 1, name: 1, role: 1, status: 1, createdAt: 1, updatedAt: 1, lastLoginAt: 1 } as const;
+export const USER_VIEW_PROJECTION = {
+  email: 1,
+  name: 1,
+  role: 1,
+  status: 1,
+  createdAt: 1,
+  updatedAt: 1,
+  lastLoginAt: 1,
+  emailVerified: 1,
+} as const;
 
 export function toUserView(user: UserFields): UserView {
   return {
@@ -27,6 +38,7 @@ export function toUserView(user: UserFields): UserView {
     name: user.name ?? null,
     role: user.role as Role,
     status: user.status as UserStatus,
+    emailVerified: user.emailVerified === true,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
     lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
