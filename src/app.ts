@@ -57,11 +57,17 @@ function createApiRouter(container: Container): express.Router {
       controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
       schemas: schemas.me,
       authenticate,
+      authLimiter,
     }),
   );
   api.use(
     '/users',
-    createUserRouter({ controller: createUserController(services.users, schemas.users), schemas: schemas.users, authenticate }),
+    createUserRouter({
+      controller: createUserController(services.users, schemas.users),
+      schemas: schemas.users,
+      authenticate,
+      authLimiter,
+    }),
   );
   api.use(
     '/audit-events',

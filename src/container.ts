@@ -2,10 +2,13 @@ import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createPasswordHasher } from './lib/password-hasher';
+import { createSecretBox } from './lib/secret-box';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createMfaCodeService } from './services/mfa-code.service';
+import { createReauthService } from './services/reauth.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
 import { createUserService } from './services/user.service';
@@ -31,14 +34,17 @@ export function createContainer(options: ContainerOptions) {
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
   const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
-  const users = createUserService({ now, hasher, sessions, audit, locks });
+  const box = createSecretBox(config.encryption);
+  const mfaCodes = createMfaCodeService({ box, now });
+  const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, audit });
+  const users = createUserService({ now, hasher, sessions, audit, locks, reauth });
   return {
     config,
     now,
     geo: options.geo,
     hasher,
     accessTokens,
-    services: { audit, sessions, refreshTokens, throttle, auth, users },
+    services: { audit, sessions, refreshTokens, throttle, auth, users, reauth, mfaCodes },
     /** Finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
       await audit.flush();

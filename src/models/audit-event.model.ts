@@ -15,6 +15,14 @@ export const AUDIT_EVENT_TYPES = [
   'user.role_changed',
   'user.status_changed',
   'user.deleted',
+  'auth.reauth_failed',
+  'auth.mfa_failed',
+  'auth.recovery_code_used',
+  'user.mfa_enabled',
+  'user.mfa_disabled',
+  'user.mfa_reset',
+  'user.recovery_codes_regenerated',
+  'user.unlocked',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

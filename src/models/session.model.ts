@@ -21,6 +21,11 @@ const sessionSchema = new Schema(
     absoluteExpiresAt: { type: Date, required: true },
     revokedAt: { type: Date, default: null },
     revokedReason: { type: String, default: null },
+    /** How the session was authenticated (RFC 8176): ['pwd'], or ['pwd', 'otp'] after a second factor. */
+    amr: { type: [String], default: () => ['pwd'] },
+    /** Re-authentication attempts in flight plus wrong answers, reserved atomically before each check. */
+    reauthAttempts: { type: Number, default: 0 },
+    reauthWindowStartedAt: { type: Date, default: null },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

@@ -13,6 +13,13 @@ const userSchema = new Schema(
     status: { type: String, enum: USER_STATUSES, default: 'active', required: true },
     lastLoginAt: { type: Date, default: null },
     passwordChangedAt: { type: Date, default: null },
+    mfaEnabled: { type: Boolean, default: false },
+    /** The TOTP secret, sealed with AES-256-GCM (lib/secret-box); set while enrolment is pending or MFA is on. */
+    mfaSecret: { type: String, default: null, select: false },
+    /** The last TOTP time step accepted: only a later one is accepted next, so a code works once. */
+    mfaLastStep: { type: Number, default: null, select: false },
+    /** SHA-256 hashes of the unused recovery codes. */
+    mfaRecoveryCodes: { type: [String], default: undefined, select: false },
   },
   {
     timestamps: true,
@@ -23,6 +30,9 @@ const userSchema = new Schema(
         delete ret._id;
         delete ret.__v;
         delete ret.passwordHash;
+        delete ret.mfaSecret;
+        delete ret.mfaRecoveryCodes;
+        delete ret.mfaLastStep;
         return ret;
       },
     },

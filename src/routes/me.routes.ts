@@ -7,14 +7,16 @@ export function createMeRouter(deps: {
   controller: ReturnType<typeof createMeController>;
   schemas: MeSchemas;
   authenticate: RequestHandler;
+  /** Re-authenticating routes get the auth routes' per-IP budget: they check a password. */
+  authLimiter: RequestHandler;
 }): Router {
-  const { controller, schemas } = deps;
+  const { controller, schemas, authLimiter } = deps;
   const router = Router();
   router.use(deps.authenticate);
   router.get('/', controller.show);
   router.patch('/', validate(schemas.updateProfile), controller.update);
-  router.delete('/', validate(schemas.deleteAccount), controller.deleteAccount);
-  router.post('/password', validate(schemas.changePassword), controller.changePassword);
+  router.delete('/', authLimiter, validate(schemas.deleteAccount), controller.deleteAccount);
+  router.post('/password', authLimiter, validate(schemas.changePassword), controller.changePassword);
   router.get('/sessions', controller.listSessions);
   router.delete('/sessions/:sessionId', validate(schemas.revokeSession), controller.revokeSession);
   return router;

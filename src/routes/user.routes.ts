@@ -8,6 +8,8 @@ export function createUserRouter(deps: {
   controller: ReturnType<typeof createUserController>;
   schemas: UserSchemas;
   authenticate: RequestHandler;
+  /** Deleting one's own account checks a password: the auth routes' per-IP budget applies. */
+  authLimiter: RequestHandler;
 }): Router {
   const { controller: users, schemas: s } = deps;
   const router = Router();
@@ -16,7 +18,7 @@ export function createUserRouter(deps: {
   router.get('/:id', validate(s.byId), allowOwnerOr('users:read'), users.show);
   router.patch('/:id/role', requirePermission('roles:assign'), validate(s.changeRole), users.changeRole);
   router.patch('/:id/status', requirePermission('status:assign'), validate(s.changeStatus), users.changeStatus);
-  router.delete('/:id', validate(s.remove), allowOwnerOr('users:delete'), users.remove);
+  router.delete('/:id', deps.authLimiter, validate(s.remove), allowOwnerOr('users:delete'), users.remove);
   router.get('/:id/sessions', validate(s.byId), allowOwnerOr('sessions:read'), users.listSessions);
   router.delete('/:id/sessions', requirePermission('sessions:revoke'), validate(s.revokeSessions), users.revokeSessions);
   return router;

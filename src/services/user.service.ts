@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Role } from '../config/roles';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error';
+import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { SessionModel } from '../models/session.model';
@@ -9,6 +9,7 @@ import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
+import type { ReauthProof, ReauthService } from './reauth.service';
 import { countMatching, paginate, type Page, type PageRequest } from './pagination';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -36,6 +37,7 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
+  reauth: ReauthService;
 }) {
   const { sessions, audit } = deps;
 
@@ -43,13 +45,6 @@ export function createUserService(deps: {
     const user = Types.ObjectId.isValid(userId) ? await UserModel.findById(userId, USER_VIEW_PROJECTION).lean<UserFields>() : null;
     if (!user) throw new NotFoundError('No such user.');
     return user;
-  }
-
-  async function assertPasswordOf(userId: string, password: string): Promise<void> {
-    const user = await UserModel.findById(userId, { passwordHash: 1 }).select('+passwordHash').lean();
-    if (!user || !(await deps.hasher.verify(password, user.passwordHash))) {
-      throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
-    }
   }
 
   /**
@@ -107,7 +102,7 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<void> {
-    await assertPasswordOf(auth.userId, input.currentPassword);
+    await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     await UserModel.updateOne({ _id: auth.userId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
@@ -121,8 +116,9 @@ export function createUserService(deps: {
     });
   }
 
-  async function deleteOwnAccount(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
-    await assertPasswordOf(auth.userId, password);
+  /** Deletes the caller's own account after the password (and the code, with MFA) is confirmed. */
+  async function deleteOwnAccount(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<void> {
+    await deps.reauth.confirmIdentity(auth, proof, client);
     await guardLastAdmin(auth.userId, true, () => removeUser(auth.userId));
     audit.record({ type: 'user.deleted', actorId: auth.userId, targetId: auth.userId, ip: client.ip, details: { self: true } });
   }
