@@ -4,6 +4,7 @@ import type { Container } from './container';
 import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
+import { createMfaController } from './controllers/mfa.controller';
 import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
@@ -18,23 +19,27 @@ import { createAuditRouter } from './routes/audit.routes';
 import { createAuthRouter } from './routes/auth.routes';
 import { createDocsRouter } from './routes/docs.routes';
 import { createMeRouter } from './routes/me.routes';
+import { createMfaRouter } from './routes/mfa.routes';
 import { createOperationalRouter } from './routes/operational.routes';
 import { createUserRouter } from './routes/user.routes';
 import { createAuditSchemas } from './schemas/audit.schemas';
 import { createAuthSchemas } from './schemas/auth.schemas';
 import { createMeSchemas } from './schemas/me.schemas';
+import { createMfaSchemas } from './schemas/mfa.schemas';
 import { createUserSchemas } from './schemas/user.schemas';
 
 function createApiRouter(container: Container): express.Router {
   const { config, services } = container;
-  const authenticate = createAuthenticate(container.accessTokens, services.sessions);
+  const authenticate = createAuthenticate(container.accessTokens, services.sessions, config.mfa.requiredRoles);
   const refreshCookie = createRefreshCookie(config.cookie, container.now);
   const schemas = {
     auth: createAuthSchemas(config.password),
     me: createMeSchemas(config.password),
     users: createUserSchemas(config.pagination),
     audit: createAuditSchemas(config.pagination),
+    mfa: createMfaSchemas(),
   };
+  const mfaController = createMfaController({ mfa: services.mfa, users: services.users, schemas: schemas.mfa });
   const authLimiter = limitRequests({
     enabled: config.rateLimit.enabled,
     windowMs: config.rateLimit.windowMs,
@@ -51,6 +56,7 @@ function createApiRouter(container: Container): express.Router {
       allowedOrigins: config.http.corsOrigins,
     }),
   );
+  api.use('/me/mfa', createMfaRouter({ controller: mfaController, schemas: schemas.mfa, authenticate, authLimiter }));
   api.use(
     '/me',
     createMeRouter({
@@ -65,6 +71,7 @@ function createApiRouter(container: Container): express.Router {
     createUserRouter({
       controller: createUserController(services.users, schemas.users),
       schemas: schemas.users,
+      mfa: { controller: mfaController, schemas: schemas.mfa },
       authenticate,
       authLimiter,
     }),

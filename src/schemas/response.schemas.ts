@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../config/roles';
 import { AUDIT_EVENT_TYPES } from '../models/audit-event.model';
+import { AUTH_METHODS } from '../models/session.model';
 import { USER_STATUSES } from '../models/user.model';
 
 const id = z.string().regex(/^[a-f0-9]{24}$/);
@@ -16,6 +17,7 @@ export const userResponse = z
     createdAt: timestamp,
     updatedAt: timestamp,
     lastLoginAt: timestamp.nullable(),
+    mfaEnabled: z.boolean(),
   })
   .meta({
     id: 'User',
@@ -29,6 +31,7 @@ export const userResponse = z
         createdAt: '2026-11-20T09:15:00.000Z',
         updatedAt: '2026-11-20T09:15:00.000Z',
         lastLoginAt: '2026-11-23T08:00:00.000Z',
+        mfaEnabled: false,
       },
     ],
   });
@@ -55,6 +58,7 @@ export const sessionResponse = z
     lastSeenAt: timestamp,
     expiresAt: timestamp,
     absoluteExpiresAt: timestamp,
+    amr: z.array(z.enum(AUTH_METHODS)).meta({ description: 'How the session was authenticated (RFC 8176).' }),
   })
   .meta({ id: 'Session' });
 export type SessionView = z.infer<typeof sessionResponse>;

@@ -7,7 +7,7 @@ import { addMs, earliest, type Clock } from '../lib/clock';
 import { describeDevice } from '../lib/device';
 import { logger } from '../lib/logger';
 import { RefreshTokenModel } from '../models/refresh-token.model';
-import { SessionModel, type SessionRecord } from '../models/session.model';
+import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
 import { UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { USER_VIEW_PROJECTION, type UserFields } from '../views/user.view';
@@ -39,8 +39,8 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
   }
 
-  /** Opens a session for a fresh login. */
-  async function startSession(userId: string, client: ClientInfo, location: Location | null): Promise<SessionRecord> {
+  /** Opens a session for a fresh login; `amr` says how it was authenticated (RFC 8176). */
+  async function startSession(userId: string, client: ClientInfo, location: Location | null, amr: AuthMethod[] = ['pwd']): Promise<SessionRecord> {
     const now = deps.now();
     const absoluteExpiresAt = addMs(now, absoluteTtlMs);
     const session = await SessionModel.create({
@@ -52,6 +52,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       lastSeenAt: now,
       expiresAt: earliest(addMs(now, idleTtlMs), absoluteExpiresAt),
       absoluteExpiresAt,
+      amr,
     });
     return session.toObject() as SessionRecord;
   }
@@ -93,6 +94,11 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       logger.warn('session touch failed', { sessionId: session._id.toString(), error });
       return session;
     }
+  }
+
+  /** The session has now also been confirmed with a second factor (enrolment confirmed in it). */
+  async function recordSecondFactor(sessionId: string): Promise<void> {
+    await SessionModel.updateOne({ _id: sessionId }, { $set: { amr: ['pwd', 'otp'] } });
   }
 
   /** Active sessions of a user, most recently used first. */
@@ -143,6 +149,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   return {
     startSession,
     authenticate,
+    recordSecondFactor,
     listActiveSessions,
     revokeSession,
     revokeUserSession,

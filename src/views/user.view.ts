@@ -15,10 +15,20 @@ export interface UserFields {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt?: Date | null;
+  mfaEnabled?: boolean | null;
 }
 
 /** Projection that loads exactly what toUserView needs (never the password hash). */
-export const USER_VIEW_PROJECTION = { email: 1, name: 1, role: 1, status: 1, createdAt: 1, updatedAt: 1, lastLoginAt: 1 } as const;
+export const USER_VIEW_PROJECTION = {
+  email: 1,
+  name: 1,
+  role: 1,
+  status: 1,
+  createdAt: 1,
+  updatedAt: 1,
+  lastLoginAt: 1,
+  mfaEnabled: 1,
+} as const;
 
 export function toUserView(user: UserFields): UserView {
   return {
@@ -30,5 +40,6 @@ export function toUserView(user: UserFields): UserView {
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
     lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+    mfaEnabled: user.mfaEnabled === true,
   };
 }

@@ -1,0 +1,48 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Config } from '../config/env';
+import { UnauthenticatedError } from '../errors/app-error';
+import { addMs, type Clock } from '../lib/clock';
+import { toSeconds } from '../lib/duration';
+import { MfaChallengeModel } from '../models/mfa-challenge.model';
+
+/** Wrong codes one mfaToken allows before it is void. */
+export const MFA_TOKEN_MAX_ATTEMPTS = 5;
+const TOKEN_BYTES = 32;
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+const invalidToken = (): UnauthenticatedError =>
+  new UnauthenticatedError('MFA_TOKEN_INVALID', 'The sign-in step has expired, was used, or had too many wrong codes; sign in again.');
+
+export type MfaChallengeService = ReturnType<typeof createMfaChallengeService>;
+
+/** The mfaTokens that link a checked password to its second factor: random, stored hashed, short-lived, single-use. */
+export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 'tokenTtlMs'>; now: Clock }) {
+  /** Opens a challenge for a user whose password was just confirmed. */
+  async function issue(userId: string): Promise<{ mfaToken: string; expiresIn: number }> {
+    const mfaToken = randomBytes(TOKEN_BYTES).toString('base64url');
+    await MfaChallengeModel.create({ _id: hashToken(mfaToken), userId, expiresAt: addMs(deps.now(), deps.config.tokenTtlMs) });
+    return { mfaToken, expiresIn: toSeconds(deps.config.tokenTtlMs) };
+  }
+
+  /**
+   * Reserves one code check on a live challenge, atomically: however many requests race with one
+   * token, at most MFA_TOKEN_MAX_ATTEMPTS are checked. Returns the challenge's user.
+   */
+  async function reserveAttempt(mfaToken: string): Promise<string> {
+    const challenge = await MfaChallengeModel.findOneAndUpdate(
+      { _id: hashToken(mfaToken), usedAt: null, expiresAt: { $gt: deps.now() }, attempts: { $lt: MFA_TOKEN_MAX_ATTEMPTS } },
+      { $inc: { attempts: 1 } },
+      { projection: { userId: 1 } },
+    ).lean();
+    if (!challenge) throw invalidToken();
+    return challenge.userId.toString();
+  }
+
+  /** Marks the challenge used; only one caller ever succeeds. */
+  async function spend(mfaToken: string): Promise<void> {
+    const result = await MfaChallengeModel.updateOne({ _id: hashToken(mfaToken), usedAt: null }, { $set: { usedAt: deps.now() } });
+    if (result.modifiedCount !== 1) throw invalidToken();
+  }
+
+  return { issue, reserveAttempt, spend };
+}
