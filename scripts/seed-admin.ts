@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const password = values.password ?? config.admin.password;
   if (!email || !password) throw new Error('give --email and --password, or set ADMIN_EMAIL and ADMIN_PASSWORD');
   await connectDatabase(config.db);
-  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: 1 });
+  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: 1, maxWaitMs: config.password.hashMaxWaitMs });
   try {
     const result = await seedAdmin({ email, password }, { hasher, passwordPolicy: config.password });
     process.stdout.write(`admin ${result.email}: ${result.outcome} (id ${result.userId})\n`);

@@ -37,7 +37,11 @@ export function createContainer(options: ContainerOptions) {
   const { config } = options;
   const now = options.clock ?? systemClock;
   const geo = options.geo ?? NO_GEO;
-  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: config.password.hashWorkers });
+  const hasher = createPasswordHasher({
+    cost: config.password.bcryptCost,
+    workers: config.password.hashWorkers,
+    maxWaitMs: config.password.hashMaxWaitMs,
+  });
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });

@@ -64,7 +64,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'none',
       request: auth.register,
       success: { status: 201, description: 'Created', schema: responses.userEnvelopeResponse },
-      problems: { 409: ['EMAIL_TAKEN'] },
+      problems: { 409: ['EMAIL_TAKEN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',
@@ -78,6 +78,7 @@ export function listOperations(config: Config): Operation[] {
         401: ['INVALID_CREDENTIALS'],
         403: ['ACCOUNT_DISABLED'],
         429: ['RATE_LIMITED (per IP, or the account is locked after repeated failures)'],
+        503: ['BUSY (password hashing saturated; retry after Retry-After)'],
       },
     },
     {
@@ -137,7 +138,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.deleteAccount,
       success: noContent('Deleted with all sessions and tokens'),
-      problems: { 403: ['INVALID_CREDENTIALS'], 409: ['LAST_ADMIN'] },
+      problems: { 403: ['INVALID_CREDENTIALS'], 409: ['LAST_ADMIN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',
@@ -147,7 +148,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.changePassword,
       success: noContent('Changed'),
-      problems: { 403: ['INVALID_CREDENTIALS'] },
+      problems: { 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'get',

@@ -54,3 +54,13 @@ export class RateLimitedError extends AppError {
     super(429, 'RATE_LIMITED', message, { retryAfterSeconds });
   }
 }
+
+/**
+ * 503 BUSY: a bounded resource (password hashing, a shared lock) cannot take the request in time.
+ * Nothing was checked or changed, so the client may simply retry after `retryAfterSeconds`.
+ */
+export class BusyError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'The service is busy; try again shortly.') {
+    super(503, 'BUSY', message, { retryAfterSeconds });
+  }
+}

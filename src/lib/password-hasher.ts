@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { BusyError } from '../errors/app-error';
 
 /*
  * bcrypt reads at most 72 bytes, so a long or multi-byte password would be silently truncated.
@@ -46,6 +47,9 @@ interface Job {
   args: [string, string | number];
   resolve: (value: string | boolean) => void;
   reject: (error: Error) => void;
+  /** Fires when the job could not start in time to finish within the bound. */
+  deadline?: NodeJS.Timeout;
+  startedAt?: number;
 }
 
 interface Reply {
@@ -55,23 +59,45 @@ interface Reply {
 }
 
 export interface PasswordHasher {
+  /** Rejects with BusyError when the check cannot finish within the configured wait. */
   hash(password: string): Promise<string>;
+  /** Rejects with BusyError when the check cannot finish within the configured wait. */
   verify(password: string, hash: string): Promise<boolean>;
+  /** What the queue looks like now, for metrics and the benchmark. */
+  stats(): { running: number; queued: number; estimatedHashMs: number };
   close(): Promise<void>;
 }
 
-/** A bcryptjs hasher backed by a small pool of worker threads, so logins never stall other requests. */
-export function createPasswordHasher(options: { cost: number; workers: number }): PasswordHasher {
+export interface PasswordHasherOptions {
+  cost: number;
+  workers: number;
+  /** Longest a hash or check may take, queueing included; beyond it callers get BusyError at once. */
+  maxWaitMs: number;
+}
+
+// Weight of the newest duration in the running estimate of one hash: recent enough to follow load.
+const ESTIMATE_WEIGHT = 0.2;
+
+/**
+ * A bcryptjs hasher backed by a pool of worker threads, so logins never stall other requests.
+ * The queue is bounded by expected wait, not length: a job is admitted only when the pool can
+ * finish it within maxWaitMs at the measured speed, and one that still has not started when that
+ * estimate turns out wrong is refused then. Either way the caller learns it within the bound.
+ */
+export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
   const pending = new Map<number, Job>();
   const queue: Job[] = [];
   const idle: Worker[] = [];
   const busy = new Map<Worker, Job>();
   let nextId = 0;
+  let estimatedHashMs = 0;
 
   function dispatch(): void {
     while (queue.length > 0 && idle.length > 0) {
       const worker = idle.pop()!;
       const job = queue.shift()!;
+      clearTimeout(job.deadline);
+      job.startedAt = Date.now();
       busy.set(worker, job);
       worker.postMessage({ id: job.id, op: job.op, args: job.args });
     }
@@ -83,6 +109,8 @@ export function createPasswordHasher(options: { cost: number; workers: number })
     busy.delete(worker);
     idle.push(worker);
     if (job) {
+      const took = Date.now() - (job.startedAt ?? Date.now());
+      estimatedHashMs = estimatedHashMs === 0 ? took : estimatedHashMs + ESTIMATE_WEIGHT * (took - estimatedHashMs);
       if (reply.error !== undefined) job.reject(new Error(reply.error));
       else job.resolve(reply.result!);
     }
@@ -99,11 +127,37 @@ export function createPasswordHasher(options: { cost: number; workers: number })
     return worker;
   });
 
+  /** Expected time until a job admitted now would start: the jobs ahead, spread over the pool. */
+  function expectedStartMs(): number {
+    if (idle.length > 0) return 0;
+    return estimatedHashMs * (queue.length / options.workers + 0.5);
+  }
+
+  function busyError(overMs: number): BusyError {
+    return new BusyError(Math.max(1, Math.ceil(overMs / 1000)), 'Password checks are saturated; try again shortly.');
+  }
+
+  function refuse(job: Job): void {
+    const index = queue.indexOf(job);
+    if (index === -1) return;
+    queue.splice(index, 1);
+    pending.delete(job.id);
+    job.reject(busyError(expectedStartMs()));
+  }
+
   function run(op: Job['op'], args: Job['args']): Promise<string | boolean> {
     return new Promise((resolve, reject) => {
+      const startWithinMs = options.maxWaitMs - estimatedHashMs;
+      const expectedStart = expectedStartMs();
+      // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
+      if (idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
       const job: Job = { id: nextId++, op, args, resolve, reject };
       pending.set(job.id, job);
       queue.push(job);
+      if (idle.length === 0) {
+        job.deadline = setTimeout(() => refuse(job), Math.max(0, startWithinMs));
+        job.deadline.unref();
+      }
       dispatch();
     });
   }
@@ -111,7 +165,9 @@ export function createPasswordHasher(options: { cost: number; workers: number })
   return {
     hash: async (password) => (await run('hash', [prehash(password), options.cost])) as string,
     verify: async (password, hash) => (await run('compare', [prehash(password), hash])) as boolean,
+    stats: () => ({ running: busy.size, queued: queue.length, estimatedHashMs }),
     close: async () => {
+      for (const job of queue.splice(0)) clearTimeout(job.deadline);
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };

@@ -1,12 +1,18 @@
 import { model, Schema, type InferSchemaType } from 'mongoose';
 
-/** Failed logins per account (keyed by normalised email, known or not), shared by every instance. */
+/**
+ * Failed logins counted under one key: an account for clients without its device cookie (keyed by
+ * normalised email, known or not) or one device cookie. `failures` includes the slots of logins whose
+ * password is still being checked, so a reservation is one conditional update of this document.
+ */
 const loginAttemptSchema = new Schema(
   {
     _id: { type: String, required: true },
     failures: { type: Number, required: true, default: 0 },
     windowStartedAt: { type: Date, required: true },
     lockedUntil: { type: Date, default: null },
+    /** When the full lock (not a slowdown) began; null while none holds, so only one request starts it. */
+    lockedAt: { type: Date, default: null },
     expiresAt: { type: Date, required: true },
   },
   { versionKey: false },

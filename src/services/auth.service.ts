@@ -12,7 +12,7 @@ import { UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { toUserView, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
-import type { LoginThrottleService } from './login-throttle.service';
+import type { LoginSlot, LoginThrottleService } from './login-throttle.service';
 import type { RefreshTokenService } from './refresh-token.service';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -76,13 +76,32 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
+  /** Compares within a reserved failure slot; a compare that never happened hands its slot back. */
+  async function comparePassword(password: string, hash: string, slot: LoginSlot): Promise<boolean> {
+    try {
+      return await hasher.verify(password, hash);
+    } catch (error) {
+      await throttle.releaseAttempt(slot);
+      throw error;
+    }
+  }
+
+  /**
+   * The password step of a login: reserves a failure slot, then compares. Returns the user and the
+   * slot's key; the caller clears that key's failures only once the whole login has completed.
+   */
   async function assertPassword(email: string, password: string, client: ClientInfo) {
-    await throttle.assertLoginAllowed(email);
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
-    const matches = await hasher.verify(password, user?.passwordHash ?? (await dummyHash));
-    if (user && matches) return user;
-    const lockedForMs = await throttle.recordFailure(email);
-    audit.record({ type: 'auth.login_failed', targetId: user?._id.toString() ?? null, ip: client.ip, details: { lockedForMs } });
+    const hash = user?.passwordHash ?? (await dummyHash);
+    const slot = await throttle.reserveAttempt({ email });
+    if ((await comparePassword(password, hash, slot)) && user) {
+      await throttle.releaseAttempt(slot);
+      return { user, throttleKey: slot.key };
+    }
+    const targetId = user?._id.toString() ?? null;
+    const { lockedForMs, lockStarted } = await throttle.recordFailure(slot);
+    audit.record({ type: 'auth.login_failed', targetId, ip: client.ip, details: { lockedForMs } });
+    if (lockStarted) audit.record({ type: 'auth.login_locked', targetId, ip: client.ip, details: { lockedForMs, scope: slot.scope } });
     throw invalidCredentials();
   }
 
@@ -96,9 +115,9 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /** Checks the password, opens a session and issues an access token plus the first refresh token. */
   async function login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
-    const user = await assertPassword(input.email, input.password, client);
+    const { user, throttleKey } = await assertPassword(input.email, input.password, client);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    await throttle.resetFailures(input.email);
+    await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
     const session = await sessions.startSession(userId, client, location);

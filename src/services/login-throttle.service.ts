@@ -6,67 +6,152 @@ import { toSeconds } from '../lib/duration';
 import { LoginAttemptModel, type LoginAttemptRecord } from '../models/login-attempt.model';
 
 const FIRST_SLOWDOWN_MS = 1000;
+/** Retry-After while every slot is held by a login whose password is still being checked. */
+const SLOTS_IN_FLIGHT_RETRY_MS = 1000;
+
+/** Who a login attempt counts against: the account, or one device cookie the account issued. */
+export interface LoginSubject {
+  email: string;
+  /** A verified device cookie of this account (see lib/device-cookie), or null. */
+  device?: { accountId: string; nonce: string } | null;
+}
+
+/** A reserved failure slot: spent by a wrong password, handed back by anything else. */
+export interface LoginSlot {
+  key: string;
+  scope: 'account' | 'device';
+}
+
+export interface FailureOutcome {
+  /** How long this key is now refused (0 when it is not). */
+  lockedForMs: number;
+  /** True for the one failure that started a full lock (audit it as auth.login_locked). */
+  lockStarted: boolean;
+}
 
 export type LoginThrottleService = ReturnType<typeof createLoginThrottleService>;
 
+/** The throttle key of an account for clients without its device cookie. */
+export function accountThrottleKey(email: string): string {
+  return email;
+}
+
+function deviceThrottleKey(device: { accountId: string; nonce: string }): string {
+  return `device:${device.accountId}:${device.nonce}`;
+}
+
 /**
- * Per-account failed-login counter kept in the database (so it holds across instances).
- * From half the allowed failures on, each failure imposes a short, doubling wait; at the limit
- * the account is locked for the lockout period. Unknown emails are counted the same way, so the
- * lockout reveals nothing about which accounts exist.
+ * Failed-login counters kept in the database, so they hold across instances. A login reserves a
+ * failure slot with one conditional update before its password is checked, so however many arrive at
+ * once, at most LOGIN_MAX_FAILURES wrong passwords per key are ever compared in a window. From half the
+ * allowed failures on, each failure imposes a short, doubling wait; at the limit the key is locked for
+ * the lockout period. Unknown emails are counted the same way, so the lockout reveals nothing about
+ * which accounts exist. A device cookie has a key of its own (OWASP device cookies): a client that
+ * presents a valid one is not held back by failures from other clients, and once its own key is full
+ * it counts against the account like any client without one.
  */
 export function createLoginThrottleService(deps: { throttle: Config['loginThrottle']; now: Clock }) {
   const { maxFailures, failureWindowMs, lockoutMs } = deps.throttle;
   const slowdownFrom = Math.max(1, Math.ceil(maxFailures / 2));
 
-  function lockDurationFor(failures: number): number {
-    if (failures >= maxFailures) return lockoutMs;
+  function slowdownFor(failures: number): number {
     if (failures < slowdownFrom) return 0;
     return Math.min(lockoutMs, FIRST_SLOWDOWN_MS * 2 ** (failures - slowdownFrom));
   }
 
-  /** Refuses a login attempt while the account is locked. */
-  async function assertLoginAllowed(email: string): Promise<void> {
-    const attempt = await LoginAttemptModel.findById(email, { lockedUntil: 1 }).lean<LoginAttemptRecord>();
-    const now = deps.now();
-    if (attempt?.lockedUntil && attempt.lockedUntil > now) {
-      throw new RateLimitedError(toSeconds(attempt.lockedUntil.getTime() - now.getTime()), 'Too many failed sign-ins; try again later.');
-    }
-  }
+  const notLockedAt = (now: Date) => ({ lockedUntil: { $not: { $gt: now } } });
 
-  async function incrementFailures(email: string, now: Date): Promise<number> {
-    const expiresAt = addMs(now, failureWindowMs + lockoutMs);
-    const update = { $inc: { failures: 1 }, $setOnInsert: { windowStartedAt: now }, $set: { expiresAt } };
-    try {
-      const attempt = await LoginAttemptModel.findOneAndUpdate({ _id: email }, update, {
-        upsert: true,
-        new: true,
-      }).lean<LoginAttemptRecord>();
-      return attempt?.failures ?? 1;
-    } catch (error) {
-      // Two first failures racing to insert: the loser simply increments the winner's document.
-      if (!isDuplicateKeyError(error)) throw error;
-      const attempt = await LoginAttemptModel.findOneAndUpdate({ _id: email }, update, { new: true }).lean<LoginAttemptRecord>();
-      return attempt?.failures ?? 1;
-    }
-  }
-
-  /** Counts a failed login; returns how long the account is now locked (0 when it is not). */
-  async function recordFailure(email: string): Promise<number> {
-    const now = deps.now();
-    await LoginAttemptModel.updateOne(
-      { _id: email, windowStartedAt: { $lt: addMs(now, -failureWindowMs) } },
-      { $set: { failures: 0, windowStartedAt: now } },
+  /** Takes a slot in the key's current window: one conditional $inc with the limit in the filter. */
+  async function takeSlot(key: string, now: Date): Promise<boolean> {
+    const result = await LoginAttemptModel.updateOne(
+      { _id: key, failures: { $lt: maxFailures }, windowStartedAt: { $gt: addMs(now, -failureWindowMs) }, ...notLockedAt(now) },
+      { $inc: { failures: 1 }, $set: { expiresAt: addMs(now, failureWindowMs + lockoutMs) } },
     );
-    const lockMs = lockDurationFor(await incrementFailures(email, now));
-    if (lockMs > 0) await LoginAttemptModel.updateOne({ _id: email }, { $set: { lockedUntil: addMs(now, lockMs) } });
-    return lockMs;
+    return result.modifiedCount > 0;
   }
 
-  /** A successful login clears the account's record. */
-  async function resetFailures(email: string): Promise<void> {
-    await LoginAttemptModel.deleteOne({ _id: email });
+  /**
+   * Starts a new window holding this slot, when the old window has passed or its full lock has been
+   * served, or creates the key's first window. An existing key that qualifies for neither makes the
+   * upsert collide on _id: the key is full or locked.
+   */
+  async function openWindow(key: string, now: Date): Promise<boolean> {
+    const served = { lockedAt: { $ne: null }, lockedUntil: { $lte: now } };
+    try {
+      await LoginAttemptModel.updateOne(
+        { _id: key, ...notLockedAt(now), $or: [{ windowStartedAt: { $lte: addMs(now, -failureWindowMs) } }, served] },
+        {
+          $set: {
+            failures: 1,
+            windowStartedAt: now,
+            lockedUntil: null,
+            lockedAt: null,
+            expiresAt: addMs(now, failureWindowMs + lockoutMs),
+          },
+        },
+        { upsert: true },
+      );
+      return true;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // A racing first failure may just have created the key: its window may still have room.
+      return takeSlot(key, now);
+    }
   }
 
-  return { assertLoginAllowed, recordFailure, resetFailures };
+  async function retryAfterMs(key: string, now: Date): Promise<number> {
+    const attempt = await LoginAttemptModel.findById(key, { lockedUntil: 1 }).lean<Pick<LoginAttemptRecord, 'lockedUntil'>>();
+    const lockedForMs = attempt?.lockedUntil ? attempt.lockedUntil.getTime() - now.getTime() : 0;
+    return Math.max(lockedForMs, SLOTS_IN_FLIGHT_RETRY_MS);
+  }
+
+  /**
+   * Reserves a failure slot before a password is checked: on the subject's device cookie when it has
+   * one with room, else on the account. Throws 429 RATE_LIMITED when neither has room.
+   */
+  async function reserveAttempt(subject: LoginSubject): Promise<LoginSlot> {
+    const now = deps.now();
+    const candidates: LoginSlot[] = [{ key: accountThrottleKey(subject.email), scope: 'account' }];
+    if (subject.device) candidates.unshift({ key: deviceThrottleKey(subject.device), scope: 'device' });
+    const waits: number[] = [];
+    for (const slot of candidates) {
+      if ((await takeSlot(slot.key, now)) || (await openWindow(slot.key, now))) return slot;
+      waits.push(await retryAfterMs(slot.key, now));
+    }
+    throw new RateLimitedError(toSeconds(Math.min(...waits)), 'Too many failed sign-ins; try again later.');
+  }
+
+  /** Hands a slot back: its request ended without a wrong password (right password, BUSY, error). */
+  async function releaseAttempt(slot: LoginSlot): Promise<void> {
+    await LoginAttemptModel.updateOne({ _id: slot.key, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
+  }
+
+  /** Keeps a slot spent by a wrong password; slows the key down or locks it once it is full. */
+  async function recordFailure(slot: LoginSlot): Promise<FailureOutcome> {
+    const now = deps.now();
+    const lockedUntil = addMs(now, lockoutMs);
+    const locked = await LoginAttemptModel.updateOne(
+      { _id: slot.key, failures: { $gte: maxFailures }, lockedAt: null },
+      { $set: { lockedAt: now, lockedUntil, expiresAt: addMs(lockedUntil, failureWindowMs) } },
+    );
+    if (locked.modifiedCount > 0) return { lockedForMs: lockoutMs, lockStarted: true };
+    const attempt = await LoginAttemptModel.findById(slot.key, { failures: 1, lockedAt: 1 }).lean<LoginAttemptRecord>();
+    if (!attempt || attempt.lockedAt) return { lockedForMs: attempt ? lockoutMs : 0, lockStarted: false };
+    const slowdownMs = slowdownFor(attempt.failures);
+    if (slowdownMs > 0) {
+      const slowedUntil = addMs(now, slowdownMs);
+      await LoginAttemptModel.updateOne(
+        { _id: slot.key, lockedAt: null, lockedUntil: { $not: { $gt: slowedUntil } } },
+        { $set: { lockedUntil: slowedUntil } },
+      );
+    }
+    return { lockedForMs: slowdownMs, lockStarted: false };
+  }
+
+  /** Forgets the failures counted under a key; only a completed login (or an admin) calls this. */
+  async function clearFailures(key: string): Promise<void> {
+    await LoginAttemptModel.deleteOne({ _id: key });
+  }
+
+  return { reserveAttempt, releaseAttempt, recordFailure, clearFailures };
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { createPasswordHasher } from '../../src/lib/password-hasher';
+import { BusyError } from '../../src/errors/app-error';
+import { createPasswordHasher, type PasswordHasher } from '../../src/lib/password-hasher';
 
 /** The nice value of a thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
 function niceValueOf(tid: string): number {
@@ -8,7 +9,7 @@ function niceValueOf(tid: string): number {
 }
 
 describe('password hasher', () => {
-  const hasher = createPasswordHasher({ cost: 4, workers: 2 });
+  const hasher = createPasswordHasher({ cost: 4, workers: 2, maxWaitMs: 10_000 });
   afterAll(() => hasher.close());
 
   it('when a password is hashed, then it verifies and a different one does not', async () => {
@@ -26,4 +27,39 @@ describe('password hasher', () => {
       expect(niceValueOf(String(process.pid))).toBe(0);
     },
   );
+});
+
+describe('password hasher under saturation', () => {
+  // Cost 10 on one worker: each hash takes tens of milliseconds or more, so 40 at once overrun 600 ms.
+  const MAX_WAIT_MS = 600;
+  // Built in beforeAll, so the nice-value test above counts only its own pool's threads.
+  let hasher: PasswordHasher;
+  beforeAll(() => {
+    hasher = createPasswordHasher({ cost: 10, workers: 1, maxWaitMs: MAX_WAIT_MS });
+  });
+  afterAll(() => hasher.close());
+
+  it('when more work arrives than fits the bound, then the excess is refused with BusyError and the rest completes', async () => {
+    await hasher.hash('first one measures the speed');
+
+    const started = Date.now();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, async (_, index) => {
+        await hasher.hash(`password number ${index}`);
+        return Date.now() - started;
+      }),
+    );
+
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as unknown);
+    const finished = outcomes.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => outcome.value);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(finished.length).toBeGreaterThan(0);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(BusyError);
+      expect((error as BusyError).options.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
+    // Generous: the bound plus one slow hash on a shared machine.
+    expect(Math.max(...finished)).toBeLessThan(MAX_WAIT_MS + 2000);
+    expect(hasher.stats()).toMatchObject({ running: 0, queued: 0 });
+  });
 });
