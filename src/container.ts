@@ -8,6 +8,7 @@ import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createMfaChallengeService } from './services/mfa-challenge.service';
 import { createMfaCodeService } from './services/mfa-code.service';
 import { createMfaService, type MfaResetNotifier } from './services/mfa.service';
 import { createReauthService } from './services/reauth.service';
@@ -48,9 +49,22 @@ export function createContainer(options: ContainerOptions) {
   const refreshTokens = createRefreshTokenService({ session: config.session, now });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
-  const auth = createAuthService({ config, now, hasher, accessTokens, sessions, refreshTokens, throttle, audit, geo });
   const box = createSecretBox(config.encryption);
   const mfaCodes = createMfaCodeService({ box, now });
+  const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
+  const auth = createAuthService({
+    config,
+    now,
+    hasher,
+    accessTokens,
+    sessions,
+    refreshTokens,
+    throttle,
+    audit,
+    geo,
+    mfaChallenges,
+    mfaCodes,
+  });
   const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, audit });
   const users = createUserService({ now, hasher, sessions, audit, locks, reauth, throttle });
   const mfa = createMfaService({

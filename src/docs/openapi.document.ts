@@ -65,6 +65,8 @@ function problemsOf(operation: Operation): Map<number, string[]> {
     add(403, ['ACCOUNT_DISABLED']);
   }
   for (const [status, codes] of Object.entries(operation.problems ?? {})) add(Number(status), codes ?? []);
+  // A right beyond the plain user's needs a second factor in the session for MFA_REQUIRED_ROLES.
+  if (operation.problems?.[403]?.includes('FORBIDDEN')) add(403, ['MFA_ENROLLMENT_REQUIRED']);
   add(429, ['RATE_LIMITED']);
   add(500, ['INTERNAL']);
   return problems;

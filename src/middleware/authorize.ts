@@ -22,7 +22,10 @@ function deny(req: Request, permission: Permission): never {
  */
 function assertSecondFactorFor(req: Request, permission: Permission): void {
   if (req.secondFactorMissing && !roleHasPermission('user', permission)) {
-    throw new ForbiddenError('MFA_ENROLLMENT_REQUIRED', 'Your role needs multi-factor authentication: enrol at /api/v1/me/mfa/totp, then sign in with a code.');
+    throw new ForbiddenError(
+      'MFA_ENROLLMENT_REQUIRED',
+      'Your role needs multi-factor authentication: enrol at /api/v1/me/mfa/totp, then sign in with a code.',
+    );
   }
 }
 

@@ -6,6 +6,8 @@ const mfaChallengeSchema = new Schema(
     /** SHA-256 of the mfaToken: the token itself is never stored, and the lookup is by _id. */
     _id: { type: String, required: true },
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    /** The login-throttle key of the password step: its failures are cleared only when the login completes. */
+    throttleKey: { type: String, required: true },
     expiresAt: { type: Date, required: true },
     /** Code checks reserved so far; at the limit the token is void. */
     attempts: { type: Number, default: 0 },

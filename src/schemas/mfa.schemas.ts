@@ -8,14 +8,13 @@ const totpCodeSchema = z
 
 const userIdParams = z.strictObject({ id: objectIdSchema });
 
-/** Request schemas of the MFA routes (/me/mfa/*, /auth/mfa/verify, /users/:id/mfa and /users/:id/lockout). */
+/** Request schemas of the MFA routes (/me/mfa/*, /users/:id/mfa and /users/:id/lockout). */
 export function createMfaSchemas() {
   return {
     startEnrolment: { body: z.strictObject({ password: currentPasswordSchema }) },
     confirmEnrolment: { body: z.strictObject({ code: totpCodeSchema }) },
     disable: { body: z.strictObject({ password: currentPasswordSchema, code: mfaCodeSchema }) },
     regenerateRecoveryCodes: { body: z.strictObject({ password: currentPasswordSchema, code: mfaCodeSchema }) },
-    verify: { body: z.strictObject({ mfaToken: z.string().min(1).max(200), code: mfaCodeSchema }) },
     resetByAdmin: { params: userIdParams, body: emptyBodySchema },
     unlock: { params: userIdParams, body: emptyBodySchema },
   };

@@ -87,6 +87,8 @@ export const problemResponse = z
     code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
     requestId: z.string(),
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    mfaToken: z.string().optional().meta({ description: 'MFA_REQUIRED only: send it with a code to POST /api/v1/auth/mfa/verify.' }),
+    expiresIn: z.number().int().optional().meta({ description: 'MFA_REQUIRED only: seconds the mfaToken stays valid.' }),
   })
   .meta({
     id: 'Problem',
@@ -119,6 +121,17 @@ const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Beare
 export const loginResponse = dataOf(z.strictObject({ ...accessTokenFields, user: userResponse, session: sessionResponse }));
 export const refreshResponse = dataOf(z.strictObject(accessTokenFields));
 export const meResponse = dataOf(z.strictObject({ user: userResponse, session: sessionResponse }));
+export const mfaEnrolmentResponse = dataOf(
+  z.strictObject({
+    secret: z.string().meta({ description: 'Base32 TOTP secret (SHA-1, 6 digits, 30 s steps), for manual entry.' }),
+    otpauthUrl: z.string().meta({ description: 'otpauth://totp/... URI for a QR code.' }),
+  }),
+);
+export const recoveryCodesResponse = dataOf(
+  z.strictObject({
+    recoveryCodes: z.array(z.string()).meta({ description: '10 single-use codes (120 bits each, in groups of four), shown only now.' }),
+  }),
+);
 export const userEnvelopeResponse = dataOf(z.strictObject({ user: userResponse }));
 export const serviceInfoResponse = z.strictObject({ name: z.string(), version: z.string(), status: z.literal('ok') });
 export const healthResponse = z.strictObject({ status: z.literal('ok') });

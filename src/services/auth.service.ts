@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/env';
 import { isDuplicateKeyError } from '../db/errors';
-import { ConflictError, ForbiddenError, UnauthenticatedError } from '../errors/app-error';
+import { ConflictError, ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../errors/app-error';
 import type { AccessTokenIssuer } from '../lib/access-token';
 import type { Clock } from '../lib/clock';
 import { hashRefreshToken } from '../lib/refresh-token';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
-import { SessionModel, type SessionRecord } from '../models/session.model';
-import { UserModel } from '../models/user.model';
+import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
+import { UserModel, type UserRecord } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { toUserView, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
 import type { LoginSlot, LoginThrottleService } from './login-throttle.service';
+import { invalidMfaToken, type MfaChallengeService } from './mfa-challenge.service';
+import type { MfaCodeService, SecondFactor } from './mfa-code.service';
+import { invalidMfaCode } from './reauth.service';
 import type { RefreshTokenService } from './refresh-token.service';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -50,6 +53,8 @@ export interface AuthServiceDeps {
   throttle: LoginThrottleService;
   audit: AuditService;
   geo: GeoLookup;
+  mfaChallenges: MfaChallengeService;
+  mfaCodes: MfaCodeService;
 }
 
 const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
@@ -113,14 +118,59 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (!seenBefore) audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
   }
 
-  /** Checks the password, opens a session and issues an access token plus the first refresh token. */
+  /**
+   * Checks the password, opens a session and issues an access token plus the first refresh token.
+   * An account with MFA gets 403 MFA_REQUIRED with an mfaToken instead: no session, failures kept.
+   */
   async function login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
     const { user, throttleKey } = await assertPassword(input.email, input.password, client);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    if (user.mfaEnabled) throw new MfaRequiredError(await deps.mfaChallenges.issue(user._id.toString(), throttleKey));
+    return completeLogin(user, throttleKey, client, ['pwd']);
+  }
+
+  /**
+   * The second step of an MFA login: a code checked under the mfaToken's budget of attempts and the
+   * account's login-failure budget (a wrong code counts like a wrong password), then the login completes.
+   */
+  async function verifyMfa(input: { mfaToken: string; code: string }, client: ClientInfo): Promise<LoginResult> {
+    const challenge = await deps.mfaChallenges.reserveAttempt(input.mfaToken);
+    const user = await UserModel.findById(challenge.userId).lean();
+    if (!user) throw invalidMfaToken();
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    const factor = await spendSecondFactor(user.email, challenge.userId, input.code, client);
+    await deps.mfaChallenges.spend(input.mfaToken);
+    if (factor === 'recovery_code')
+      audit.record({ type: 'auth.recovery_code_used', actorId: challenge.userId, targetId: challenge.userId, ip: client.ip });
+    return completeLogin(user, challenge.throttleKey, client, ['pwd', 'otp']);
+  }
+
+  async function spendSecondFactor(email: string, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
+    const slot = await throttle.reserveAttempt({ email });
+    let factor: SecondFactor | null;
+    try {
+      factor = await deps.mfaCodes.spendCode(userId, code);
+    } catch (error) {
+      await throttle.releaseAttempt(slot);
+      throw error;
+    }
+    if (factor) {
+      await throttle.releaseAttempt(slot);
+      return factor;
+    }
+    const { lockedForMs, lockStarted } = await throttle.recordFailure(slot);
+    audit.record({ type: 'auth.mfa_failed', targetId: userId, ip: client.ip, details: { lockedForMs } });
+    if (lockStarted)
+      audit.record({ type: 'auth.login_locked', targetId: userId, ip: client.ip, details: { lockedForMs, scope: slot.scope } });
+    throw invalidMfaCode();
+  }
+
+  /** The end of every login: failures cleared, a session with its refresh token, and an access token. */
+  async function completeLogin(user: UserRecord, throttleKey: string, client: ClientInfo, amr: AuthMethod[]): Promise<LoginResult> {
     await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
-    const session = await sessions.startSession(userId, client, location);
+    const session = await sessions.startSession(userId, client, location, amr);
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
@@ -204,5 +254,5 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
   }
 
-  return { register, login, refresh, logout, logoutAll };
+  return { register, login, verifyMfa, refresh, logout, logoutAll };
 }

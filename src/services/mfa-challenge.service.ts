@@ -10,7 +10,7 @@ export const MFA_TOKEN_MAX_ATTEMPTS = 5;
 const TOKEN_BYTES = 32;
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-const invalidToken = (): UnauthenticatedError =>
+export const invalidMfaToken = (): UnauthenticatedError =>
   new UnauthenticatedError('MFA_TOKEN_INVALID', 'The sign-in step has expired, was used, or had too many wrong codes; sign in again.');
 
 export type MfaChallengeService = ReturnType<typeof createMfaChallengeService>;
@@ -18,30 +18,32 @@ export type MfaChallengeService = ReturnType<typeof createMfaChallengeService>;
 /** The mfaTokens that link a checked password to its second factor: random, stored hashed, short-lived, single-use. */
 export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 'tokenTtlMs'>; now: Clock }) {
   /** Opens a challenge for a user whose password was just confirmed. */
-  async function issue(userId: string): Promise<{ mfaToken: string; expiresIn: number }> {
+  async function issue(userId: string, throttleKey: string): Promise<{ mfaToken: string; expiresIn: number }> {
     const mfaToken = randomBytes(TOKEN_BYTES).toString('base64url');
-    await MfaChallengeModel.create({ _id: hashToken(mfaToken), userId, expiresAt: addMs(deps.now(), deps.config.tokenTtlMs) });
+    const expiresAt = addMs(deps.now(), deps.config.tokenTtlMs);
+    await MfaChallengeModel.create({ _id: hashToken(mfaToken), userId, throttleKey, expiresAt });
     return { mfaToken, expiresIn: toSeconds(deps.config.tokenTtlMs) };
   }
 
   /**
    * Reserves one code check on a live challenge, atomically: however many requests race with one
-   * token, at most MFA_TOKEN_MAX_ATTEMPTS are checked. Returns the challenge's user.
+   * token, at most MFA_TOKEN_MAX_ATTEMPTS are checked. Returns the challenge's user and the
+   * throttle key of its password step (cleared when the login completes).
    */
-  async function reserveAttempt(mfaToken: string): Promise<string> {
+  async function reserveAttempt(mfaToken: string): Promise<{ userId: string; throttleKey: string }> {
     const challenge = await MfaChallengeModel.findOneAndUpdate(
       { _id: hashToken(mfaToken), usedAt: null, expiresAt: { $gt: deps.now() }, attempts: { $lt: MFA_TOKEN_MAX_ATTEMPTS } },
       { $inc: { attempts: 1 } },
-      { projection: { userId: 1 } },
+      { projection: { userId: 1, throttleKey: 1 } },
     ).lean();
-    if (!challenge) throw invalidToken();
-    return challenge.userId.toString();
+    if (!challenge) throw invalidMfaToken();
+    return { userId: challenge.userId.toString(), throttleKey: challenge.throttleKey };
   }
 
   /** Marks the challenge used; only one caller ever succeeds. */
   async function spend(mfaToken: string): Promise<void> {
     const result = await MfaChallengeModel.updateOne({ _id: hashToken(mfaToken), usedAt: null }, { $set: { usedAt: deps.now() } });
-    if (result.modifiedCount !== 1) throw invalidToken();
+    if (result.modifiedCount !== 1) throw invalidMfaToken();
   }
 
   return { issue, reserveAttempt, spend };

@@ -38,7 +38,11 @@ export function createMfaService(deps: {
     return { email: user.email, mfaEnabled: user.mfaEnabled === true, mfaSecret: user.mfaSecret ?? null };
   }
 
-  function recordFor(auth: AuthContext, client: ClientInfo, type: 'user.mfa_enabled' | 'user.mfa_disabled' | 'user.recovery_codes_regenerated') {
+  function recordFor(
+    auth: AuthContext,
+    client: ClientInfo,
+    type: 'user.mfa_enabled' | 'user.mfa_disabled' | 'user.recovery_codes_regenerated',
+  ) {
     audit.record({ type, actorId: auth.userId, targetId: auth.userId, sessionId: auth.sessionId, ip: client.ip });
   }
 

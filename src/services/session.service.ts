@@ -40,7 +40,12 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   }
 
   /** Opens a session for a fresh login; `amr` says how it was authenticated (RFC 8176). */
-  async function startSession(userId: string, client: ClientInfo, location: Location | null, amr: AuthMethod[] = ['pwd']): Promise<SessionRecord> {
+  async function startSession(
+    userId: string,
+    client: ClientInfo,
+    location: Location | null,
+    amr: AuthMethod[] = ['pwd'],
+  ): Promise<SessionRecord> {
     const now = deps.now();
     const absoluteExpiresAt = addMs(now, absoluteTtlMs);
     const session = await SessionModel.create({

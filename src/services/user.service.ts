@@ -9,7 +9,7 @@ import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
-import type { LoginThrottleService } from './login-throttle.service';
+import { accountThrottleKey, type LoginThrottleService } from './login-throttle.service';
 import type { ReauthProof, ReauthService } from './reauth.service';
 import { countMatching, paginate, type Page, type PageRequest } from './pagination';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
@@ -219,7 +219,7 @@ export function createUserService(deps: {
   /** Clears a user's login failures (an admin unlocking a locked account). */
   async function unlockAccount(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
     const user = await findUser(userId);
-    await deps.throttle.resetFailures(user.email);
+    await deps.throttle.clearFailures(accountThrottleKey(user.email));
     audit.record({ type: 'user.unlocked', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip });
   }
 
