@@ -44,6 +44,7 @@ function createApiRouter(container: Container): express.Router {
     enabled: config.rateLimit.enabled,
     windowMs: config.rateLimit.windowMs,
     limit: config.rateLimit.authMax,
+    store: container.rateLimitStore('auth'),
   });
   const api = express.Router();
   api.use(
@@ -94,7 +95,15 @@ export function createApp(container: Container): Express {
   app.use(logRequests);
   app.use(securityHeaders());
   app.use(corsForAllowList(config.http.corsOrigins));
-  app.use(limitRequests({ enabled: config.rateLimit.enabled, windowMs: config.rateLimit.windowMs, limit: config.rateLimit.max }));
+  app.use(
+    limitRequests({
+      enabled: config.rateLimit.enabled,
+      windowMs: config.rateLimit.windowMs,
+      limit: config.rateLimit.max,
+      store: container.rateLimitStore('all'),
+      skipOperational: true,
+    }),
+  );
   app.use(express.json({ limit: config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));

@@ -3,6 +3,7 @@ import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { logger } from './lib/logger';
 import { createPasswordHasher } from './lib/password-hasher';
+import { createSuccessorDeriver } from './lib/refresh-token';
 import { createSecretBox } from './lib/secret-box';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
@@ -11,6 +12,7 @@ import { createLoginThrottleService } from './services/login-throttle.service';
 import { createMfaChallengeService } from './services/mfa-challenge.service';
 import { createMfaCodeService } from './services/mfa-code.service';
 import { createMfaService, type MfaResetNotifier } from './services/mfa.service';
+import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createReauthService } from './services/reauth.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
@@ -46,7 +48,7 @@ export function createContainer(options: ContainerOptions) {
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const audit = createAuditService();
   const sessions = createSessionService({ session: config.session, now });
-  const refreshTokens = createRefreshTokenService({ session: config.session, now });
+  const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ now });
   const box = createSecretBox(config.encryption);
@@ -76,9 +78,16 @@ export function createContainer(options: ContainerOptions) {
     audit,
     notifyMfaReset: options.notifyMfaReset ?? logMfaResetNotice,
   });
+  const { rateLimit } = config;
+  /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
+  const rateLimitStore = (prefix: string) =>
+    rateLimit.store === 'mongo'
+      ? createSharedRateLimitStore({ prefix, windowMs: rateLimit.windowMs, timeoutMs: rateLimit.storeTimeoutMs, now })
+      : undefined;
   return {
     config,
     now,
+    rateLimitStore,
     geo: options.geo,
     hasher,
     accessTokens,

@@ -5,6 +5,7 @@ import { connectDatabase } from '../../src/db/connection';
 import { createAccessTokenIssuer, type AccessTokenIssuer } from '../../src/lib/access-token';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
+import { createSuccessorDeriver } from '../../src/lib/refresh-token';
 import { createRefreshTokenService } from '../../src/services/refresh-token.service';
 import { createSessionService } from '../../src/services/session.service';
 import { BENCH_DB_NAME } from './server';
@@ -92,7 +93,11 @@ export async function seedUsers(count: number, copyHashFrom: string): Promise<Ty
 /** Opens sessions with the service's own code, each with a first refresh token, for one user. */
 export async function openSessions(config: Config, userId: string, count: number): Promise<SeededSession[]> {
   const sessions = createSessionService({ session: config.session, now: () => new Date() });
-  const tokens = createRefreshTokenService({ session: config.session, now: () => new Date() });
+  const tokens = createRefreshTokenService({
+    session: config.session,
+    now: () => new Date(),
+    successors: createSuccessorDeriver(config.jwt),
+  });
   const opened: SeededSession[] = [];
   for (let i = 0; i < count; i++) {
     const session = await sessions.startSession(userId, BENCH_CLIENT, null);

@@ -122,6 +122,7 @@ const environmentSchema = z.object({
   SESSION_TOUCH_INTERVAL: duration('60s'),
   SESSION_SWEEP_INTERVAL: duration('1h'),
   REFRESH_REUSE_GRACE: duration('5s'),
+  REFRESH_REUSE_LOOKBACK: integer(100, 0, 10_000),
   REFRESH_COOKIE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
@@ -136,6 +137,8 @@ const environmentSchema = z.object({
   PASSWORD_HASH_MAX_WAIT: duration('4s'),
 
   RATE_LIMIT_ENABLED: flag(true),
+  RATE_LIMIT_STORE: z.enum(['mongo', 'memory']).default('mongo'),
+  RATE_LIMIT_STORE_TIMEOUT: duration('1s'),
   RATE_LIMIT_WINDOW_MS: duration('1m'),
   RATE_LIMIT_MAX: integer(600, 1),
   AUTH_RATE_LIMIT_MAX: integer(30, 1),
@@ -231,6 +234,7 @@ function buildConfig(env: Environment) {
       touchIntervalMs: env.SESSION_TOUCH_INTERVAL,
       sweepIntervalMs: env.SESSION_SWEEP_INTERVAL,
       refreshReuseGraceMs: env.REFRESH_REUSE_GRACE,
+      refreshReuseLookback: env.REFRESH_REUSE_LOOKBACK,
     },
     cookie: {
       name: env.REFRESH_COOKIE_NAME,
@@ -247,6 +251,8 @@ function buildConfig(env: Environment) {
     },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,
+      store: env.RATE_LIMIT_STORE,
+      storeTimeoutMs: env.RATE_LIMIT_STORE_TIMEOUT,
       windowMs: env.RATE_LIMIT_WINDOW_MS,
       max: env.RATE_LIMIT_MAX,
       authMax: env.AUTH_RATE_LIMIT_MAX,

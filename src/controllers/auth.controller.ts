@@ -39,7 +39,7 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
     },
 
     async refresh(req: Request, res: Response): Promise<void> {
-      const result = await auth.refresh(refreshCookie.read(req), clientInfoOf(req));
+      const result = await auth.refresh(refreshCookie.read(req), clientInfoOf(req), { isOpen: () => !req.socket.destroyed });
       if (result.refreshToken) refreshCookie.set(res, result.refreshToken);
       res.json({ data: { accessToken: result.accessToken, tokenType: 'Bearer', expiresIn: result.expiresIn } });
     },

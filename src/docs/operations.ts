@@ -106,9 +106,21 @@ export function listOperations(config: Config): Operation[] {
       summary: 'Rotate the refresh cookie and get a new access token',
       security: 'cookie',
       request: auth.refresh,
-      success: { ...ok(responses.refreshResponse), setsCookie: true },
+      success: {
+        ...ok(
+          responses.refreshResponse,
+          'A new access token; Set-Cookie holds the successor refresh token. Presenting the just-rotated token again ' +
+            'within REFRESH_REUSE_GRACE, while its successor is unused (a lost answer, a racing tab), answers the same ' +
+            'way with the same successor, so the chain never forks.',
+        ),
+        setsCookie: true,
+      },
       problems: {
-        401: ['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED (the session is revoked)', 'SESSION_REVOKED'],
+        401: [
+          'REFRESH_TOKEN_INVALID',
+          'REFRESH_TOKEN_REUSED (the session is revoked: the successor was used, or the grace is over)',
+          'SESSION_REVOKED',
+        ],
         403: ['CSRF_REJECTED', 'ACCOUNT_DISABLED'],
       },
     },

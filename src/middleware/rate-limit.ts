@@ -1,20 +1,43 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { rateLimit, type AugmentedRequest } from 'express-rate-limit';
+import { rateLimit, type AugmentedRequest, type Store } from 'express-rate-limit';
 import { RateLimitedError } from '../errors/app-error';
 import { toSeconds } from '../lib/duration';
+import { logger } from '../lib/logger';
+
+/** Probes and metrics answer without the limiter, so they never depend on its store (or the database). */
+const OPERATIONAL_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics']);
 
 function passThrough(_req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
-/** A per-IP limiter with the standard RateLimit headers; answers through the error middleware. */
-export function limitRequests(options: { enabled: boolean; windowMs: number; limit: number }): RequestHandler {
+// express-rate-limit logs through this; a store that cannot be reached is logged and the request passes.
+const limiterLogger = {
+  error: (error: unknown, message = 'rate-limit store error') => logger.warn(message, { error }),
+  warn: (error: unknown, message = 'rate-limit warning') => logger.warn(message, { error }),
+};
+
+/**
+ * A per-IP limiter with the standard RateLimit headers; answers through the error middleware.
+ * Counts go to `store` (shared by every instance) or, without one, to this process's memory.
+ */
+export function limitRequests(options: {
+  enabled: boolean;
+  windowMs: number;
+  limit: number;
+  store?: Store;
+  skipOperational?: boolean;
+}): RequestHandler {
   if (!options.enabled) return passThrough;
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    store: options.store,
+    passOnStoreError: true,
+    logger: limiterLogger,
+    skip: (req) => options.skipOperational === true && req.method === 'GET' && OPERATIONAL_PATHS.has(req.path),
     handler: (req, _res, next) => {
       const resetTime = (req as AugmentedRequest).rateLimit?.resetTime;
       const retryAfterMs = resetTime ? resetTime.getTime() - Date.now() : options.windowMs;

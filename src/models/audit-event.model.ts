@@ -9,6 +9,7 @@ export const AUDIT_EVENT_TYPES = [
   'auth.logout',
   'auth.logout_all',
   'auth.refresh_reuse',
+  'auth.refresh_grace_used',
   'session.revoked',
   'user.updated',
   'user.password_changed',

@@ -39,8 +39,13 @@ export interface LoginResult {
 export interface RefreshResult {
   accessToken: string;
   expiresIn: number;
-  /** Absent when a racing tab already rotated the token within the grace period. */
+  /** Absent only when a replay within the grace cannot be given its successor (it was derived under another secret). */
   refreshToken?: IssuedRefreshToken;
+}
+
+/** The caller's connection, as far as the service needs to know it. */
+export interface OpenConnection {
+  isOpen(): boolean;
 }
 
 export interface AuthServiceDeps {
@@ -194,8 +199,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     throw new UnauthenticatedError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended.');
   }
 
-  /** Rotates a refresh token: a new pair for a fresh one, the session revoked for a replayed one. */
-  async function refresh(token: string | undefined, client: ClientInfo): Promise<RefreshResult> {
+  /**
+   * Rotates a refresh token: a new access token and the token's successor; a replay within the grace
+   * period (or of a rotation whose answer is not on record) gets the same successor again, and a
+   * proven replay ends the session.
+   */
+  async function refresh(token: string | undefined, client: ClientInfo, connection?: OpenConnection): Promise<RefreshResult> {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
     // The same check as every access token's: the session slides, and an ended session or account stops here.
@@ -204,12 +213,15 @@ export function createAuthService(deps: AuthServiceDeps) {
       sessionId: consumption.token.sessionId.toString(),
     });
     const access = deps.accessTokens.sign({ userId, sessionId });
-    if (consumption.outcome === 'grace') return { accessToken: access.token, expiresIn: access.expiresIn };
-    return {
-      accessToken: access.token,
-      expiresIn: access.expiresIn,
-      refreshToken: { value: consumption.successor, expiresAt: session.expiresAt },
-    };
+    // Last, after everything that could still fail, and only while the client still waits (not timed out,
+    // not reset): an answer that cannot arrive must not put the spend on record.
+    if (connection?.isOpen() ?? true) await refreshTokens.recordSpend(consumption);
+    if (consumption.outcome === 'grace') {
+      const details = { spendRecorded: consumption.spendRecorded, successorSent: consumption.successor !== null };
+      audit.record({ type: 'auth.refresh_grace_used', actorId: userId, targetId: userId, sessionId, ip: client.ip, details });
+    }
+    const refreshToken = consumption.successor ? { value: consumption.successor, expiresAt: session.expiresAt } : undefined;
+    return { accessToken: access.token, expiresIn: access.expiresIn, ...(refreshToken ? { refreshToken } : {}) };
   }
 
   async function sessionOfRefreshToken(token: string): Promise<{ sessionId: string; userId: string } | null> {

@@ -68,19 +68,20 @@ describe('POST /api/v1/auth/refresh', () => {
     await eventually(() => AuditEventModel.findOne({ type: 'auth.refresh_reuse', sessionId: signedIn.sessionId }));
   });
 
-  it('when many refreshes race with one token (no grace), then one rotates, the rest are reuse, and the session ends', async () => {
+  it('when many refreshes race with one token (no grace), then the chain never forks, and a replay after a recorded answer ends the session', async () => {
     const signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => refreshWith(ctx, signedIn.refreshCookie)));
 
+    const answered = responses.filter((response) => response.status === 200);
+    expect(answered.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(answered.map((response) => refreshCookieOf(response))).size).toBe(1);
+    expect(
+      await RefreshTokenModel.countDocuments({ parentId: hashRefreshToken(signedIn.refreshCookie.split('=')[1]!) }),
+    ).toBeLessThanOrEqual(1);
     const reused = responses.filter((response) => response.body.code === 'REFRESH_TOKEN_REUSED');
-    expect(reused).toHaveLength(9);
-    const [rotator] = responses.filter((response) => !reused.includes(response));
-    // The one that spent the token races the revocation its replays trigger: either outcome leaves nothing usable.
-    expect([200, 401]).toContain(rotator!.status);
-    expect((await SessionModel.findById(signedIn.sessionId).lean())?.revokedReason).toBe('refresh_reuse');
-    if (rotator!.status === 200) expect((await refreshWith(ctx, refreshCookieOf(rotator!))).status).toBe(401);
-    expect(await RefreshTokenModel.countDocuments({ sessionId: signedIn.sessionId, usedAt: null })).toBeLessThanOrEqual(1);
+    expect(answered.length + reused.length).toBe(10);
+    if (reused.length > 0) expect((await SessionModel.findById(signedIn.sessionId).lean())?.revokedReason).toBe('refresh_reuse');
   });
 
   it('when no cookie is sent, then 401 REFRESH_TOKEN_INVALID', async () => {
@@ -141,17 +142,16 @@ describe('POST /api/v1/auth/refresh', () => {
 describe('POST /api/v1/auth/refresh with a reuse grace period', () => {
   const ctx = useTestApp({ REFRESH_REUSE_GRACE: '5s' });
 
-  it('when two tabs race with one token, then both get an access token, one cookie rotates, and only one chain lives', async () => {
+  it('when tabs race with one token, then all get an access token and the same new cookie, and only one chain lives', async () => {
     const signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
 
     const responses = await Promise.all(Array.from({ length: 5 }, () => refreshWith(ctx, signedIn.refreshCookie)));
 
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
-    const rotated = responses.filter((response) => response.headers['set-cookie'] !== undefined);
-    expect(rotated).toHaveLength(1);
-    expect(await RefreshTokenModel.countDocuments({ sessionId: signedIn.sessionId, usedAt: null })).toBe(1);
+    expect(new Set(responses.map((response) => refreshCookieOf(response))).size).toBe(1);
+    expect(await RefreshTokenModel.countDocuments({ sessionId: signedIn.sessionId })).toBe(2);
     expect((await SessionModel.findById(signedIn.sessionId).lean())?.revokedAt).toBeNull();
-    await refreshWith(ctx, refreshCookieOf(rotated[0]!)).expect(200);
+    await refreshWith(ctx, refreshCookieOf(responses[0]!)).expect(200);
   });
 
   it('when the old token comes back after its successor was used, then it is reuse even within the grace period', async () => {

@@ -5,8 +5,8 @@ describe('rate limiting', () => {
   const ctx = useTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '5', AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '1m' });
 
   it('when a client exceeds the global limit, then 429 RATE_LIMITED with Retry-After and RateLimit headers', async () => {
-    for (let i = 0; i < 5; i++) await request(ctx.app).get('/healthz').expect(200);
-    const response = await request(ctx.app).get('/healthz');
+    for (let i = 0; i < 5; i++) await request(ctx.app).get('/openapi.json').expect(200);
+    const response = await request(ctx.app).get('/openapi.json');
     expect(response.status).toBe(429);
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(response.body.code).toBe('RATE_LIMITED');
