@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: runs Keyhold with zero configuration. Without MONGODB_URI it provisions a local
- * database whose data survives restarts (under .data/), and without JWT_SECRET it generates a
- * development secret once and keeps it under .data/. Neither is fit for production.
+ * database whose data survives restarts (under .data/), and without JWT_SECRET or DATA_ENCRYPTION_KEY
+ * it generates a development secret or key once and keeps it under .data/. None is fit for production.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { provisionDatabase, type ProvisionedDatabase } from './db/provision';
 const ROOT = path.resolve(__dirname, '..');
 const DATA_DIR = path.join(ROOT, '.data');
 const SECRET_FILE = path.join(DATA_DIR, 'dev-jwt-secret');
+const ENCRYPTION_KEY_FILE = path.join(DATA_DIR, 'dev-data-encryption-key');
 
 function log(line: string): void {
   process.stdout.write(`[dev] ${line}\n`);
@@ -32,6 +33,16 @@ function developmentSecret(): string {
   return fs.readFileSync(SECRET_FILE, 'utf8').trim();
 }
 
+/** 32 random bytes as hex, kept so TOTP secrets sealed in the development database stay readable. */
+function developmentEncryptionKey(): string {
+  if (!fs.existsSync(ENCRYPTION_KEY_FILE)) {
+    fs.mkdirSync(DATA_DIR, { recursive: true });
+    fs.writeFileSync(ENCRYPTION_KEY_FILE, randomBytes(32).toString('hex'), { mode: 0o600 });
+    log(`generated a development DATA_ENCRYPTION_KEY in ${path.relative(ROOT, ENCRYPTION_KEY_FILE)} (never use it in production)`);
+  }
+  return fs.readFileSync(ENCRYPTION_KEY_FILE, 'utf8').trim();
+}
+
 async function main(): Promise<void> {
   dotenv.config({ path: path.join(ROOT, '.env'), quiet: true });
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
@@ -44,6 +55,7 @@ async function main(): Promise<void> {
     env.DATABASE_EMBEDDED = 'true';
   }
   if (!env.JWT_SECRET) env.JWT_SECRET = developmentSecret();
+  if (!env.DATA_ENCRYPTION_KEY) env.DATA_ENCRYPTION_KEY = developmentEncryptionKey();
 
   const tsxCli = require.resolve('tsx/cli');
   const server = spawn(process.execPath, [tsxCli, 'watch', '--clear-screen=false', 'src/server.ts'], { cwd: ROOT, env, stdio: 'inherit' });

@@ -47,5 +47,28 @@ export function createMfaCodeService(deps: { box: SecretBox; now: Clock }) {
     return (await spendRecoveryCode(id, trimmed)) ? 'recovery_code' : null;
   }
 
-  return { spendCode };
+  /**
+   * Re-seals every TOTP secret sealed under a key other than the current one (after DATA_ENCRYPTION_KEY
+   * was rotated with the old key as DATA_ENCRYPTION_PREVIOUS_KEY). Each write is conditional on the old
+   * value, so a concurrent enrolment or disable is never overwritten. Returns how many were re-sealed.
+   */
+  async function resealSecrets(): Promise<number> {
+    let resealed = 0;
+    const cursor = UserModel.find({ mfaSecret: { $ne: null } }, { mfaSecret: 1 })
+      .select('+mfaSecret')
+      .lean()
+      .cursor();
+    for await (const user of cursor) {
+      const sealed = user.mfaSecret;
+      if (!sealed || !deps.box.needsResealing(sealed)) continue;
+      const result = await UserModel.updateOne(
+        { _id: user._id, mfaSecret: sealed },
+        { $set: { mfaSecret: deps.box.seal(deps.box.open(sealed)) } },
+      );
+      resealed += result.modifiedCount;
+    }
+    return resealed;
+  }
+
+  return { spendCode, resealSecrets };
 }
