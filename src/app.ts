@@ -9,6 +9,7 @@ import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
 import { createAuthenticate } from './middleware/authenticate';
+import { parseJsonBody } from './middleware/body-parser';
 import { renderError } from './middleware/error-handler';
 import { rejectUnknownRoute } from './middleware/not-found';
 import { limitRequests } from './middleware/rate-limit';
@@ -104,7 +105,7 @@ export function createApp(container: Container): Express {
       skipOperational: true,
     }),
   );
-  app.use(express.json({ limit: config.http.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
   app.use(createDocsRouter(buildOpenApiDocument(config)));

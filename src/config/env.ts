@@ -5,8 +5,13 @@ import { parseDuration } from '../lib/duration';
 import { ROLES, type Role } from './roles';
 import { parseEncryptionKey, developmentEncryptionKey, isStrongEncryptionKey } from '../lib/encryption-key';
 
-/** Placeholder secret shipped in .env.example; refused in production. */
+/** Placeholder secret shipped (commented out) in .env.example. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-of-secret';
+/**
+ * Signing secrets this repository ships for copying (.env.example, the test set-up): anyone can read
+ * them, so they are refused for JWT_SECRET and JWT_PREVIOUS_SECRET everywhere but under NODE_ENV=test.
+ */
+export const KNOWN_EXAMPLE_SECRETS: readonly string[] = [EXAMPLE_JWT_SECRET, 'test-secret-that-is-long-enough-for-hs256-0123456789'];
 /** Placeholder admin password shipped in .env.example; refused for start-up seeding in production. */
 export const EXAMPLE_ADMIN_PASSWORD = 'ChangeMe-Admin-Passw0rd!';
 const MIN_PRODUCTION_SECRET_BYTES = 32;
@@ -300,11 +305,28 @@ export class ConfigError extends Error {
   }
 }
 
+/** Example secrets are public: refused wherever real tokens are signed, which is everywhere but tests. */
+function exampleSecretProblems(env: Environment): string[] {
+  if (env.NODE_ENV === 'test') return [];
+  return (['JWT_SECRET', 'JWT_PREVIOUS_SECRET'] as const)
+    .filter((name) => env[name] !== undefined && KNOWN_EXAMPLE_SECRETS.includes(env[name]))
+    .map((name) => `${name}: this is a published example value; generate your own (e.g. openssl rand -base64 48)`);
+}
+
 function productionProblems(env: Environment): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
-  if (Buffer.byteLength(env.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES || env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
-    problems.push(`JWT_SECRET: production needs a unique secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes`);
+  for (const name of ['JWT_SECRET', 'JWT_PREVIOUS_SECRET'] as const) {
+    const secret = env[name];
+    if (secret !== undefined && Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
+      problems.push(`${name}: production needs a unique secret of at least ${MIN_PRODUCTION_SECRET_BYTES} bytes`);
+    }
+  }
+  if (env.TRUST_PROXY === true) {
+    problems.push(
+      'TRUST_PROXY: "true" trusts every X-Forwarded-For hop, so any client can forge its IP; ' +
+        'set the number of proxies in front of the service (e.g. 1) or their addresses (e.g. "10.0.0.0/8")',
+    );
   }
   if (!env.DATA_ENCRYPTION_KEY || !isStrongEncryptionKey(env.DATA_ENCRYPTION_KEY)) {
     problems.push('DATA_ENCRYPTION_KEY: production needs 32 random bytes (64 hex or 44 base64 characters), e.g. `openssl rand -hex 32`');
@@ -329,7 +351,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = productionProblems(parsed.data);
+  const problems = [...exampleSecretProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
 }

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { ValidationError } from '../errors/app-error';
+import { isSameObjectId } from '../lib/object-id';
 import { authOf } from '../middleware/authenticate';
 import { inputOf } from '../middleware/validate';
 import type { UserSchemas } from '../schemas/user.schemas';
@@ -33,7 +34,7 @@ export function createUserController(users: UserService, schemas: UserSchemas) {
     async remove(req: Request, res: Response): Promise<void> {
       const { params, body } = inputOf(res, schemas.remove);
       const auth = authOf(req);
-      if (params.id.toLowerCase() !== auth.userId) {
+      if (!isSameObjectId(params.id, auth.userId)) {
         await users.deleteUser(auth, params.id, clientInfoOf(req));
       } else if (body?.password === undefined) {
         throw new ValidationError([{ path: 'password', message: 'required to delete your own account' }]);

@@ -11,13 +11,13 @@ type Json = Record<string, unknown>;
 type Convert = ReturnType<typeof createSchemaConverter>['convert'];
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid input: VALIDATION_FAILED (with `errors`) or MALFORMED_JSON',
+  400: 'Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload)',
   401: 'Not authenticated',
   403: 'Not allowed',
   404: 'Not found',
   409: 'Conflict',
   413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
+  415: 'UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded',
   429: 'RATE_LIMITED; see Retry-After and the RateLimit headers',
   500: 'INTERNAL',
   503: 'Unavailable',
@@ -56,7 +56,7 @@ function problemsOf(operation: Operation): Map<number, string[]> {
   const add = (status: number, codes: string[]) => problems.set(status, [...(problems.get(status) ?? []), ...codes]);
   if (operation.request) add(400, ['VALIDATION_FAILED']);
   if (operation.request?.body) {
-    add(400, ['MALFORMED_JSON']);
+    add(400, ['MALFORMED_JSON', 'MALFORMED_BODY']);
     add(413, ['PAYLOAD_TOO_LARGE']);
     add(415, ['UNSUPPORTED_MEDIA_TYPE']);
   }

@@ -117,7 +117,7 @@ export function listOperations(config: Config): Operation[] {
       },
       problems: {
         401: [
-          'REFRESH_TOKEN_INVALID',
+          'REFRESH_TOKEN_INVALID (also for two or more refresh cookies)',
           'REFRESH_TOKEN_REUSED (the session is revoked: the successor was used, or the grace is over)',
           'SESSION_REVOKED',
         ],
@@ -132,7 +132,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'cookieOrBearer',
       request: auth.logout,
       success: noContent('Signed out'),
-      problems: { 403: ['CSRF_REJECTED'] },
+      problems: { 401: ['REFRESH_TOKEN_INVALID (two or more refresh cookies)'], 403: ['CSRF_REJECTED'] },
     },
     {
       method: 'post',

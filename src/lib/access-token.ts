@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { UnauthenticatedError } from '../errors/app-error';
 
@@ -24,9 +24,15 @@ export interface AccessTokenIssuer {
   verify(token: string): AccessClaims;
 }
 
-/** A key id derived from the secret, so a token names the key it was signed with (rotation). */
+const KEY_ID_LABEL = 'keyhold/access-token/kid/v1';
+
+/**
+ * A key id derived from the secret, so a token names the key it was signed with (rotation): the same
+ * on every instance that holds the secret. Keyed by the secret, unlike a plain hash of it, so it
+ * confirms a guessed secret no better than the token's own signature already does.
+ */
 function keyIdOf(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url').slice(0, 12);
+  return createHmac('sha256', secret).update(KEY_ID_LABEL).digest('base64url').slice(0, 16);
 }
 
 /** The `kid` a token's header names; undefined when the header is not readable JSON. */
@@ -79,7 +85,14 @@ export function createAccessTokenIssuer(options: AccessTokenOptions): AccessToke
       if (error instanceof jwt.TokenExpiredError) throw new UnauthenticatedError('TOKEN_EXPIRED', 'The access token has expired.');
       throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     }
-    if (typeof payload === 'string' || payload.typ !== TOKEN_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+    // jsonwebtoken accepts a token without `exp` as valid forever; ours always carry one.
+    if (
+      typeof payload === 'string' ||
+      payload.typ !== TOKEN_TYPE ||
+      typeof payload.exp !== 'number' ||
+      typeof payload.sub !== 'string' ||
+      typeof payload.sid !== 'string'
+    ) {
       throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     }
     return { userId: payload.sub, sessionId: payload.sid };

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { roleHasPermission, type Permission } from '../config/roles';
 import { ForbiddenError } from '../errors/app-error';
 import { logger } from '../lib/logger';
+import { isSameObjectId } from '../lib/object-id';
 import { authOf } from './authenticate';
 
 function deny(req: Request, permission: Permission): never {
@@ -42,7 +43,7 @@ export function requirePermission(permission: Permission) {
 export function allowOwnerOr(permission: Permission) {
   return function checkOwnerOrPermission(req: Request, _res: Response, next: NextFunction): void {
     const auth = authOf(req);
-    if (req.params.id !== auth.userId) {
+    if (!isSameObjectId(String(req.params.id), auth.userId)) {
       if (!roleHasPermission(auth.role, permission)) deny(req, permission);
       assertSecondFactorFor(req, permission);
     }

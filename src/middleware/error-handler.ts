@@ -6,22 +6,6 @@ import { AppError, type FieldProblem } from '../errors/app-error';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import { logger } from '../lib/logger';
 
-interface HttpParserError {
-  type: string;
-  status?: number;
-}
-
-const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  'entity.parse.failed': { status: 400, code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' },
-  'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is too large.' },
-  'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The content encoding is not supported.' },
-  'charset.unsupported': { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The charset is not supported.' },
-};
-
-function isParserError(error: unknown): error is HttpParserError {
-  return typeof error === 'object' && error !== null && typeof (error as HttpParserError).type === 'string';
-}
-
 function zodProblems(error: ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 }
@@ -31,10 +15,6 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof ZodError) {
     return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', { errors: zodProblems(error) });
-  }
-  if (isParserError(error) && PARSER_ERRORS[error.type]) {
-    const known = PARSER_ERRORS[error.type]!;
-    return new AppError(known.status, known.code, known.detail);
   }
   if (error instanceof mongoose.Error.CastError) {
     return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', {

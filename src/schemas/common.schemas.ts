@@ -11,7 +11,11 @@ export const emailSchema = z
 
 export const nameSchema = z.string().trim().min(1).max(100);
 
-export const objectIdSchema = z.string().regex(/^[a-f0-9]{24}$/i, { error: 'must be a 24-character hexadecimal id' });
+/** Hex ids are case-insensitive; they leave validation in lower case, the form the database returns. */
+export const objectIdSchema = z
+  .string()
+  .regex(/^[a-f0-9]{24}$/i, { error: 'must be a 24-character hexadecimal id' })
+  .toLowerCase();
 
 export interface PasswordPolicy {
   minLength: number;

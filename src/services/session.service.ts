@@ -115,12 +115,20 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     return sessions.filter((session) => isActive(session, now)).map((session) => toSessionView(session, currentSessionId));
   }
 
-  /** Ends one session and deletes its refresh tokens. Returns false when there was no active one. */
+  /**
+   * Ends one session and deletes its refresh tokens. Returns false when there was no active one.
+   * With `userId`, a session of anyone else is left exactly as it was: its tokens are deleted only
+   * after the owner-scoped revocation matched, and by owner too.
+   */
   async function revokeSession(sessionId: Types.ObjectId | string, reason: string, userId?: string): Promise<boolean> {
     const now = deps.now();
-    const filter = { _id: sessionId, revokedAt: null, ...(userId ? { userId } : {}) };
-    const result = await SessionModel.updateOne(filter, { $set: { revokedAt: now, revokedReason: reason } });
-    await RefreshTokenModel.deleteMany({ sessionId });
+    const owner = userId ? { userId } : {};
+    const result = await SessionModel.updateOne(
+      { _id: sessionId, revokedAt: null, ...owner },
+      { $set: { revokedAt: now, revokedReason: reason } },
+    );
+    if (userId && result.modifiedCount === 0) return false;
+    await RefreshTokenModel.deleteMany({ sessionId, ...owner });
     return result.modifiedCount > 0;
   }
 

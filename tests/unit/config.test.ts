@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, ENVIRONMENT_VARIABLES, EXAMPLE_JWT_SECRET, loadConfig } from '../../src/config/env';
+import { ConfigError, ENVIRONMENT_VARIABLES, EXAMPLE_JWT_SECRET, KNOWN_EXAMPLE_SECRETS, loadConfig } from '../../src/config/env';
 
 const RANDOM_KEY_HEX = randomBytes(32).toString('hex');
 const VALID = { MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold', JWT_SECRET: 'a-development-secret-0123456789' };
@@ -78,6 +78,33 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...VALID, TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
   });
 
+  it('when TRUST_PROXY=true in production, then it is refused with a hint; a hop count or list is accepted', () => {
+    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
+    expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY: .*(hop|address)/)]);
+    expect(loadConfig({ ...production, TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8' }).http.trustProxy).toBe('10.0.0.0/8');
+  });
+
+  it.each(['development', 'production'])('when NODE_ENV=%s, then every shipped example secret is refused as either JWT secret', (env) => {
+    for (const secret of KNOWN_EXAMPLE_SECRETS) {
+      expect(problemsOf({ ...VALID, NODE_ENV: env, JWT_SECRET: secret })).toEqual([expect.stringMatching(/^JWT_SECRET: .*example/)]);
+      expect(problemsOf({ ...VALID, NODE_ENV: env, JWT_PREVIOUS_SECRET: secret })).toEqual(
+        env === 'production'
+          ? expect.arrayContaining([expect.stringMatching(/^JWT_PREVIOUS_SECRET: .*example/)])
+          : [expect.stringMatching(/^JWT_PREVIOUS_SECRET: .*example/)],
+      );
+    }
+  });
+
+  it('when NODE_ENV=test, then the example secrets are accepted (the suite signs with one)', () => {
+    expect(loadConfig({ ...VALID, NODE_ENV: 'test', JWT_SECRET: EXAMPLE_JWT_SECRET }).jwt.secret).toBe(EXAMPLE_JWT_SECRET);
+  });
+
+  it('when the previous secret is short in production, then it is refused like the current one', () => {
+    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
+    expect(problemsOf({ ...production, JWT_PREVIOUS_SECRET: 'short-but-16-chars' })[0]).toMatch(/^JWT_PREVIOUS_SECRET/);
+  });
+
   it('when empty strings are set (as in a copied .env), then defaults apply', () => {
     expect(loadConfig({ ...VALID, PORT: '', MAXMIND_LICENSE_KEY: '' }).http.port).toBe(3000);
   });
@@ -86,7 +113,13 @@ describe('loadConfig', () => {
 describe('.env.example', () => {
   it('when compared with the configuration schema, then it documents every variable and no stale one', () => {
     const example = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
-    const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    const documented = [...example.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
     expect([...documented].sort()).toEqual([...ENVIRONMENT_VARIABLES].sort());
+  });
+
+  it('when copied to .env as it is, then it sets no secret: the secrets are commented out', () => {
+    const example = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
+    const active = Object.fromEntries([...example.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((match) => [match[1], match[2]]));
+    for (const name of ['JWT_SECRET', 'JWT_PREVIOUS_SECRET', 'ADMIN_PASSWORD', 'MAXMIND_LICENSE_KEY']) expect(active[name] ?? '').toBe('');
   });
 });
