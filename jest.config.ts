@@ -1,12 +1,9 @@
-import fs from 'node:fs';
 import type { Config } from 'jest';
+import { isChromiumInstalled } from './tests/support/browser';
 
-// The browser tests drive Debian's Chromium; .ci/run installs it. Elsewhere they run when it is present.
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const runBrowserTests = fs.existsSync(chromiumPath);
-if (!runBrowserTests) {
-  process.stdout.write(`[jest] ${chromiumPath} not found: tests/browser not run (apt-get install chromium, or set CHROMIUM_PATH)\n`);
-}
+// The browser tests drive Debian's Chromium; .ci/run installs it. Elsewhere they run when it is present
+// (the global setup says so at the start of the run).
+const runBrowserTests = isChromiumInstalled();
 
 const config: Config = {
   testEnvironment: 'node',

@@ -64,7 +64,10 @@ async function main(): Promise<void> {
   const geoLocator = createGeoLocator();
   const geoUpdater = createGeoIpUpdater({ geoip: config.geoip, locator: geoLocator });
   const container = createContainer({ config, geo: geoLocator });
-  if (config.admin.seedOnStart) await seedAdminFromConfig(config, container.hasher);
+  if (config.admin.seedOnStart) {
+    const { hasher, now, services } = container;
+    await seedAdminFromConfig(config, { hasher, now, passwordPolicy: config.password, sessions: services.sessions, audit: services.audit });
+  }
   const server = createApp(container).listen(config.http.port, config.http.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -1,12 +1,19 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptionsWithStdioTuple } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
+import { readTaggedAnswer } from './child-answer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FALLBACK_DIR = path.join(ROOT, 'scripts/mongo-fallback');
 const JAR_CACHE = path.join(ROOT, '.cache/mongo-fallback/jars');
 const JAR_MARKER = path.join(JAR_CACHE, '.complete');
+
+/*
+ * A database child runs in a process group of its own, so a Ctrl-C meant for its parent cannot stop it
+ * before the parent's server has finished its writes; it exits when its standard input closes, which
+ * also happens when the parent dies.
+ */
+const CHILD_OPTIONS: SpawnOptionsWithStdioTuple<'pipe', 'pipe', 'pipe'> = { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true };
 
 export type DatabaseKind = 'TEST_MONGODB_URI' | 'MONGODB_URI' | 'mongodb-memory-server' | 'mongo-java-server';
 
@@ -23,29 +30,11 @@ export interface ProvisionOptions {
   externalUri?: { name: 'TEST_MONGODB_URI' | 'MONGODB_URI'; uri: string | undefined };
   /** Keep data here across restarts (npm run dev); in memory otherwise (tests). */
   dataDir?: string;
+  /** Why not to try mongodb-memory-server at all (the caller knows it cannot be had here). */
+  skipMemoryServer?: string;
   /** How long mongodb-memory-server may take (binary download included) before we fall back. */
   memoryServerTimeoutMs: number;
   log: (line: string) => void;
-}
-
-/** Waits for the first line a child prints, or fails after `timeoutMs`. */
-function firstLine(child: ChildProcess, timeoutMs: number, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (!child.stdout) return reject(new Error(`${what}: no stdout`));
-    const lines = readline.createInterface({ input: child.stdout });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-    function finish(error: Error | null, line?: string): void {
-      clearTimeout(timer);
-      lines.close();
-      if (error) reject(error);
-      else resolve(line ?? '');
-    }
-    lines.once('line', (line) => finish(null, line));
-    child.once('error', (error) => finish(error));
-    child.once('exit', (code) => finish(new Error(`${what} exited with code ${code}: ${stderr.trim()}`)));
-  });
 }
 
 /** Ends a child that lives until its stdin closes; kills it if it does not leave in time. */
@@ -68,9 +57,10 @@ async function startMemoryServer(options: ProvisionOptions): Promise<Provisioned
     fs.mkdirSync(dbPath, { recursive: true });
     args.push(dbPath);
   }
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, CHILD_OPTIONS);
   try {
-    const reply = JSON.parse(await firstLine(child, options.memoryServerTimeoutMs, 'mongodb-memory-server')) as {
+    const answer = await readTaggedAnswer(child, { timeoutMs: options.memoryServerTimeoutMs, what: 'mongodb-memory-server' });
+    const reply = JSON.parse(answer) as {
       uri?: string;
       error?: string;
     };
@@ -101,12 +91,18 @@ async function startJavaServer(options: ProvisionOptions): Promise<ProvisionedDa
     fs.mkdirSync(options.dataDir, { recursive: true });
     args.push(path.join(options.dataDir, 'keyhold.h2.mv.db'));
   }
-  const child = spawn('java', args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  const line = await firstLine(child, 60_000, 'mongo-java-server');
-  const port = /^listening (\d+)$/.exec(line.trim())?.[1];
+  const child = spawn('java', args, CHILD_OPTIONS);
+  // Serve.java announces itself as "listening <port>"; JVM warnings may come first.
+  const answer = await readTaggedAnswer(child, { tag: 'listening ', timeoutMs: 60_000, what: 'mongo-java-server' }).catch(
+    (error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    },
+  );
+  const port = /^\d+$/.exec(answer.trim())?.[0];
   if (!port) {
     child.kill('SIGKILL');
-    throw new Error(`mongo-java-server printed "${line}"`);
+    throw new Error(`mongo-java-server printed "listening ${answer}"`);
   }
   return { kind: 'mongo-java-server', uri: `mongodb://127.0.0.1:${port}`, skipped: [], stop: () => stopChild(child) };
 }
@@ -122,12 +118,16 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
     return { kind: external.name, uri: external.uri, skipped, stop: () => Promise.resolve() };
   }
   if (external) skipped.push(`${external.name} is not set`);
-  try {
-    const started = await startMemoryServer(options);
-    return { ...started, skipped };
-  } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 300);
-    skipped.push(`mongodb-memory-server unavailable: ${reason}`);
+  if (options.skipMemoryServer) {
+    skipped.push(`mongodb-memory-server not tried: ${options.skipMemoryServer}`);
+  } else {
+    try {
+      const started = await startMemoryServer(options);
+      return { ...started, skipped };
+    } catch (error) {
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 300);
+      skipped.push(`mongodb-memory-server unavailable: ${reason}`);
+    }
   }
   const started = await startJavaServer(options);
   return { ...started, skipped };

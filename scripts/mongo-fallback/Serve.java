@@ -12,6 +12,11 @@ import java.net.InetSocketAddress;
  * Without a file the data lives in memory (tests); with one it survives restarts (npm run dev).
  * Prints "listening <port>" once bound, and exits when its standard input closes, so the
  * process that started it cannot leave it behind, even when that process is killed.
+ *
+ * On the way out (stdin closed, SIGINT or SIGTERM) the H2 store is committed first: the server's
+ * own shutdown closes the store only after waiting up to 5 s for each of its two Netty thread
+ * groups, and a parent that loses patience and kills the JVM meanwhile would lose every write
+ * since the last background commit (H2 commits about once a second).
  */
 public class Serve {
     public static void main(String[] args) throws Exception {
@@ -19,7 +24,12 @@ public class Serve {
         MongoBackend backend = args.length > 1 ? new H2Backend(args[1]) : new MemoryBackend();
         MongoServer server = new MongoServer(backend);
         server.bind(new InetSocketAddress("127.0.0.1", port));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (backend instanceof H2Backend h2) {
+                h2.commit();
+            }
+            server.shutdownNow();
+        }));
         System.out.println("listening " + server.getLocalAddress().getPort());
         System.out.flush();
         InputStream in = System.in;

@@ -24,6 +24,7 @@ export const AUDIT_EVENT_TYPES = [
   'user.mfa_reset',
   'user.recovery_codes_regenerated',
   'user.unlocked',
+  'admin.seeded',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -12,6 +12,7 @@ const userSchema = new Schema(
     role: { type: String, enum: ROLES, default: 'user', required: true },
     status: { type: String, enum: USER_STATUSES, default: 'active', required: true },
     lastLoginAt: { type: Date, default: null },
+    emailVerified: { type: Boolean, default: false, required: true },
     passwordChangedAt: { type: Date, default: null },
     mfaEnabled: { type: Boolean, default: false },
     /** The TOTP secret, sealed with AES-256-GCM (lib/secret-box); set while enrolment is pending or MFA is on. */

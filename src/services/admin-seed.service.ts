@@ -4,48 +4,102 @@ import { logger } from '../lib/logger';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { UserModel } from '../models/user.model';
 import { emailSchema, passwordSchema } from '../schemas/common.schemas';
+import type { AuditService } from './audit.service';
+import type { SessionService } from './session.service';
 
-export type SeedOutcome = 'created' | 'promoted' | 'unchanged';
+export type SeedOutcome = 'created' | 'unchanged' | 'password_reset';
+
+export interface SeedAdminDeps {
+  hasher: PasswordHasher;
+  passwordPolicy: Config['password'];
+  sessions: Pick<SessionService, 'revokeAllUserSessions'>;
+  audit: Pick<AuditService, 'record'>;
+  now: () => Date;
+}
 
 /**
- * Creates the admin account, or makes an existing account an active admin. Idempotent; an existing
- * password is never replaced, and a password shorter than the policy is refused.
+ * The address belongs to an account whose password seeding did not set (someone registered it, or
+ * the admin changed it since): taking it over would hand the admin role to whoever holds that password.
  */
-export async function seedAdmin(
-  input: { email: string; password: string },
-  deps: { hasher: PasswordHasher; passwordPolicy: Config['password'] },
-): Promise<{ outcome: SeedOutcome; userId: string; email: string }> {
+export class SeedRefusedError extends AppError {
+  constructor(email: string) {
+    super(
+      409,
+      'SEED_REFUSED',
+      `${email} already belongs to an account whose password seeding did not set; it was left untouched. ` +
+        'Use another ADMIN_EMAIL, or run `npm run seed:admin -- --reset-password` to set ADMIN_PASSWORD on it and end its sessions.',
+    );
+  }
+}
+
+function parseInput(input: { email: string; password: string }, policy: Config['password']) {
   const email = emailSchema.safeParse(input.email);
   if (!email.success) throw new AppError(400, 'VALIDATION_FAILED', 'ADMIN_EMAIL is not a valid email address.');
-  const password = passwordSchema(deps.passwordPolicy).safeParse(input.password);
+  const password = passwordSchema(policy).safeParse(input.password);
   if (!password.success) {
     throw new AppError(400, 'VALIDATION_FAILED', `ADMIN_PASSWORD is too weak: ${password.error.issues[0]?.message ?? 'invalid'}.`);
   }
-  const existing = await UserModel.findOne({ email: email.data }, { role: 1, status: 1 }).lean();
-  if (existing) {
-    if (existing.role === 'admin' && existing.status === 'active')
-      return { outcome: 'unchanged', userId: existing._id.toString(), email: email.data };
-    await UserModel.updateOne({ _id: existing._id }, { $set: { role: 'admin', status: 'active' } });
-    return { outcome: 'promoted', userId: existing._id.toString(), email: email.data };
-  }
-  const created = await UserModel.create({
-    email: email.data,
-    passwordHash: await deps.hasher.hash(password.data),
-    role: 'admin',
-    name: 'Administrator',
-  });
-  return { outcome: 'created', userId: created.id as string, email: email.data };
+  return { email: email.data, password: password.data };
 }
 
-/** Start-up seeding (SEED_ADMIN_ON_START): logs what it did and never logs the password. */
-export async function seedAdminFromConfig(config: Config, hasher: PasswordHasher): Promise<void> {
+/**
+ * Creates the admin account. An existing account is never promoted with a password seeding did not
+ * set: an active admin whose hash verifies the password is left unchanged; anything else is refused
+ * (SeedRefusedError) unless `resetPassword`, which sets the password, makes the account an active,
+ * verified admin and ends every session it had. Each change is audited as `admin.seeded`.
+ */
+export async function seedAdmin(
+  input: { email: string; password: string; resetPassword?: boolean },
+  deps: SeedAdminDeps,
+): Promise<{ outcome: SeedOutcome; userId: string; email: string }> {
+  const { email, password } = parseInput(input, deps.passwordPolicy);
+  const existing = await UserModel.findOne({ email }, { role: 1, status: 1, passwordHash: 1 }).lean();
+  if (!existing) {
+    const created = await UserModel.create({
+      email,
+      passwordHash: await deps.hasher.hash(password),
+      role: 'admin',
+      name: 'Administrator',
+      emailVerified: true,
+    });
+    const userId = created.id as string;
+    deps.audit.record({ type: 'admin.seeded', targetId: userId, details: { outcome: 'created' } });
+    return { outcome: 'created', userId, email };
+  }
+  const userId = existing._id.toString();
+  if (!input.resetPassword) {
+    const isActiveAdmin = existing.role === 'admin' && existing.status === 'active';
+    if (isActiveAdmin && (await deps.hasher.verify(password, existing.passwordHash))) return { outcome: 'unchanged', userId, email };
+    throw new SeedRefusedError(email);
+  }
+  const passwordHash = await deps.hasher.hash(password);
+  await UserModel.updateOne(
+    { _id: existing._id },
+    { $set: { passwordHash, passwordChangedAt: deps.now(), role: 'admin', status: 'active', emailVerified: true } },
+  );
+  const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'admin_seeded');
+  deps.audit.record({
+    type: 'admin.seeded',
+    targetId: userId,
+    details: { outcome: 'password_reset', previousRole: existing.role, previousStatus: existing.status, revokedSessions },
+  });
+  return { outcome: 'password_reset', userId, email };
+}
+
+/**
+ * Start-up seeding (SEED_ADMIN_ON_START): logs what it did, never the password. A refusal is logged
+ * and the server starts anyway, so registering the admin's address first cannot keep it down.
+ */
+export async function seedAdminFromConfig(config: Config, deps: SeedAdminDeps): Promise<void> {
   if (!config.admin.email || !config.admin.password) {
     logger.warn('SEED_ADMIN_ON_START is set but ADMIN_EMAIL or ADMIN_PASSWORD is missing; no admin seeded');
     return;
   }
-  const result = await seedAdmin(
-    { email: config.admin.email, password: config.admin.password },
-    { hasher, passwordPolicy: config.password },
-  );
-  logger.info(`admin seed: ${result.outcome}`, { email: result.email, userId: result.userId });
+  try {
+    const result = await seedAdmin({ email: config.admin.email, password: config.admin.password }, deps);
+    logger.info(`admin seed: ${result.outcome}`, { email: result.email, userId: result.userId });
+  } catch (error) {
+    if (!(error instanceof SeedRefusedError)) throw error;
+    logger.error(`admin seed refused: ${error.message}`);
+  }
 }
