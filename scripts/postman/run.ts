@@ -36,7 +36,7 @@ interface NewmanSummary {
     failures: { error: { name: string; message: string; test?: string }; source?: { name?: string } }[];
     timings: { started: number; completed: number };
   };
-  collection: { variables: { get(key: string): unknown } };
+  environment: { values: { get(key: string): unknown } };
 }
 interface Newman {
   run(
@@ -167,7 +167,7 @@ async function main(): Promise<boolean> {
   let totpSecret: string | undefined;
   for (const round of ['first run', 'rerun']) {
     const summary = await runNewman(baseUrl, { ...admin, totpSecret });
-    const enrolledSecret = summary.collection.variables.get('adminTotpSecret');
+    const enrolledSecret = summary.environment.values.get('adminTotpSecret');
     if (typeof enrolledSecret === 'string' && enrolledSecret) totpSecret = enrolledSecret;
     const { requests, assertions, testScripts, prerequestScripts } = summary.run.stats;
     const failed = requests.failed + assertions.failed + testScripts.failed + prerequestScripts.failed;
