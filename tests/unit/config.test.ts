@@ -4,7 +4,11 @@ import path from 'node:path';
 import { ConfigError, ENVIRONMENT_VARIABLES, EXAMPLE_JWT_SECRET, KNOWN_EXAMPLE_SECRETS, loadConfig } from '../../src/config/env';
 
 const RANDOM_KEY_HEX = randomBytes(32).toString('hex');
-const VALID = { MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold', JWT_SECRET: 'a-development-secret-0123456789' };
+const VALID = {
+  DATA_ENCRYPTION_KEY: RANDOM_KEY_HEX,
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold',
+  JWT_SECRET: 'a-development-secret-0123456789',
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -52,7 +56,7 @@ describe('loadConfig', () => {
   });
 
   it('when in production without a strong DATA_ENCRYPTION_KEY, then it refuses to start', () => {
-    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
+    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48), DATA_ENCRYPTION_KEY: '' };
     expect(problemsOf(production)[0]).toMatch(/^DATA_ENCRYPTION_KEY/);
     expect(problemsOf({ ...production, DATA_ENCRYPTION_KEY: '0'.repeat(64) })[0]).toMatch(/^DATA_ENCRYPTION_KEY/);
     expect(problemsOf({ ...production, DATA_ENCRYPTION_KEY: 'too-short' })[0]).toMatch(/^DATA_ENCRYPTION_KEY/);
