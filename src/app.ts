@@ -4,6 +4,7 @@ import type { Container } from './container';
 import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
+import { createDeviceCookie } from './controllers/device-cookie';
 import { createMfaController } from './controllers/mfa.controller';
 import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
@@ -51,7 +52,7 @@ function createApiRouter(container: Container): express.Router {
   api.use(
     '/auth',
     createAuthRouter({
-      controller: createAuthController(services.auth, schemas.auth, refreshCookie),
+      controller: createAuthController(services.auth, schemas.auth, refreshCookie, createDeviceCookie(config.cookie, config.deviceCookie)),
       schemas: schemas.auth,
       authenticate,
       authLimiter,

@@ -1,6 +1,7 @@
 import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
+import { createDeviceTokens } from './lib/device-cookie';
 import { logger } from './lib/logger';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
@@ -46,11 +47,12 @@ export function createContainer(options: ContainerOptions) {
     maxWaitMs: config.password.hashMaxWaitMs,
   });
   const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
-  const audit = createAuditService();
+  const audit = createAuditService({ now });
   const sessions = createSessionService({ session: config.session, now });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
-  const locks = createLockService({ now });
+  const locks = createLockService({ locks: config.locks, now });
+  const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
   const box = createSecretBox(config.encryption);
   const mfaCodes = createMfaCodeService({ box, now });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
@@ -62,6 +64,7 @@ export function createContainer(options: ContainerOptions) {
     sessions,
     refreshTokens,
     throttle,
+    deviceTokens,
     audit,
     geo,
     mfaChallenges,

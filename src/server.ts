@@ -3,8 +3,8 @@ import { createApp } from './app';
 import { ConfigError, loadConfigFromEnvironment, type Config } from './config/env';
 import { createContainer, type Container } from './container';
 import { connectDatabase, disconnectDatabase } from './db/connection';
+import { createSweepJob } from './jobs/sweep.job';
 import { configureLogger, logger } from './lib/logger';
-import { ENDED_SESSION_RETENTION_SECONDS } from './models/session.model';
 import { seedAdminFromConfig } from './services/admin-seed.service';
 import { createGeoLocator } from './services/geo-locator.service';
 import { createGeoIpUpdater } from './services/geoip-updater.service';
@@ -19,16 +19,6 @@ function loadConfigOrExit(): Config {
     }
     throw error;
   }
-}
-
-function startSessionSweep(container: Container): NodeJS.Timeout {
-  const timer = setInterval(() => {
-    container.services.sessions
-      .sweepExpired(ENDED_SESSION_RETENTION_SECONDS * 1000)
-      .then((removed) => logger.debug('expired sessions swept', removed))
-      .catch((error: unknown) => logger.warn('session sweep failed', { error }));
-  }, container.config.session.sweepIntervalMs);
-  return timer.unref();
 }
 
 /** Stops accepting connections, lets in-flight requests finish within the grace period, then closes. */
@@ -74,9 +64,10 @@ async function main(): Promise<void> {
     logger.info('keyhold listening', { host: config.http.host, port, env: config.env });
   });
   geoUpdater.start();
-  const sweep = startSessionSweep(container);
+  const sweep = createSweepJob(container);
+  sweep.start();
   const stopBackground = (): void => {
-    clearInterval(sweep);
+    void sweep.stop();
     geoUpdater.stop();
   };
   const shutdown = shutDownGracefully(server, container, stopBackground, config.http.shutdownGraceMs);

@@ -134,6 +134,11 @@ const environmentSchema = z.object({
     .default('refreshToken'),
   REFRESH_COOKIE_SAMESITE: z.enum(['strict', 'lax', 'none']).default('strict'),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  DEVICE_COOKIE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('deviceToken'),
+  DEVICE_COOKIE_TTL: duration('90d'),
 
   BCRYPT_COST: integer(12, 4, 15),
   PASSWORD_MIN_LENGTH: integer(12, 8, 128),
@@ -150,6 +155,10 @@ const environmentSchema = z.object({
   LOGIN_MAX_FAILURES: integer(5, 1, 1000),
   LOGIN_FAILURE_WINDOW: duration('15m'),
   LOGIN_LOCKOUT: duration('15m'),
+
+  AUDIT_RETENTION: duration('365d'),
+  LOCK_LEASE: duration('5s'),
+  LOCK_WAIT: duration('8s'),
 
   PAGE_SIZE_DEFAULT: integer(20, 1, 1000),
   PAGE_SIZE_MAX: integer(100, 1, 1000),
@@ -247,6 +256,10 @@ function buildConfig(env: Environment) {
       sameSite: env.REFRESH_COOKIE_SAMESITE,
       secure: env.COOKIE_SECURE === 'auto' ? isProduction : env.COOKIE_SECURE === 'true',
     },
+    deviceCookie: {
+      name: env.DEVICE_COOKIE_NAME,
+      ttlMs: env.DEVICE_COOKIE_TTL,
+    },
     password: {
       bcryptCost: env.BCRYPT_COST,
       minLength: env.PASSWORD_MIN_LENGTH,
@@ -266,6 +279,13 @@ function buildConfig(env: Environment) {
       maxFailures: env.LOGIN_MAX_FAILURES,
       failureWindowMs: env.LOGIN_FAILURE_WINDOW,
       lockoutMs: env.LOGIN_LOCKOUT,
+    },
+    audit: {
+      retentionMs: env.AUDIT_RETENTION,
+    },
+    locks: {
+      leaseMs: env.LOCK_LEASE,
+      waitMs: env.LOCK_WAIT,
     },
     pagination: {
       defaultLimit: Math.min(env.PAGE_SIZE_DEFAULT, env.PAGE_SIZE_MAX),
@@ -303,6 +323,13 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Settings that are each valid but contradict one another. */
+function consistencyProblems(env: Environment): string[] {
+  // A waiter that gives up before a crashed holder's lease runs out would answer BUSY for nothing.
+  if (env.LOCK_WAIT < env.LOCK_LEASE) return ['LOCK_WAIT: must be at least LOCK_LEASE, so a waiter outlasts a crashed holder'];
+  return [];
 }
 
 /** Example secrets are public: refused wherever real tokens are signed, which is everywhere but tests. */
@@ -351,7 +378,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const problems = [...exampleSecretProblems(parsed.data), ...productionProblems(parsed.data)];
+  const problems = [...consistencyProblems(parsed.data), ...exampleSecretProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed.data));
 }

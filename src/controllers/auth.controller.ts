@@ -4,12 +4,14 @@ import { inputOf } from '../middleware/validate';
 import type { AuthSchemas } from '../schemas/auth.schemas';
 import type { AuthService, LoginResult } from '../services/auth.service';
 import { clientInfoOf } from './client-info';
+import type { DeviceCookie } from './device-cookie';
 import type { RefreshCookie } from './refresh-cookie';
 
-export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie) {
-  /** A completed login, by password alone or after the second factor: the cookie and the login body. */
-  function sendLogin(res: Response, { refreshToken, ...result }: LoginResult): void {
+export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie, deviceCookie: DeviceCookie) {
+  /** A completed login, by password alone or after the second factor: the cookies and the login body. */
+  function sendLogin(res: Response, { refreshToken, deviceToken, ...result }: LoginResult): void {
     refreshCookie.set(res, refreshToken);
+    deviceCookie.set(res, deviceToken);
     res.json({
       data: {
         accessToken: result.accessToken,
@@ -30,12 +32,12 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
 
     async login(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.login);
-      sendLogin(res, await auth.login(body, clientInfoOf(req)));
+      sendLogin(res, await auth.login(body, clientInfoOf(req), deviceCookie.read(req)));
     },
 
     async verifyMfa(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.verifyMfa);
-      sendLogin(res, await auth.verifyMfa(body, clientInfoOf(req)));
+      sendLogin(res, await auth.verifyMfa(body, clientInfoOf(req), deviceCookie.read(req)));
     },
 
     async refresh(req: Request, res: Response): Promise<void> {

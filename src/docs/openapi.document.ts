@@ -79,7 +79,9 @@ function responsesOf(operation: Operation, convert: Convert): Json {
   if (success.setsCookie) {
     successResponse.headers = {
       'Set-Cookie': {
-        description: 'refreshToken=<opaque>; HttpOnly; SameSite=Strict; Path=/api/v1/auth (Secure in production)',
+        description: success.setsDeviceCookie
+          ? 'refreshToken=<opaque>; HttpOnly; SameSite=Strict; Path=/api/v1/auth (Secure in production), and deviceToken=<signed>; HttpOnly; SameSite=Strict; Path=/api/v1/auth; Max-Age=DEVICE_COOKIE_TTL (kept across logout)'
+          : 'refreshToken=<opaque>; HttpOnly; SameSite=Strict; Path=/api/v1/auth (Secure in production)',
         schema: { type: 'string' },
       },
     };

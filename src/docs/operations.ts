@@ -18,7 +18,7 @@ export interface Operation {
   summary: string;
   security: Security;
   request?: RequestSchemas;
-  success: { status: 200 | 201 | 204; description: string; schema?: ZodType; setsCookie?: boolean };
+  success: { status: 200 | 201 | 204; description: string; schema?: ZodType; setsCookie?: boolean; setsDeviceCookie?: boolean };
   /** Problem responses beyond the ones every route of its kind can give (401s on bearer routes, 400s on validated input...). */
   problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
 }
@@ -73,14 +73,16 @@ export function listOperations(config: Config): Operation[] {
       method: 'post',
       path: '/api/v1/auth/login',
       tag: 'Auth',
-      summary: 'Sign in: access token in the body, refresh token in an HttpOnly cookie',
+      summary: 'Sign in: access token in the body, refresh token and device cookie in HttpOnly cookies',
       security: 'none',
       request: auth.login,
-      success: { ...ok(responses.loginResponse), setsCookie: true },
+      success: { ...ok(responses.loginResponse), setsCookie: true, setsDeviceCookie: true },
       problems: {
         401: ['INVALID_CREDENTIALS'],
         403: ['ACCOUNT_DISABLED', 'MFA_REQUIRED (with mfaToken and expiresIn: finish at POST /api/v1/auth/mfa/verify)'],
-        429: ['RATE_LIMITED (per IP, or the account is locked after repeated failures)'],
+        429: [
+          'RATE_LIMITED (per IP; or every failure slot of the account, or of the presented device cookie, is spent or in use: no password was checked)',
+        ],
         503: ['BUSY (password hashing saturated; retry after Retry-After)'],
       },
     },

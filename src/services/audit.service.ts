@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { addMs, systemClock, type Clock } from '../lib/clock';
 import { logger } from '../lib/logger';
 import { AuditEventModel, type AuditEventRecord, type AuditEventType } from '../models/audit-event.model';
 import type { AuditEventView } from '../schemas/response.schemas';
@@ -42,7 +43,7 @@ function toAuditEventView(event: AuditEventRecord): AuditEventView {
 export type AuditService = ReturnType<typeof createAuditService>;
 
 /** Records security events off the request path and lists them for moderators and admins. */
-export function createAuditService() {
+export function createAuditService(deps: { now: Clock } = { now: systemClock }) {
   const pendingWrites = new Set<Promise<unknown>>();
 
   /** Queues an event; a failed write is logged and never fails the request that caused it. */
@@ -83,5 +84,11 @@ export function createAuditService() {
     return paginate(events.map(toAuditEventView), total, page);
   }
 
-  return { record, flush, listEvents };
+  /** Deletes events older than the retention (AUDIT_RETENTION); returns how many. */
+  async function pruneOlderThan(retentionMs: number): Promise<number> {
+    const result = await AuditEventModel.deleteMany({ createdAt: { $lt: addMs(deps.now(), -retentionMs) } });
+    return result.deletedCount;
+  }
+
+  return { record, flush, listEvents, pruneOlderThan };
 }

@@ -4,15 +4,16 @@ import { isDuplicateKeyError } from '../db/errors';
 import { ConflictError, ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../errors/app-error';
 import type { AccessTokenIssuer } from '../lib/access-token';
 import type { Clock } from '../lib/clock';
+import type { DeviceTokens, IssuedDeviceToken } from '../lib/device-cookie';
 import { hashRefreshToken } from '../lib/refresh-token';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
-import { UserModel, type UserRecord } from '../models/user.model';
+import { UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
-import { toUserView, type UserView } from '../views/user.view';
+import { toUserView, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
-import type { LoginSlot, LoginThrottleService } from './login-throttle.service';
+import type { LoginSlot, LoginSubject, LoginThrottleService } from './login-throttle.service';
 import { invalidMfaToken, type MfaChallengeService } from './mfa-challenge.service';
 import type { MfaCodeService, SecondFactor } from './mfa-code.service';
 import { invalidMfaCode } from './reauth.service';
@@ -34,6 +35,8 @@ export interface LoginResult {
   user: UserView;
   session: SessionView;
   refreshToken: IssuedRefreshToken;
+  /** Set as the device cookie: this browser has completed a login to this account. */
+  deviceToken: IssuedDeviceToken;
 }
 
 export interface RefreshResult {
@@ -56,6 +59,7 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   refreshTokens: RefreshTokenService;
   throttle: LoginThrottleService;
+  deviceTokens: DeviceTokens;
   audit: AuditService;
   geo: GeoLookup;
   mfaChallenges: MfaChallengeService;
@@ -100,10 +104,11 @@ export function createAuthService(deps: AuthServiceDeps) {
    * The password step of a login: reserves a failure slot, then compares. Returns the user and the
    * slot's key; the caller clears that key's failures only once the whole login has completed.
    */
-  async function assertPassword(email: string, password: string, client: ClientInfo) {
+  async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceToken?: string) {
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
     const hash = user?.passwordHash ?? (await dummyHash);
-    const slot = await throttle.reserveAttempt({ email });
+    const device = user ? deps.deviceTokens.verify(presentedDeviceToken, user._id.toString()) : null;
+    const slot = await throttle.reserveAttempt({ email, device });
     if ((await comparePassword(password, hash, slot)) && user) {
       await throttle.releaseAttempt(slot);
       return { user, throttleKey: slot.key };
@@ -124,11 +129,16 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   /**
-   * Checks the password, opens a session and issues an access token plus the first refresh token.
+   * Checks the password, opens a session and issues an access token, the first refresh token and a
+   * device cookie. A valid device cookie of the account lets its browser past a lock others caused.
    * An account with MFA gets 403 MFA_REQUIRED with an mfaToken instead: no session, failures kept.
    */
-  async function login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
-    const { user, throttleKey } = await assertPassword(input.email, input.password, client);
+  async function login(
+    input: { email: string; password: string },
+    client: ClientInfo,
+    presentedDeviceToken?: string,
+  ): Promise<LoginResult> {
+    const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceToken);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     if (user.mfaEnabled) throw new MfaRequiredError(await deps.mfaChallenges.issue(user._id.toString(), throttleKey));
     return completeLogin(user, throttleKey, client, ['pwd']);
@@ -136,22 +146,29 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /**
    * The second step of an MFA login: a code checked under the mfaToken's budget of attempts and the
-   * account's login-failure budget (a wrong code counts like a wrong password), then the login completes.
+   * login-failure budget (a wrong code counts like a wrong password, on the account or on the presented
+   * device cookie), then the login completes.
    */
-  async function verifyMfa(input: { mfaToken: string; code: string }, client: ClientInfo): Promise<LoginResult> {
+  async function verifyMfa(
+    input: { mfaToken: string; code: string },
+    client: ClientInfo,
+    presentedDeviceToken?: string,
+  ): Promise<LoginResult> {
     const challenge = await deps.mfaChallenges.reserveAttempt(input.mfaToken);
     const user = await UserModel.findById(challenge.userId).lean();
     if (!user) throw invalidMfaToken();
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    const factor = await spendSecondFactor(user.email, challenge.userId, input.code, client);
+    const device = deps.deviceTokens.verify(presentedDeviceToken, challenge.userId);
+    const factor = await spendSecondFactor({ email: user.email, device }, challenge.userId, input.code, client);
     await deps.mfaChallenges.spend(input.mfaToken);
-    if (factor === 'recovery_code')
+    if (factor === 'recovery_code') {
       audit.record({ type: 'auth.recovery_code_used', actorId: challenge.userId, targetId: challenge.userId, ip: client.ip });
+    }
     return completeLogin(user, challenge.throttleKey, client, ['pwd', 'otp']);
   }
 
-  async function spendSecondFactor(email: string, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
-    const slot = await throttle.reserveAttempt({ email });
+  async function spendSecondFactor(subject: LoginSubject, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
+    const slot = await throttle.reserveAttempt(subject);
     let factor: SecondFactor | null;
     try {
       factor = await deps.mfaCodes.spendCode(userId, code);
@@ -170,8 +187,8 @@ export function createAuthService(deps: AuthServiceDeps) {
     throw invalidMfaCode();
   }
 
-  /** The end of every login: failures cleared, a session with its refresh token, and an access token. */
-  async function completeLogin(user: UserRecord, throttleKey: string, client: ClientInfo, amr: AuthMethod[]): Promise<LoginResult> {
+  /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
+  async function completeLogin(user: UserFields, throttleKey: string, client: ClientInfo, amr: AuthMethod[]): Promise<LoginResult> {
     await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
@@ -187,6 +204,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       user: toUserView({ ...user, lastLoginAt: now }),
       session: toSessionView(session, session._id.toString()),
       refreshToken: { value: refreshToken, expiresAt: session.expiresAt },
+      deviceToken: deps.deviceTokens.issue(userId),
     };
   }
 

@@ -1,25 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/env';
 import { isDuplicateKeyError } from '../db/errors';
 import { AppError } from '../errors/app-error';
 import { addMs, type Clock } from '../lib/clock';
 import { LockModel } from '../models/lock.model';
 
-const LEASE_MS = 10_000;
 const RETRY_DELAY_MS = 20;
-const MAX_WAIT_MS = 5_000;
+
+const busy = (): AppError => new AppError(503, 'BUSY', 'The service is busy; try again.');
+
+/** What a task holding a lock can ask of it. */
+export interface Lease {
+  /** Extends the lease before a decisive write; throws BUSY when it ran out meanwhile and another may hold it. */
+  assertHeld(): Promise<void>;
+}
 
 /**
  * Runs `task` while holding a named lease shared by every instance. Acquisition is one conditional
  * upsert: a held, unexpired lease makes the filter miss and the insert hit the unique _id (11000).
- * A crashed holder's lease simply expires.
+ * A crashed holder's lease simply expires, and a waiter waits at least one lease (the configuration
+ * refuses a wait shorter than the lease), so a crash never turns into BUSY answers by itself.
  */
-export function createLockService(deps: { now: Clock }) {
+export function createLockService(deps: { locks: Config['locks']; now: Clock }) {
+  const { leaseMs, waitMs } = deps.locks;
+
   async function tryAcquire(name: string, holder: string): Promise<boolean> {
     const now = deps.now();
     try {
       await LockModel.findOneAndUpdate(
         { _id: name, expiresAt: { $lte: now } },
-        { $set: { holder, expiresAt: addMs(now, LEASE_MS) } },
+        { $set: { holder, expiresAt: addMs(now, leaseMs) } },
         { upsert: true },
       );
       return true;
@@ -29,15 +39,28 @@ export function createLockService(deps: { now: Clock }) {
     }
   }
 
-  async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+  function leaseOf(name: string, holder: string): Lease {
+    return {
+      async assertHeld() {
+        const now = deps.now();
+        const renewed = await LockModel.updateOne(
+          { _id: name, holder, expiresAt: { $gt: now } },
+          { $set: { expiresAt: addMs(now, leaseMs) } },
+        );
+        if (renewed.matchedCount === 0) throw busy();
+      },
+    };
+  }
+
+  async function withLock<T>(name: string, task: (lease: Lease) => Promise<T>): Promise<T> {
     const holder = randomUUID();
-    const giveUpAt = Date.now() + MAX_WAIT_MS;
+    const giveUpAt = Date.now() + waitMs;
     while (!(await tryAcquire(name, holder))) {
-      if (Date.now() > giveUpAt) throw new AppError(503, 'BUSY', 'The service is busy; try again.');
+      if (Date.now() > giveUpAt) throw busy();
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
     try {
-      return await task();
+      return await task(leaseOf(name, holder));
     } finally {
       await LockModel.deleteOne({ _id: name, holder });
     }

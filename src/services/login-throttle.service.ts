@@ -153,5 +153,11 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
     await LoginAttemptModel.deleteOne({ _id: key });
   }
 
-  return { reserveAttempt, releaseAttempt, recordFailure, clearFailures };
+  /** Deletes counters whose window and lock are over (what a TTL index does where the server has one). */
+  async function sweepExpired(): Promise<number> {
+    const result = await LoginAttemptModel.deleteMany({ expiresAt: { $lte: deps.now() } });
+    return result.deletedCount;
+  }
+
+  return { reserveAttempt, releaseAttempt, recordFailure, clearFailures, sweepExpired };
 }

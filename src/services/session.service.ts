@@ -28,6 +28,24 @@ export interface ClientInfo {
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
+const ORPHAN_SWEEP_CHUNK = 1000;
+
+async function* chunksOf<T>(documents: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const document of documents) {
+    chunk.push(document);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function distinctIds(ids: Types.ObjectId[]): Types.ObjectId[] {
+  return [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+}
+
 /** Database-backed sessions: the source of truth every access token is checked against. */
 export function createSessionService(deps: { session: Config['session']; now: Clock }) {
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
@@ -159,6 +177,39 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     return { sessions: sessions.deletedCount, tokens: tokens.deletedCount };
   }
 
+  /**
+   * Removes what races and interrupted deletes leave behind, which nothing else would ever remove:
+   * sessions of a user that no longer exists (a login racing the account's deletion), and refresh
+   * tokens of a session that has ended or is gone (a rotation storing its successor just after a
+   * revocation deleted the session's tokens). Neither can authenticate; they only take space.
+   * Each collection is read once through a cursor, in chunks.
+   */
+  async function sweepOrphans(): Promise<{ sessions: number; tokens: number }> {
+    const now = deps.now();
+    let sessions = 0;
+    let tokens = 0;
+    const allSessions = SessionModel.collection.find<Pick<SessionRecord, '_id' | 'userId'>>({}, { projection: { userId: 1 } });
+    for await (const chunk of chunksOf(allSessions, ORPHAN_SWEEP_CHUNK)) {
+      const users = await UserModel.collection
+        .find({ _id: { $in: distinctIds(chunk.map((session) => session.userId)) } }, { projection: { _id: 1 } })
+        .toArray();
+      const existing = new Set(users.map((user) => user._id.toHexString()));
+      const orphaned = chunk.filter((session) => !existing.has(session.userId.toHexString())).map((session) => session._id);
+      if (orphaned.length > 0) sessions += (await SessionModel.deleteMany({ _id: { $in: orphaned } })).deletedCount;
+    }
+    const allTokens = RefreshTokenModel.collection.find<{ _id: string; sessionId: Types.ObjectId }>({}, { projection: { sessionId: 1 } });
+    for await (const chunk of chunksOf(allTokens, ORPHAN_SWEEP_CHUNK)) {
+      const sessionIds = distinctIds(chunk.map((token) => token.sessionId));
+      const live = await SessionModel.collection
+        .find({ _id: { $in: sessionIds }, revokedAt: null, expiresAt: { $gt: now } }, { projection: { _id: 1 } })
+        .toArray();
+      const alive = new Set(live.map((session) => session._id.toHexString()));
+      const orphaned = chunk.filter((token) => !alive.has(token.sessionId.toHexString())).map((token) => token._id);
+      if (orphaned.length > 0) tokens += (await RefreshTokenModel.deleteMany({ _id: { $in: orphaned } })).deletedCount;
+    }
+    return { sessions, tokens };
+  }
+
   return {
     startSession,
     authenticate,
@@ -168,5 +219,6 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     revokeUserSession,
     revokeAllUserSessions,
     sweepExpired,
+    sweepOrphans,
   };
 }

@@ -50,29 +50,43 @@ export function createUserService(deps: {
   }
 
   /**
-   * Runs a change that could remove an active admin while no other such change runs, and refuses
-   * it when the target is the last active admin.
+   * Runs a change that could remove an active admin (demote, disable, delete) so that one always
+   * remains. `change(filter)` writes the target only if it matches `filter`, and answers null when it
+   * did not. The change is first tried on the condition that the target is not an active admin, which
+   * is atomic and needs no lock; only for an active admin is the roster lock taken and the count checked.
    */
-  async function guardLastAdmin<T>(targetId: string, removesAdmin: boolean, change: () => Promise<T>): Promise<T> {
-    if (!removesAdmin) return change();
-    return deps.locks.withLock(ADMIN_ROSTER_LOCK, async () => {
+  async function guardLastAdmin<T>(targetId: string, change: (filter: Record<string, unknown>) => Promise<T | null>): Promise<T | null> {
+    const unguarded = await change({ _id: targetId, $or: [{ role: { $ne: 'admin' } }, { status: { $ne: 'active' } }] });
+    if (unguarded !== null) return unguarded;
+    return deps.locks.withLock(ADMIN_ROSTER_LOCK, async (lease) => {
       const target = await UserModel.findById(targetId, { role: 1, status: 1 }).lean();
       if (target?.role === 'admin' && target.status === 'active') {
         const activeAdmins = await UserModel.countDocuments({ role: 'admin', status: 'active' });
         if (activeAdmins <= 1) throw new ConflictError('LAST_ADMIN', 'This would leave no active admin.');
       }
-      return change();
+      await lease.assertHeld();
+      return change({ _id: targetId });
     });
   }
 
   /**
-   * Removes a user so that no token of theirs stays usable at any point, even if interrupted:
-   * sessions are revoked and refresh tokens deleted first, then the sessions, then the user.
+   * Removes the user matching `filter`, then their sessions and refresh tokens; null when none matched.
+   * Once the user is gone no token of theirs passes the session check, so an interruption after that
+   * leaves only unusable sessions and tokens, which the sweep removes.
    */
-  async function removeUser(userId: string): Promise<void> {
+  async function removeUser(filter: Record<string, unknown>): Promise<true | null> {
+    const user = await UserModel.findOneAndDelete(filter, { projection: { _id: 1 } }).lean();
+    if (!user) return null;
+    const userId = user._id.toString();
     await sessions.revokeAllUserSessions(userId, 'user_deleted');
     await SessionModel.deleteMany({ userId });
-    await UserModel.deleteOne({ _id: userId });
+    return true;
+  }
+
+  /** Writes `update` to the user matching `filter`; the updated view, or null when none matched. */
+  function updateUser(update: Record<string, unknown>) {
+    return (filter: Record<string, unknown>) =>
+      UserModel.findOneAndUpdate(filter, { $set: update }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>();
   }
 
   /** The caller as the authentication check just read them. */
@@ -121,7 +135,7 @@ export function createUserService(deps: {
   /** Deletes the caller's own account after the password (and the code, with MFA) is confirmed. */
   async function deleteOwnAccount(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<void> {
     await deps.reauth.confirmIdentity(auth, proof, client);
-    await guardLastAdmin(auth.userId, true, () => removeUser(auth.userId));
+    await guardLastAdmin(auth.userId, removeUser);
     audit.record({ type: 'user.deleted', actorId: auth.userId, targetId: auth.userId, ip: client.ip, details: { self: true } });
   }
 
@@ -158,9 +172,7 @@ export function createUserService(deps: {
 
   async function changeRole(actor: AuthContext, userId: string, role: Role, client: ClientInfo): Promise<UserView> {
     const before = await findUser(userId);
-    const updated = await guardLastAdmin(userId, role !== 'admin', () =>
-      UserModel.findByIdAndUpdate(userId, { $set: { role } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>(),
-    );
+    const updated = role === 'admin' ? await updateUser({ role })({ _id: userId }) : await guardLastAdmin(userId, updateUser({ role }));
     if (!updated) throw new NotFoundError('No such user.');
     audit.record({
       type: 'user.role_changed',
@@ -176,9 +188,8 @@ export function createUserService(deps: {
   /** Enables or disables an account; disabling ends every session of it at once. */
   async function changeStatus(actor: AuthContext, userId: string, status: UserStatus, client: ClientInfo): Promise<UserView> {
     const before = await findUser(userId);
-    const updated = await guardLastAdmin(userId, status === 'disabled', () =>
-      UserModel.findByIdAndUpdate(userId, { $set: { status } }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>(),
-    );
+    const updated =
+      status === 'disabled' ? await guardLastAdmin(userId, updateUser({ status })) : await updateUser({ status })({ _id: userId });
     if (!updated) throw new NotFoundError('No such user.');
     const revokedSessions = status === 'disabled' ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
     audit.record({
@@ -194,7 +205,7 @@ export function createUserService(deps: {
 
   async function deleteUser(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
     await findUser(userId);
-    await guardLastAdmin(userId, true, () => removeUser(userId));
+    await guardLastAdmin(userId, removeUser);
     audit.record({ type: 'user.deleted', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip });
   }
 

@@ -125,11 +125,15 @@ describe('a single-page app in Chromium', () => {
     });
   });
 
-  it('when the browser holds the refresh cookie, then it is HttpOnly and scoped to the auth path', async () => {
+  it('when the browser holds the refresh and device cookies, then both are HttpOnly and scoped to the auth path', async () => {
     const page = await openPage(spa.origin);
     await signInFrom(page);
     const cookies = await page.context().cookies(apiOrigin + '/api/v1/auth/refresh');
-    expect(cookies).toEqual([expect.objectContaining({ name: 'refreshToken', httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' })]);
+    const scoped = { httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' };
+    expect(cookies.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      expect.objectContaining({ name: 'deviceToken', ...scoped }),
+      expect.objectContaining({ name: 'refreshToken', ...scoped }),
+    ]);
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
 

@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { AppError } from '../../src/errors/app-error';
 import { AuditEventModel } from '../../src/models/audit-event.model';
 import { LoginAttemptModel } from '../../src/models/login-attempt.model';
 import { SessionModel } from '../../src/models/session.model';
@@ -97,18 +96,6 @@ describe('login failure slots (LOGIN_MAX_FAILURES=5)', () => {
     }
   });
 
-  it('when the hasher answers 503 BUSY, then the slot is handed back and no failure is counted', async () => {
-    const user = await buildUser(ctx.container);
-    await request(ctx.app).post(LOGIN).send({ email: user.email, password: 'wrong guess' }).expect(401);
-    jest.spyOn(ctx.container.hasher, 'verify').mockRejectedValueOnce(new AppError(503, 'BUSY', 'The service is busy; try again.'));
-
-    const busy = await request(ctx.app).post(LOGIN).send({ email: user.email, password: 'another wrong guess' });
-
-    expect(busy.status).toBe(503);
-    expect(busy.body.code).toBe('BUSY');
-    expect(await LoginAttemptModel.findById(user.email).lean()).toMatchObject({ failures: 1, lockedAt: null });
-  });
-
   it('when the compare fails with an error, then the slot is handed back', async () => {
     const user = await buildUser(ctx.container);
     jest.spyOn(ctx.container.hasher, 'verify').mockRejectedValueOnce(new Error('worker crashed'));
@@ -133,5 +120,31 @@ describe('login failure slots (LOGIN_MAX_FAILURES=5)', () => {
     expect(first.status).toBe(401);
     expect((await LoginAttemptModel.findById(user.email).lean())?.failures).toBe(1);
     expect((await LoginAttemptModel.findById(disabled.email).lean())?.failures).toBe(0);
+  });
+});
+
+describe('login failure slots when password hashing is saturated', () => {
+  // One worker at cost 10 and a short bound: most of a burst of logins is refused with 503 BUSY.
+  const ctx = useTestApp({ BCRYPT_COST: '10', PASSWORD_HASH_WORKERS: '1', PASSWORD_HASH_MAX_WAIT: '300ms', LOGIN_MAX_FAILURES: '20' });
+
+  it('when wrong passwords are refused with 503 BUSY, then their slots are handed back and only compared ones count', async () => {
+    // The service hashes a dummy password at start-up: an idle worker always takes the next job.
+    await eventually(async () => ctx.container.hasher.stats().running === 0);
+    const user = await buildUser(ctx.container);
+    const server = await listen(ctx);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          postLogin(server.url, { email: user.email, password: `wrong guess ${i}` }).then((r) => r.status),
+        ),
+      );
+
+      const compared = statuses.filter((status) => status === 401).length;
+      expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+      expect(compared + statuses.filter((status) => status === 503).length).toBe(12);
+      expect((await LoginAttemptModel.findById(user.email).lean())?.failures).toBe(compared);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -112,6 +112,8 @@ describe('multi-factor authentication (TOTP)', () => {
         session: { amr: ['pwd', 'otp'] },
       });
       expect(String(verified.headers['set-cookie'])).toContain('refreshToken=');
+      // The login completed only now: the device cookie comes with it, never with the password step.
+      expect(String(verified.headers['set-cookie'])).toContain('deviceToken=');
       expect((await SessionModel.findById(verified.body.data.session.id).lean())?.amr).toEqual(['pwd', 'otp']);
 
       const withRecovery = await verify(await passwordStep(user), recoveryCodes[0]!.toUpperCase());

@@ -76,6 +76,11 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...VALID, MFA_REQUIRED_ROLES: 'root' })[0]).toMatch(/^MFA_REQUIRED_ROLES/);
   });
 
+  it('when a lock wait is shorter than the lock lease, then it is refused (a waiter must outlast a crashed holder)', () => {
+    expect(problemsOf({ ...VALID, LOCK_LEASE: '10s', LOCK_WAIT: '5s' })).toEqual([expect.stringMatching(/^LOCK_WAIT/)]);
+    expect(loadConfig(VALID).locks).toEqual({ leaseMs: 5000, waitMs: 8000 });
+  });
+
   it('when TRUST_PROXY is a hop count or a list, then it is passed to Express as such', () => {
     expect(loadConfig({ ...VALID, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
     expect(loadConfig({ ...VALID, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');

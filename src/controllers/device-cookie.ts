@@ -1,0 +1,22 @@
+import type { CookieOptions, Request, Response } from 'express';
+import type { Config } from '../config/env';
+import type { IssuedDeviceToken } from '../lib/device-cookie';
+
+/**
+ * Sets and reads the device cookie: the refresh cookie's path, SameSite and Secure, a lifetime of its
+ * own, and never cleared by logout (it marks the browser, not the session).
+ */
+export function createDeviceCookie(cookie: Config['cookie'], device: Config['deviceCookie']) {
+  const attributes: CookieOptions = { httpOnly: true, secure: cookie.secure, sameSite: cookie.sameSite, path: cookie.path };
+  return {
+    set(res: Response, token: IssuedDeviceToken): void {
+      res.cookie(device.name, token.value, { ...attributes, maxAge: token.maxAgeMs });
+    },
+    read(req: Request): string | undefined {
+      const value: unknown = req.cookies?.[device.name];
+      return typeof value === 'string' && value.length > 0 ? value : undefined;
+    },
+  };
+}
+
+export type DeviceCookie = ReturnType<typeof createDeviceCookie>;
