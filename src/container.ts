@@ -94,7 +94,7 @@ export function createContainer(options: ContainerOptions) {
     geo: options.geo,
     hasher,
     accessTokens,
-    services: { audit, sessions, refreshTokens, throttle, auth, users, reauth, mfaCodes, mfa },
+    services: { audit, sessions, refreshTokens, throttle, auth, users, reauth, mfaCodes, mfaChallenges, mfa },
     /** Finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
       await audit.flush();

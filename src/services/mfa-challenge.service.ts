@@ -46,5 +46,11 @@ export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 't
     if (result.modifiedCount !== 1) throw invalidMfaToken();
   }
 
-  return { issue, reserveAttempt, spend };
+  /** Removes ended challenges (the TTL index does it on MongoDB; the fallback database never does). */
+  async function sweepExpired(): Promise<number> {
+    const result = await MfaChallengeModel.deleteMany({ expiresAt: { $lte: deps.now() } });
+    return result.deletedCount;
+  }
+
+  return { issue, reserveAttempt, spend, sweepExpired };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { createSweepJob } from '../../src/jobs/sweep.job';
 import { AuditEventModel } from '../../src/models/audit-event.model';
 import { LoginAttemptModel } from '../../src/models/login-attempt.model';
 import { MfaChallengeModel } from '../../src/models/mfa-challenge.model';
@@ -174,6 +175,8 @@ describe('multi-factor authentication (TOTP)', () => {
       const expiring = await passwordStep(user);
       clock.advance(5 * 60_000 + 1000);
       expect((await verify(expiring, recoveryCodes[1]!)).body.code).toBe('MFA_TOKEN_INVALID');
+      expect((await createSweepJob(ctx.container).runOnce()).mfaChallenges).toBeGreaterThanOrEqual(1);
+      expect(await MfaChallengeModel.countDocuments({ userId: user.id, usedAt: null })).toBe(0);
       expect((await verify('not-a-token', recoveryCodes[1]!)).status).toBe(401);
       expect((await UserModel.findById(user.id).select('+mfaRecoveryCodes').lean())?.mfaRecoveryCodes).toHaveLength(9);
     });
