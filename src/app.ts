@@ -11,6 +11,8 @@ import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
 import { createAuthenticate } from './middleware/authenticate';
 import { parseJsonBody } from './middleware/body-parser';
+import { rejectUnservedMethods } from './middleware/method-not-allowed';
+import { forbidCaching } from './middleware/no-store';
 import { renderError } from './middleware/error-handler';
 import { rejectUnknownRoute } from './middleware/not-found';
 import { limitRequests } from './middleware/rate-limit';
@@ -94,6 +96,7 @@ export function createApp(container: Container): Express {
   app.set('trust proxy', config.http.trustProxy);
   app.set('etag', false);
   app.use(assignRequestId);
+  app.use(['/api/v1/auth', '/api/v1/me'], forbidCaching);
   app.use(logRequests);
   app.use(securityHeaders());
   app.use(corsForAllowList(config.http.corsOrigins));
@@ -106,6 +109,7 @@ export function createApp(container: Container): Express {
       skipOperational: true,
     }),
   );
+  app.use(rejectUnservedMethods(app));
   app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));

@@ -105,7 +105,8 @@ export async function openSessions(config: Config, userId: string, count: number
   });
   const opened: SeededSession[] = [];
   for (let i = 0; i < count; i++) {
-    const session = await sessions.startSession(userId, BENCH_CLIENT, null);
+    // Bench users never change their password: every session is at credential version 0.
+    const session = await sessions.startSession(userId, BENCH_CLIENT, null, 0);
     opened.push({ sessionId: session._id.toString(), userId, refreshToken: await tokens.issueToken(session) });
   }
   return opened;

@@ -53,6 +53,24 @@ function list() {
     );
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A byte count: plain bytes or a size like 512kb, 128mb, 1gb (binary units). */
+function byteSize(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `expected bytes or a size like 128mb, got "${value}"` });
+        return z.NEVER;
+      }
+      return Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1);
+    })
+    .pipe(z.number().int().min(1));
+}
+
 /** Express's `trust proxy`: false, true, a hop count, or a comma-separated list of addresses/subnets. */
 function trustProxy() {
   return z
@@ -175,6 +193,9 @@ const environmentSchema = z.object({
   GEOIP_REFRESH_INTERVAL: duration('7d'),
   GEOIP_DOWNLOAD_TIMEOUT: duration('2m'),
   GEOIP_RETRY_BASE: duration('1m'),
+  // GeoLite2-City is about 40 MB packed and 70 MB unpacked; the caps leave room to grow, not to fill a disk.
+  GEOIP_MAX_ARCHIVE_SIZE: byteSize('256mb'),
+  GEOIP_MAX_DATABASE_SIZE: byteSize('512mb'),
 
   MFA_REQUIRED_ROLES: mfaRequiredRoles(),
   MFA_TOKEN_TTL: duration('5m'),
@@ -200,6 +221,8 @@ const GEOIP_KEYS = {
   GEOIP_REFRESH_INTERVAL: true,
   GEOIP_DOWNLOAD_TIMEOUT: true,
   GEOIP_RETRY_BASE: true,
+  GEOIP_MAX_ARCHIVE_SIZE: true,
+  GEOIP_MAX_DATABASE_SIZE: true,
 } as const;
 
 function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
@@ -212,6 +235,8 @@ function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
     refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
     downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
     retryBaseMs: env.GEOIP_RETRY_BASE,
+    maxArchiveBytes: env.GEOIP_MAX_ARCHIVE_SIZE,
+    maxDatabaseBytes: env.GEOIP_MAX_DATABASE_SIZE,
   };
 }
 

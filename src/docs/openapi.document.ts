@@ -126,7 +126,8 @@ export function buildOpenApiDocument(config: Config): Json {
       description:
         'Authentication and user management. Access tokens are short-lived JWTs sent as `Authorization: Bearer`; ' +
         'the refresh token lives only in an HttpOnly cookie and rotates on every use. Refresh and logout require ' +
-        '`Content-Type: application/json` (or `X-Requested-With`) and an allowed Origin. Errors are RFC 9457 problem details.',
+        '`Content-Type: application/json` (or `X-Requested-With`) and an allowed Origin. Errors are RFC 9457 problem details. ' +
+        'A method a path does not serve answers 405 METHOD_NOT_ALLOWED with an `Allow` header, before authentication.',
     },
     servers: [{ url: '/' }],
     tags: ['Operational', 'Auth', 'Me', 'Users', 'Audit'].map((name) => ({ name })),

@@ -51,6 +51,18 @@ export async function fetchChecksum(source: ArchiveSource, signal: AbortSignal):
   return digest.toLowerCase();
 }
 
+/** Fails a stream once more than `maxBytes` have passed through it, before writing the chunk that overflows. */
+function sizeCap(maxBytes: number, what: string): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) callback(new Error(`${what} exceeds the cap of ${maxBytes} bytes`));
+      else callback(null, chunk);
+    },
+  });
+}
+
 function progressLogger(totalBytes: number | null): Transform & { bytes: number } {
   let lastLoggedAt = Date.now();
   let nextPercent = PROGRESS_STEP_PERCENT;
@@ -73,11 +85,15 @@ function progressLogger(totalBytes: number | null): Transform & { bytes: number 
   return counter;
 }
 
-/** Streams the archive to `target` while hashing it; returns its size and SHA-256. */
+/**
+ * Streams the archive to `target` while hashing it; returns its size and SHA-256. More than `maxBytes`
+ * (announced or received) aborts the download: the caller removes the partial file.
+ */
 export async function downloadArchive(
   source: ArchiveSource,
   target: string,
   signal: AbortSignal,
+  maxBytes: number,
 ): Promise<{ bytes: number; sha256: string }> {
   const response = await axios
     .get<Readable>(source.archiveUrl, { auth: source.auth, signal, responseType: 'stream' })
@@ -87,10 +103,14 @@ export async function downloadArchive(
       throw error;
     });
   const length = Number(response.headers['content-length']);
+  if (Number.isFinite(length) && length > maxBytes) {
+    response.data.destroy();
+    throw new Error(`the archive (${length} bytes announced) exceeds the cap of ${maxBytes} bytes`);
+  }
   const progress = progressLogger(Number.isFinite(length) && length > 0 ? length : null);
   const hash = createHash('sha256');
   progress.on('data', (chunk: Buffer) => hash.update(chunk));
-  await pipeline(response.data, progress, createWriteStream(target), { signal });
+  await pipeline(response.data, sizeCap(maxBytes, 'the archive'), progress, createWriteStream(target), { signal });
   return { bytes: progress.bytes, sha256: hash.digest('hex') };
 }
 
@@ -119,9 +139,11 @@ async function parseArchive(archive: string, parser: tar.Parser): Promise<void> 
 
 /**
  * Copies the one `.mmdb` file of a (gzipped) tar archive to `target`, writing nothing else. Refuses
- * the whole archive on any absolute, `..` or link entry, and when it holds no or several databases.
+ * the whole archive on any absolute, `..` or link entry, when it holds no or several databases, and
+ * when the database is larger than `maxBytes` (tar reads exactly the size its header gives, so the
+ * header decides before a byte is written).
  */
-export async function extractMmdb(archive: string, target: string): Promise<{ entry: string }> {
+export async function extractMmdb(archive: string, target: string, maxBytes: number): Promise<{ entry: string }> {
   const problems: string[] = [];
   const databases: string[] = [];
   let output: WriteStream | undefined;
@@ -134,6 +156,10 @@ export async function extractMmdb(archive: string, target: string): Promise<{ en
       if (problem) problems.push(problem);
       const isDatabase = !problem && entry.type === 'File' && entry.path.endsWith('.mmdb');
       if (!isDatabase || databases.push(entry.path) > 1) return void entry.resume();
+      if (entry.size > maxBytes) {
+        entry.resume();
+        return void parser.abort(new Error(`the database (${entry.size} bytes) exceeds the cap of ${maxBytes} bytes`));
+      }
       output = createWriteStream(target);
       written = finished(output).catch((error: unknown) => error);
       output.on('error', (error) => parser.abort(error));

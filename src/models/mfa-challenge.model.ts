@@ -8,6 +8,8 @@ const mfaChallengeSchema = new Schema(
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     /** The login-throttle key of the password step: its failures are cleared only when the login completes. */
     throttleKey: { type: String, required: true },
+    /** The user's credential version read with the password this login checked: a credential change before the code ends it. */
+    credentialVersion: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
     /** Code checks reserved so far; at the limit the token is void. */
     attempts: { type: Number, default: 0 },

@@ -30,6 +30,8 @@ const sessionSchema = new Schema(
     /** Re-authentication attempts in flight plus wrong answers, reserved atomically before each check. */
     reauthAttempts: { type: Number, default: 0 },
     reauthWindowStartedAt: { type: Date, default: null },
+    /** The user's credential version when the password this session was opened with was checked. */
+    credentialVersion: { type: Number, default: 0, required: true },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

@@ -21,6 +21,8 @@ const userSchema = new Schema(
     mfaLastStep: { type: Number, default: null, select: false },
     /** SHA-256 hashes of the unused recovery codes. */
     mfaRecoveryCodes: { type: [String], default: undefined, select: false },
+    /** Raised by every credential change; a session made under an older value no longer authenticates. */
+    credentialVersion: { type: Number, default: 0, required: true },
   },
   {
     timestamps: true,
@@ -45,6 +47,18 @@ userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ role: 1, status: 1, createdAt: -1, _id: -1 });
 userSchema.index({ createdAt: -1, _id: -1 });
 userSchema.index({ name: 1 });
+
+/**
+ * Spread into the single write that replaces a credential (password change, reset) or must end every
+ * session (disable): it invalidates all sessions made before it in that same write, so neither a login
+ * racing the change nor a crash before the sessions are revoked leaves one usable.
+ */
+export const BUMP_CREDENTIAL_VERSION = { $inc: { credentialVersion: 1 } } as const;
+
+/** Documents written before credential versions existed carry none: they are at version 0. */
+export function credentialVersionOf(record: { credentialVersion?: number | null }): number {
+  return record.credentialVersion ?? 0;
+}
 
 export type UserRecord = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
 export const UserModel = model('User', userSchema);

@@ -7,6 +7,12 @@ export interface ReadinessInfo {
   geoip?: () => unknown;
 }
 
+/** What readiness tells about GeoIP: state and dates, never the load error, which names file paths. */
+function publicGeoStatus(status: unknown): Record<string, unknown> {
+  const { state, databaseBuiltAt, loadedAt } = (status ?? {}) as Record<string, unknown>;
+  return { state, databaseBuiltAt, loadedAt };
+}
+
 /** Liveness, readiness and the service banner; no /api/v1 prefix, no authentication. */
 export function createOperationalRouter(info: ReadinessInfo): Router {
   const router = Router();
@@ -21,7 +27,7 @@ export function createOperationalRouter(info: ReadinessInfo): Router {
     res.status(database ? 200 : 503).json({
       status: database ? 'ready' : 'unavailable',
       checks: { database: database ? 'up' : 'down' },
-      ...(info.geoip ? { geoip: info.geoip() } : {}),
+      ...(info.geoip ? { geoip: publicGeoStatus(info.geoip()) } : {}),
     });
   });
   return router;

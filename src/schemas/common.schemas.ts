@@ -1,20 +1,43 @@
 import { z } from 'zod';
 
 export const MAX_EMAIL_LENGTH = 254;
+export const MAX_NAME_LENGTH = 100;
+
+// Patterns are written so that JavaScript and the JSON Schema tools that read the OpenAPI document
+// (ECMA-262 or Python `re`) agree on every string: explicit classes, no `\s`, no flags, no lookaround.
+
+/** The whitespace String.prototype.trim removes. */
+const WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** Control characters, line/paragraph separators and the bidirectional controls that can disguise a name. */
+const FORBIDDEN_IN_NAMES = '\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+
+/** An address as the server accepts it (surrounding spaces allowed and dropped); also the documented pattern. */
+const EMAIL_PATTERN = new RegExp(
+  "^ *[A-Za-z0-9_'+-]+(?:\\.[A-Za-z0-9_'+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,} *$",
+);
+/** At least one visible character, and none of the forbidden ones anywhere. */
+const NAME_PATTERN = new RegExp(`^[^${FORBIDDEN_IN_NAMES}]*[^${FORBIDDEN_IN_NAMES}${WHITESPACE}][^${FORBIDDEN_IN_NAMES}]*$`);
+/** Contains something other than whitespace. */
+const NOT_ONLY_WHITESPACE = new RegExp(`[^${WHITESPACE}]`);
 
 export const emailSchema = z
   .string()
-  .trim()
-  .toLowerCase()
   .max(MAX_EMAIL_LENGTH)
-  .pipe(z.email({ error: 'must be a valid email address' }));
+  .regex(EMAIL_PATTERN, { error: 'must be a valid email address' })
+  .overwrite((value) => value.trim().toLowerCase());
 
-export const nameSchema = z.string().trim().min(1).max(100);
+/** A display name: trimmed, at most 100 characters (code points), no control or bidirectional characters. */
+export const nameSchema = z
+  .string()
+  .regex(NAME_PATTERN, { error: 'must contain visible characters and no control or bidirectional-override characters' })
+  .refine((value) => [...value].length <= MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
+  .trim()
+  .meta({ maxLength: MAX_NAME_LENGTH });
 
-/** Hex ids are case-insensitive; they leave validation in lower case, the form the database returns. */
+/** Hex ids compare without regard to case; they leave validation in lower case, the form the database returns. */
 export const objectIdSchema = z
   .string()
-  .regex(/^[a-f0-9]{24}$/i, { error: 'must be a 24-character hexadecimal id' })
+  .regex(/^[0-9A-Fa-f]{24}$/, { error: 'must be a 24-character hexadecimal id' })
   .toLowerCase();
 
 export interface PasswordPolicy {
@@ -26,6 +49,7 @@ export interface PasswordPolicy {
 export function passwordSchema(policy: PasswordPolicy) {
   return z
     .string()
+    .regex(NOT_ONLY_WHITESPACE, { error: 'must not be only spaces' })
     .refine((value) => [...value].length >= policy.minLength, { error: `must be at least ${policy.minLength} characters` })
     .refine((value) => [...value].length <= policy.maxLength, { error: `must be at most ${policy.maxLength} characters` })
     .meta({ minLength: policy.minLength, maxLength: policy.maxLength, description: 'Counted in characters (code points).' });

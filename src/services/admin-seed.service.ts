@@ -2,7 +2,7 @@ import type { Config } from '../config/env';
 import { AppError } from '../errors/app-error';
 import { logger } from '../lib/logger';
 import type { PasswordHasher } from '../lib/password-hasher';
-import { UserModel } from '../models/user.model';
+import { BUMP_CREDENTIAL_VERSION, UserModel } from '../models/user.model';
 import { emailSchema, passwordSchema } from '../schemas/common.schemas';
 import type { AuditService } from './audit.service';
 import type { SessionService } from './session.service';
@@ -75,7 +75,10 @@ export async function seedAdmin(
   const passwordHash = await deps.hasher.hash(password);
   await UserModel.updateOne(
     { _id: existing._id },
-    { $set: { passwordHash, passwordChangedAt: deps.now(), role: 'admin', status: 'active', emailVerified: true } },
+    {
+      $set: { passwordHash, passwordChangedAt: deps.now(), role: 'admin', status: 'active', emailVerified: true },
+      ...BUMP_CREDENTIAL_VERSION,
+    },
   );
   const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'admin_seeded');
   deps.audit.record({

@@ -9,7 +9,7 @@ import { hashRefreshToken } from '../lib/refresh-token';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
-import { UserModel } from '../models/user.model';
+import { credentialVersionOf, UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { toUserView, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
@@ -140,7 +140,10 @@ export function createAuthService(deps: AuthServiceDeps) {
   ): Promise<LoginResult> {
     const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceToken);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    if (user.mfaEnabled) throw new MfaRequiredError(await deps.mfaChallenges.issue(user._id.toString(), throttleKey));
+    if (user.mfaEnabled) {
+      const login = { userId: user._id.toString(), throttleKey, credentialVersion: credentialVersionOf(user) };
+      throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
+    }
     return completeLogin(user, throttleKey, client, ['pwd']);
   }
 
@@ -156,7 +159,8 @@ export function createAuthService(deps: AuthServiceDeps) {
   ): Promise<LoginResult> {
     const challenge = await deps.mfaChallenges.reserveAttempt(input.mfaToken);
     const user = await UserModel.findById(challenge.userId).lean();
-    if (!user) throw invalidMfaToken();
+    // A credential change since the password step (change, reset) voids the pending login.
+    if (!user || credentialVersionOf(user) !== challenge.credentialVersion) throw invalidMfaToken();
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     const device = deps.deviceTokens.verify(presentedDeviceToken, challenge.userId);
     const factor = await spendSecondFactor({ email: user.email, device }, challenge.userId, input.code, client);
@@ -164,7 +168,8 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (factor === 'recovery_code') {
       audit.record({ type: 'auth.recovery_code_used', actorId: challenge.userId, targetId: challenge.userId, ip: client.ip });
     }
-    return completeLogin(user, challenge.throttleKey, client, ['pwd', 'otp']);
+    // The session carries the version the password was checked under: a password change since then ends it at once.
+    return completeLogin({ ...user, credentialVersion: challenge.credentialVersion }, challenge.throttleKey, client, ['pwd', 'otp']);
   }
 
   async function spendSecondFactor(subject: LoginSubject, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
@@ -188,11 +193,16 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
-  async function completeLogin(user: UserFields, throttleKey: string, client: ClientInfo, amr: AuthMethod[]): Promise<LoginResult> {
+  async function completeLogin(
+    user: UserFields & { credentialVersion?: number },
+    throttleKey: string,
+    client: ClientInfo,
+    amr: AuthMethod[],
+  ): Promise<LoginResult> {
     await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
-    const session = await sessions.startSession(userId, client, location, amr);
+    const session = await sessions.startSession(userId, client, location, credentialVersionOf(user), amr);
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });

@@ -101,9 +101,9 @@ export function createGeoIpUpdater(options: GeoIpUpdaterOptions): GeoIpUpdater {
     await fs.mkdir(directory, { recursive: true });
     try {
       const expected = await fetchChecksum(source, signal);
-      const archive = await downloadArchive(source, `${temp}.tar.gz`, signal);
+      const archive = await downloadArchive(source, `${temp}.tar.gz`, signal, geoip.maxArchiveBytes);
       if (archive.sha256 !== expected) throw new Error(`checksum mismatch: expected ${expected}, got ${archive.sha256}`);
-      await extractMmdb(`${temp}.tar.gz`, `${temp}.mmdb`);
+      await extractMmdb(`${temp}.tar.gz`, `${temp}.mmdb`, geoip.maxDatabaseBytes);
       await fs.rm(`${temp}.tar.gz`, { force: true });
       const candidate = openCityDatabase(await fs.readFile(`${temp}.mmdb`));
       await fs.rename(`${temp}.mmdb`, geoip.dbPath);

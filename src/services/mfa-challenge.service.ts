@@ -18,26 +18,31 @@ export type MfaChallengeService = ReturnType<typeof createMfaChallengeService>;
 /** The mfaTokens that link a checked password to its second factor: random, stored hashed, short-lived, single-use. */
 export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 'tokenTtlMs'>; now: Clock }) {
   /** Opens a challenge for a user whose password was just confirmed. */
-  async function issue(userId: string, throttleKey: string): Promise<{ mfaToken: string; expiresIn: number }> {
+  async function issue(login: {
+    userId: string;
+    throttleKey: string;
+    credentialVersion: number;
+  }): Promise<{ mfaToken: string; expiresIn: number }> {
     const mfaToken = randomBytes(TOKEN_BYTES).toString('base64url');
     const expiresAt = addMs(deps.now(), deps.config.tokenTtlMs);
-    await MfaChallengeModel.create({ _id: hashToken(mfaToken), userId, throttleKey, expiresAt });
+    await MfaChallengeModel.create({ _id: hashToken(mfaToken), ...login, expiresAt });
     return { mfaToken, expiresIn: toSeconds(deps.config.tokenTtlMs) };
   }
 
   /**
    * Reserves one code check on a live challenge, atomically: however many requests race with one
    * token, at most MFA_TOKEN_MAX_ATTEMPTS are checked. Returns the challenge's user and the
-   * throttle key of its password step (cleared when the login completes).
+   * throttle key of its password step (cleared when the login completes) and the credential version that
+   * password was checked under.
    */
-  async function reserveAttempt(mfaToken: string): Promise<{ userId: string; throttleKey: string }> {
+  async function reserveAttempt(mfaToken: string): Promise<{ userId: string; throttleKey: string; credentialVersion: number }> {
     const challenge = await MfaChallengeModel.findOneAndUpdate(
       { _id: hashToken(mfaToken), usedAt: null, expiresAt: { $gt: deps.now() }, attempts: { $lt: MFA_TOKEN_MAX_ATTEMPTS } },
       { $inc: { attempts: 1 } },
-      { projection: { userId: 1, throttleKey: 1 } },
+      { projection: { userId: 1, throttleKey: 1, credentialVersion: 1 } },
     ).lean();
     if (!challenge) throw invalidMfaToken();
-    return { userId: challenge.userId.toString(), throttleKey: challenge.throttleKey };
+    return { userId: challenge.userId.toString(), throttleKey: challenge.throttleKey, credentialVersion: challenge.credentialVersion };
   }
 
   /** Marks the challenge used; only one caller ever succeeds. */

@@ -8,7 +8,7 @@ import { describeDevice } from '../lib/device';
 import { logger } from '../lib/logger';
 import { RefreshTokenModel } from '../models/refresh-token.model';
 import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
-import { UserModel } from '../models/user.model';
+import { credentialVersionOf, UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { USER_VIEW_PROJECTION, type UserFields } from '../views/user.view';
 
@@ -51,17 +51,24 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
   // Every authenticated request reads its session and user by _id: concurrent requests share one query.
   const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection);
-  const usersById = createByIdBatcher<UserFields>(UserModel.collection, { projection: USER_VIEW_PROJECTION });
+  const usersById = createByIdBatcher<UserFields & { credentialVersion?: number }>(UserModel.collection, {
+    projection: { ...USER_VIEW_PROJECTION, credentialVersion: 1 },
+  });
 
   function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
   }
 
-  /** Opens a session for a fresh login; `amr` says how it was authenticated (RFC 8176). */
+  /**
+   * Opens a session for a fresh login. `credentialVersion` is the one read together with the password
+   * hash the login checked, so a credential change that landed meanwhile already invalidates it. `amr` says how
+   * it was authenticated (RFC 8176).
+   */
   async function startSession(
     userId: string,
     client: ClientInfo,
     location: Location | null,
+    credentialVersion: number,
     amr: AuthMethod[] = ['pwd'],
   ): Promise<SessionRecord> {
     const now = deps.now();
@@ -75,6 +82,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       lastSeenAt: now,
       expiresAt: earliest(addMs(now, idleTtlMs), absoluteExpiresAt),
       absoluteExpiresAt,
+      credentialVersion,
       amr,
     });
     return session.toObject() as SessionRecord;
@@ -98,6 +106,9 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
     }
     if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
+    if (credentialVersionOf(session) !== credentialVersionOf(user)) {
+      throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
+    }
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     const current = now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs ? await touchSession(session, now) : session;
     return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role, user, session: current };
@@ -122,6 +133,11 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   /** The session has now also been confirmed with a second factor (enrolment confirmed in it). */
   async function recordSecondFactor(sessionId: string): Promise<void> {
     await SessionModel.updateOne({ _id: sessionId }, { $set: { amr: ['pwd', 'otp'] } });
+  }
+
+  /** Keeps a session valid across the credential change its own user just made (the password change's caller). */
+  async function adoptCredentialVersion(sessionId: string, credentialVersion: number): Promise<void> {
+    await SessionModel.updateOne({ _id: sessionId, credentialVersion: { $lt: credentialVersion } }, { $set: { credentialVersion } });
   }
 
   /** Active sessions of a user, most recently used first. */
@@ -212,6 +228,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
 
   return {
     startSession,
+    adoptCredentialVersion,
     authenticate,
     recordSecondFactor,
     listActiveSessions,

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { SessionModel } from '../models/session.model';
-import { UserModel, type UserStatus } from '../models/user.model';
+import { BUMP_CREDENTIAL_VERSION, credentialVersionOf, UserModel, type UserStatus } from '../models/user.model';
 import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
 import type { AuditService } from './audit.service';
@@ -83,10 +83,14 @@ export function createUserService(deps: {
     return true;
   }
 
-  /** Writes `update` to the user matching `filter`; the updated view, or null when none matched. */
-  function updateUser(update: Record<string, unknown>) {
+  /** Writes `update` (and `operators`) to the user matching `filter`; the updated view, or null when none matched. */
+  function updateUser(update: Record<string, unknown>, operators: Record<string, unknown> = {}) {
     return (filter: Record<string, unknown>) =>
-      UserModel.findOneAndUpdate(filter, { $set: update }, { new: true, projection: USER_VIEW_PROJECTION }).lean<UserFields>();
+      UserModel.findOneAndUpdate(
+        filter,
+        { $set: update, ...operators },
+        { new: true, projection: USER_VIEW_PROJECTION },
+      ).lean<UserFields>();
   }
 
   /** The caller as the authentication check just read them. */
@@ -120,7 +124,13 @@ export function createUserService(deps: {
   ): Promise<void> {
     await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
-    await UserModel.updateOne({ _id: auth.userId }, { $set: { passwordHash, passwordChangedAt: deps.now() } });
+    const changed = await UserModel.findOneAndUpdate(
+      { _id: auth.userId },
+      { $set: { passwordHash, passwordChangedAt: deps.now() }, ...BUMP_CREDENTIAL_VERSION },
+      { new: true, projection: { credentialVersion: 1 } },
+    ).lean();
+    if (!changed) throw new NotFoundError('No such user.');
+    await sessions.adoptCredentialVersion(auth.sessionId, credentialVersionOf(changed));
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
     audit.record({
       type: 'user.password_changed',
@@ -188,8 +198,11 @@ export function createUserService(deps: {
   /** Enables or disables an account; disabling ends every session of it at once. */
   async function changeStatus(actor: AuthContext, userId: string, status: UserStatus, client: ClientInfo): Promise<UserView> {
     const before = await findUser(userId);
+    // Disabling also ends, in the same write, any session a login racing it opens (see BUMP_CREDENTIAL_VERSION).
     const updated =
-      status === 'disabled' ? await guardLastAdmin(userId, updateUser({ status })) : await updateUser({ status })({ _id: userId });
+      status === 'disabled'
+        ? await guardLastAdmin(userId, updateUser({ status }, BUMP_CREDENTIAL_VERSION))
+        : await updateUser({ status })({ _id: userId });
     if (!updated) throw new NotFoundError('No such user.');
     const revokedSessions = status === 'disabled' ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
     audit.record({

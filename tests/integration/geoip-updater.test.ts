@@ -70,6 +70,8 @@ function geoipConfig(overrides: Partial<Config['geoip']> = {}): Config['geoip'] 
     refreshIntervalMs: 7 * DAY_MS,
     downloadTimeoutMs: 5_000,
     retryBaseMs: 60_000,
+    maxArchiveBytes: 64 * 1024 * 1024,
+    maxDatabaseBytes: 64 * 1024 * 1024,
     ...overrides,
   };
 }
@@ -338,6 +340,71 @@ describe('GeoIP updater', () => {
 
       expect(result.status).toBe('failed');
       expect(await fs.readFile(geoip.dbPath)).toEqual(before);
+    });
+
+    it('when the mirror streams an archive past the cap without announcing a length, then the download is cut off, its temp file removed and the old database kept', async () => {
+      const geoip = geoipConfig({ maxArchiveBytes: 256 * 1024 });
+      const before = await installFixture(geoip.dbPath, 'GeoLite2-City-Test.mmdb', 30 * DAY_MS);
+      let sent = 0;
+      let clientGone = false;
+      handler = (request, response) => {
+        if (request.url?.includes('sha256')) return void response.end(`${v1.sha256}  x.tar.gz\n`);
+        response.writeHead(200, { 'content-type': 'application/gzip' });
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        // An endless body, bounded only by the client hanging up (and a 64 MiB backstop for a broken client).
+        const pump = (): void => {
+          while (!response.destroyed && sent < 64 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!response.write(chunk)) return void response.once('drain', pump);
+          }
+        };
+        response.on('close', () => (clientGone = true));
+        pump();
+      };
+      updater = createGeoIpUpdater({ geoip, locator });
+
+      const result = await updater.updateNow({ force: true });
+
+      expect(result).toEqual({ status: 'failed', reason: expect.stringMatching(/archive exceeds the cap of 262144 bytes/) });
+      await waitFor(() => clientGone);
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+      expect(await fs.readFile(geoip.dbPath)).toEqual(before);
+      expect(await fs.readdir(path.dirname(geoip.dbPath))).toEqual(['GeoLite2-City.mmdb']);
+    });
+
+    it('when the mirror announces a Content-Length past the cap, then nothing is written at all', async () => {
+      const geoip = geoipConfig({ maxArchiveBytes: 1024 });
+      const before = await installFixture(geoip.dbPath, 'GeoLite2-City-Test.mmdb', 30 * DAY_MS);
+      handler = (request, response) => {
+        if (request.url?.includes('sha256')) return void response.end(`${v1.sha256}  x.tar.gz\n`);
+        response.writeHead(200, { 'content-type': 'application/gzip', 'content-length': String(v1.body.length) });
+        response.write(v1.body.subarray(0, 100));
+      };
+
+      updater = createGeoIpUpdater({ geoip, locator });
+
+      const result = await updater.updateNow({ force: true });
+
+      expect(result).toEqual({ status: 'failed', reason: expect.stringMatching(/\(\d+ bytes announced\) exceeds the cap of 1024 bytes/) });
+      expect(await fs.readFile(geoip.dbPath)).toEqual(before);
+      expect(await fs.readdir(path.dirname(geoip.dbPath))).toEqual(['GeoLite2-City.mmdb']);
+    });
+
+    it('when the archive unpacks to a database past the cap, then extraction stops, temp files are removed and the old database kept', async () => {
+      const geoip = geoipConfig({ maxDatabaseBytes: 512 * 1024 });
+      const before = await installFixture(geoip.dbPath, 'GeoLite2-City-Test.mmdb', 30 * DAY_MS);
+      // Zeros compress to almost nothing: a small archive that would unpack to 8 MiB.
+      handler = serveArchive(await buildArchive({ 'GeoLite2-City_20261120/GeoLite2-City.mmdb': Buffer.alloc(8 * 1024 * 1024) }));
+      updater = createGeoIpUpdater({ geoip, locator });
+
+      const result = await updater.updateNow({ force: true });
+
+      expect(result).toEqual({
+        status: 'failed',
+        reason: expect.stringMatching(/database \(8388608 bytes\) exceeds the cap of 524288 bytes/),
+      });
+      expect(await fs.readFile(geoip.dbPath)).toEqual(before);
+      expect(await fs.readdir(path.dirname(geoip.dbPath))).toEqual(['GeoLite2-City.mmdb']);
     });
 
     it('when nothing listens at the download URL, then it fails with the network error', async () => {

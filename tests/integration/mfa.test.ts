@@ -201,6 +201,21 @@ describe('multi-factor authentication (TOTP)', () => {
       expect((await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password })).status).toBe(429);
     });
 
+    it('when the password changes between the password step and the code, then the mfaToken is void', async () => {
+      const user = await buildUser(ctx.container);
+      const { signedIn, recoveryCodes } = await enrol(user);
+      const mfaToken = await passwordStep(user);
+      await request(ctx.app)
+        .post('/api/v1/me/password')
+        .set(bearer(signedIn.accessToken))
+        .send({ currentPassword: user.password, newPassword: 'a completely new password' })
+        .expect(204);
+      const response = await verify(mfaToken, recoveryCodes[0]!);
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe('MFA_TOKEN_INVALID');
+      expect((await UserModel.findById(user.id).select('+mfaRecoveryCodes').lean())?.mfaRecoveryCodes).toHaveLength(10);
+    });
+
     it('when the password step succeeds, then earlier failures are kept until the login completes', async () => {
       const user = await buildUser(ctx.container);
       const { secret } = await enrol(user);

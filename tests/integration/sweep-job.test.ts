@@ -36,6 +36,7 @@ describe('the sweep job', () => {
       new Types.ObjectId().toString(),
       { ip: null, userAgent: null },
       null,
+      0,
     );
     await request(ctx.app)
       .post('/api/v1/auth/login')

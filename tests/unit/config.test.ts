@@ -114,6 +114,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, JWT_PREVIOUS_SECRET: 'short-but-16-chars' })[0]).toMatch(/^JWT_PREVIOUS_SECRET/);
   });
 
+  it('when GeoIP size caps are given as sizes or bytes, then they are bytes; nonsense is refused', () => {
+    expect(loadConfig(VALID).geoip).toMatchObject({ maxArchiveBytes: 256 * 1024 ** 2, maxDatabaseBytes: 512 * 1024 ** 2 });
+    const sized = loadConfig({ ...VALID, GEOIP_MAX_ARCHIVE_SIZE: '128MB', GEOIP_MAX_DATABASE_SIZE: '1000000' }).geoip;
+    expect(sized).toMatchObject({ maxArchiveBytes: 128 * 1024 ** 2, maxDatabaseBytes: 1_000_000 });
+    expect(problemsOf({ ...VALID, GEOIP_MAX_ARCHIVE_SIZE: 'lots', GEOIP_MAX_DATABASE_SIZE: '0' }).map((p) => p.split(':')[0])).toEqual([
+      'GEOIP_MAX_ARCHIVE_SIZE',
+      'GEOIP_MAX_DATABASE_SIZE',
+    ]);
+  });
+
   it('when empty strings are set (as in a copied .env), then defaults apply', () => {
     expect(loadConfig({ ...VALID, PORT: '', MAXMIND_LICENSE_KEY: '' }).http.port).toBe(3000);
   });
