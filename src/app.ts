@@ -1,6 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container';
+import { createAccountRecoveryController } from './controllers/account-recovery.controller';
 import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
@@ -18,14 +19,17 @@ import { rejectUnknownRoute } from './middleware/not-found';
 import { limitRequests } from './middleware/rate-limit';
 import { assignRequestId } from './middleware/request-id';
 import { logRequests } from './middleware/request-logger';
+import { measureRequests } from './middleware/request-metrics';
 import { corsForAllowList, securityHeaders } from './middleware/security';
 import { createAuditRouter } from './routes/audit.routes';
 import { createAuthRouter } from './routes/auth.routes';
 import { createDocsRouter } from './routes/docs.routes';
 import { createMeRouter } from './routes/me.routes';
 import { createMfaRouter } from './routes/mfa.routes';
+import { createMetricsRouter } from './routes/metrics.routes';
 import { createOperationalRouter } from './routes/operational.routes';
 import { createUserRouter } from './routes/user.routes';
+import { createAccountRecoverySchemas } from './schemas/account-recovery.schemas';
 import { createAuditSchemas } from './schemas/audit.schemas';
 import { createAuthSchemas } from './schemas/auth.schemas';
 import { createMeSchemas } from './schemas/me.schemas';
@@ -42,6 +46,11 @@ function createApiRouter(container: Container): express.Router {
     users: createUserSchemas(config.pagination),
     audit: createAuditSchemas(config.pagination),
     mfa: createMfaSchemas(),
+    recovery: createAccountRecoverySchemas(config.password),
+  };
+  const recovery = {
+    controller: createAccountRecoveryController({ ...services, schemas: schemas.recovery }),
+    schemas: schemas.recovery,
   };
   const mfaController = createMfaController({ mfa: services.mfa, users: services.users, schemas: schemas.mfa });
   const authLimiter = limitRequests({
@@ -56,6 +65,7 @@ function createApiRouter(container: Container): express.Router {
     createAuthRouter({
       controller: createAuthController(services.auth, schemas.auth, refreshCookie, createDeviceCookie(config.cookie, config.deviceCookie)),
       schemas: schemas.auth,
+      recovery,
       authenticate,
       authLimiter,
       allowedOrigins: config.http.corsOrigins,
@@ -67,6 +77,7 @@ function createApiRouter(container: Container): express.Router {
     createMeRouter({
       controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
       schemas: schemas.me,
+      recovery,
       authenticate,
       authLimiter,
     }),
@@ -98,6 +109,7 @@ export function createApp(container: Container): Express {
   app.use(assignRequestId);
   app.use(['/api/v1/auth', '/api/v1/me'], forbidCaching);
   app.use(logRequests);
+  if (container.metrics) app.use(measureRequests(container.metrics));
   app.use(securityHeaders());
   app.use(corsForAllowList(config.http.corsOrigins));
   app.use(
@@ -113,7 +125,10 @@ export function createApp(container: Container): Express {
   app.use(parseJsonBody({ limit: config.http.bodyLimit }));
   app.use(cookieParser());
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
-  app.use(createDocsRouter(buildOpenApiDocument(config)));
+  if (container.metrics) {
+    app.use(createMetricsRouter({ metrics: container.metrics, token: config.metrics.token, isProduction: config.isProduction }));
+  }
+  app.use(createDocsRouter(buildOpenApiDocument(config), { isProduction: config.isProduction }));
   app.use('/api/v1', createApiRouter(container));
   app.use(rejectUnknownRoute);
   app.use(renderError);

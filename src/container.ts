@@ -3,16 +3,25 @@ import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createDeviceTokens } from './lib/device-cookie';
 import { logger } from './lib/logger';
+import { createMailTransport } from './lib/mail-transport';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
+import { createOutboxJob } from './jobs/outbox.job';
+import { createAccountMailService } from './services/account-mail.service';
+import { createAccountTokenService } from './services/account-token.service';
 import { createSecretBox } from './lib/secret-box';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
+import { createEmailChangeService } from './services/email-change.service';
+import { createEmailVerificationService } from './services/email-verification.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
 import { createMfaChallengeService } from './services/mfa-challenge.service';
 import { createMfaCodeService } from './services/mfa-code.service';
 import { createMfaService, type MfaResetNotifier } from './services/mfa.service';
+import { createMailOutboxService } from './services/mail-outbox.service';
+import { createPasswordResetService } from './services/password-reset.service';
+import { createMetricsService } from './services/metrics.service';
 import { createSharedRateLimitStore } from './services/rate-limit-store.service';
 import { createReauthService } from './services/reauth.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
@@ -36,6 +45,20 @@ const logMfaResetNotice: MfaResetNotifier = async (user) => {
 
 const NO_GEO: GeoLookup = { locate: () => null };
 
+/** The domain of Message-IDs: the sender's, so receiving servers see them as ours. */
+function messageIdDomainOf(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'keyhold.localhost';
+}
+
+function createMailServices(config: Config, now: Clock, audit: ReturnType<typeof createAuditService>) {
+  const { mail } = config;
+  const tokens = createAccountTokenService({ now, resendIntervalMs: mail.resendIntervalMs });
+  const outbox = createMailOutboxService({ now, settings: mail, messageIdDomain: messageIdDomainOf(mail.from) });
+  const accountMail = createAccountMailService({ mail, tokens, outbox });
+  const verification = createEmailVerificationService({ mail, tokens, outbox, accountMail, audit });
+  return { tokens, outbox, accountMail, verification };
+}
+
 /** Wires the services once; the app, the server and tests all build on this. */
 export function createContainer(options: ContainerOptions) {
   const { config } = options;
@@ -56,6 +79,7 @@ export function createContainer(options: ContainerOptions) {
   const box = createSecretBox(config.encryption);
   const mfaCodes = createMfaCodeService({ box, now });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
+  const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
   const auth = createAuthService({
     config,
     now,
@@ -69,9 +93,11 @@ export function createContainer(options: ContainerOptions) {
     geo,
     mfaChallenges,
     mfaCodes,
+    verification,
+    accountMail,
   });
   const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, audit });
-  const users = createUserService({ now, hasher, sessions, audit, locks, reauth, throttle });
+  const users = createUserService({ now, hasher, sessions, audit, locks, tokens, reauth, throttle });
   const mfa = createMfaService({
     config: config.mfa,
     now,
@@ -81,6 +107,38 @@ export function createContainer(options: ContainerOptions) {
     audit,
     notifyMfaReset: options.notifyMfaReset ?? logMfaResetNotice,
   });
+  const passwordReset = createPasswordResetService({
+    mail: config.mail,
+    now,
+    hasher,
+    tokens,
+    outbox,
+    accountMail,
+    sessions,
+    throttle,
+    audit,
+  });
+  const emailChange = createEmailChangeService({
+    mail: config.mail,
+    tokens,
+    accountMail,
+    sessions,
+    audit,
+    reauthenticate: async (caller, proof, client) => {
+      await reauth.confirmIdentity(caller, proof, client);
+    },
+  });
+  const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction, logFormat: config.log.format });
+  const outboxJob = createOutboxJob({
+    outbox,
+    transport,
+    audit,
+    resolvers: { password_reset_request: passwordReset.composeResetMail, verification_request: verification.composeVerificationMail },
+    pollIntervalMs: config.mail.pollIntervalMs,
+    pruneIntervalMs: config.mail.pruneIntervalMs,
+    pruneAlso: tokens.pruneExpired,
+  });
+  const metrics = config.metrics.enabled ? createMetricsService({ now }) : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
   const rateLimitStore = (prefix: string) =>
@@ -94,9 +152,30 @@ export function createContainer(options: ContainerOptions) {
     geo: options.geo,
     hasher,
     accessTokens,
-    services: { audit, sessions, refreshTokens, throttle, auth, users, reauth, mfaCodes, mfaChallenges, mfa },
-    /** Finishes queued audit writes and stops the hashing workers. */
+    metrics,
+    services: {
+      audit,
+      sessions,
+      refreshTokens,
+      throttle,
+      auth,
+      users,
+      tokens,
+      outbox,
+      passwordReset,
+      verification,
+      emailChange,
+      reauth,
+      mfaCodes,
+      mfaChallenges,
+      mfa,
+    },
+    /** Background work that server.ts starts and stops. */
+    jobs: { outbox: outboxJob },
+    /** Stops the outbox sender (if still running), finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
+      metrics?.close();
+      await outboxJob.stop(0);
       await audit.flush();
       await hasher.close();
     },

@@ -22,7 +22,7 @@ function loadConfigOrExit(): Config {
 }
 
 /** Stops accepting connections, lets in-flight requests finish within the grace period, then closes. */
-function shutDownGracefully(server: Server, container: Container, stopBackground: () => void, graceMs: number) {
+function shutDownGracefully(server: Server, container: Container, stopBackground: () => Promise<void>, graceMs: number) {
   let stopping = false;
   return (signal: string): void => {
     if (stopping) return;
@@ -32,10 +32,10 @@ function shutDownGracefully(server: Server, container: Container, stopBackground
       logger.error('graceful shutdown timed out; exiting');
       process.exit(1);
     }, graceMs).unref();
-    stopBackground();
+    const backgroundStopped = stopBackground();
     server.close(() => {
-      void container
-        .close()
+      void backgroundStopped
+        .then(() => container.close())
         .then(disconnectDatabase)
         .then(() => {
           clearTimeout(forceExit);
@@ -58,6 +58,9 @@ async function main(): Promise<void> {
     const { hasher, now, services } = container;
     await seedAdminFromConfig(config, { hasher, now, passwordPolicy: config.password, sessions: services.sessions, audit: services.audit });
   }
+  if (config.isProduction && !config.mail.smtpUrl) {
+    logger.warn('SMTP_URL is not set: NO MAIL WILL BE SENT (password resets, address verification, notices). Set SMTP_URL and APP_URL.');
+  }
   const server = createApp(container).listen(config.http.port, config.http.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -66,11 +69,15 @@ async function main(): Promise<void> {
   geoUpdater.start();
   const sweep = createSweepJob(container);
   sweep.start();
-  const stopBackground = (): void => {
+  const graceMs = config.http.shutdownGraceMs;
+  container.jobs.outbox.start();
+  const stopBackground = async (): Promise<void> => {
     void sweep.stop();
     geoUpdater.stop();
+    // Half the grace for a send in flight, so the rest of the shutdown still fits.
+    await container.jobs.outbox.stop(graceMs / 2);
   };
-  const shutdown = shutDownGracefully(server, container, stopBackground, config.http.shutdownGraceMs);
+  const shutdown = shutDownGracefully(server, container, stopBackground, graceMs);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

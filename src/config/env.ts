@@ -202,9 +202,32 @@ const environmentSchema = z.object({
   MFA_ISSUER: z.string().trim().min(1).max(64).default('Keyhold'),
   DATA_ENCRYPTION_KEY: encryptionKey().optional(),
   DATA_ENCRYPTION_PREVIOUS_KEY: encryptionKey().optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().default('Keyhold <no-reply@keyhold.localhost>'),
+  MAIL_PRODUCT_NAME: z.string().default('Keyhold'),
+  APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PASSWORD_RESET_TTL: duration('15m'),
+  EMAIL_VERIFICATION_TTL: duration('24h'),
+  EMAIL_REVERT_TTL: duration('7d'),
+  MAIL_RESEND_INTERVAL: duration('60s'),
+  MAIL_MAX_ATTEMPTS: integer(8, 1, 100),
+  MAIL_RETRY_BASE: duration('30s'),
+  MAIL_RETRY_MAX: duration('1h'),
+  MAIL_POLL_INTERVAL: duration('2s'),
+  MAIL_LEASE: duration('2m'),
+  MAIL_SEND_TIMEOUT: duration('30s'),
+  MAIL_SENT_RETENTION: duration('7d'),
+  MAIL_PRUNE_INTERVAL: duration('1h'),
+  REQUIRE_VERIFIED_EMAIL: flag(false),
 
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
+
+  METRICS_ENABLED: flag(true),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -237,6 +260,29 @@ function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
     retryBaseMs: env.GEOIP_RETRY_BASE,
     maxArchiveBytes: env.GEOIP_MAX_ARCHIVE_SIZE,
     maxDatabaseBytes: env.GEOIP_MAX_DATABASE_SIZE,
+  };
+}
+
+function buildMailConfig(env: Environment) {
+  return {
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM,
+    productName: env.MAIL_PRODUCT_NAME,
+    // Development links point at the service itself, so `npm run dev` works with no frontend.
+    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    passwordResetTtlMs: env.PASSWORD_RESET_TTL,
+    emailVerificationTtlMs: env.EMAIL_VERIFICATION_TTL,
+    emailRevertTtlMs: env.EMAIL_REVERT_TTL,
+    resendIntervalMs: env.MAIL_RESEND_INTERVAL,
+    maxAttempts: env.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: env.MAIL_RETRY_BASE,
+    retryMaxMs: env.MAIL_RETRY_MAX,
+    pollIntervalMs: env.MAIL_POLL_INTERVAL,
+    leaseMs: env.MAIL_LEASE,
+    sendTimeoutMs: env.MAIL_SEND_TIMEOUT,
+    sentRetentionMs: env.MAIL_SENT_RETENTION,
+    pruneIntervalMs: env.MAIL_PRUNE_INTERVAL,
+    requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
   };
 }
 
@@ -332,10 +378,12 @@ function buildConfig(env: Environment) {
       key: env.DATA_ENCRYPTION_KEY ?? developmentEncryptionKey(env.JWT_SECRET),
       previousKey: env.DATA_ENCRYPTION_PREVIOUS_KEY ?? null,
     },
+    mail: buildMailConfig(env),
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT === 'auto' ? (isProduction ? 'json' : 'pretty') : env.LOG_FORMAT,
     },
+    metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN },
   } as const;
 }
 
@@ -352,9 +400,12 @@ export class ConfigError extends Error {
 
 /** Settings that are each valid but contradict one another. */
 function consistencyProblems(env: Environment): string[] {
+  const problems: string[] = [];
   // A waiter that gives up before a crashed holder's lease runs out would answer BUSY for nothing.
-  if (env.LOCK_WAIT < env.LOCK_LEASE) return ['LOCK_WAIT: must be at least LOCK_LEASE, so a waiter outlasts a crashed holder'];
-  return [];
+  if (env.LOCK_WAIT < env.LOCK_LEASE) problems.push('LOCK_WAIT: must be at least LOCK_LEASE, so a waiter outlasts a crashed holder');
+  // A mail lease that ran out mid-send would let a second worker send the same message.
+  if (env.MAIL_LEASE <= env.MAIL_SEND_TIMEOUT) problems.push('MAIL_LEASE: must be longer than MAIL_SEND_TIMEOUT');
+  return problems;
 }
 
 /** Example secrets are public: refused wherever real tokens are signed, which is everywhere but tests. */
@@ -387,6 +438,7 @@ function productionProblems(env: Environment): string[] {
   if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === EXAMPLE_ADMIN_PASSWORD) {
     problems.push('ADMIN_PASSWORD: the example admin password is refused in production');
   }
+  if (env.SMTP_URL && !env.APP_URL) problems.push('APP_URL: production needs the frontend URL that mail links point to');
   return problems;
 }
 

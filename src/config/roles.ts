@@ -4,7 +4,6 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
   'users:read',
-  'users:write',
   'users:delete',
   'roles:assign',
   'status:assign',
@@ -22,7 +21,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   user: [],
   moderator: ['users:read', 'sessions:read', 'audit:read'],
-  admin: ['users:read', 'users:write', 'users:delete', 'roles:assign', 'status:assign', 'sessions:read', 'sessions:revoke', 'audit:read'],
+  admin: ['users:read', 'users:delete', 'roles:assign', 'status:assign', 'sessions:read', 'sessions:revoke', 'audit:read'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {

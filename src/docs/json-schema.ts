@@ -4,6 +4,19 @@ type JsonSchema = Record<string, unknown>;
 
 const COMPONENT_PREFIX = '#/components/schemas/';
 
+/*
+ * zod gives every integer the safe-integer range (±2^53) as bounds when it has no real ones; those say
+ * nothing to a client and hide the missing bound, so they are dropped.
+ */
+function dropSafeIntegerBounds(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(dropSafeIntegerBounds);
+  if (!node || typeof node !== 'object') return;
+  const record = node as JsonSchema;
+  if (record.maximum === Number.MAX_SAFE_INTEGER) delete record.maximum;
+  if (record.minimum === Number.MIN_SAFE_INTEGER) delete record.minimum;
+  Object.values(record).forEach(dropSafeIntegerBounds);
+}
+
 /** Rewrites `#/$defs/X` references to OpenAPI component references, in place. */
 function pointRefsAtComponents(node: unknown): void {
   if (Array.isArray(node)) return node.forEach(pointRefsAtComponents);
@@ -30,9 +43,11 @@ export function createSchemaConverter() {
     };
     for (const [name, definition] of Object.entries($defs ?? {})) {
       pointRefsAtComponents(definition);
+      dropSafeIntegerBounds(definition);
       components[name] = definition;
     }
     pointRefsAtComponents(json);
+    dropSafeIntegerBounds(json);
     return json;
   }
 

@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import packageJson from '../../package.json';
 import type { Config } from '../config/env';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import type { RequestSchemas } from '../middleware/validate';
 import { problemResponse } from '../schemas/response.schemas';
 import { createSchemaConverter } from './json-schema';
@@ -22,6 +22,8 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'INTERNAL',
   503: 'Unavailable',
 };
+
+const EXAMPLE_REQUEST_ID = '3f1c2a9e-5d7b-4c1e-9a0f-2b8d6e4c1a7f';
 
 const BEARER_PROBLEMS = ['UNAUTHENTICATED', 'TOKEN_EXPIRED', 'TOKEN_INVALID', 'SESSION_REVOKED'];
 
@@ -68,6 +70,7 @@ function problemsOf(operation: Operation): Map<number, string[]> {
   // A right beyond the plain user's needs a second factor in the session for MFA_REQUIRED_ROLES.
   if (operation.problems?.[403]?.includes('FORBIDDEN')) add(403, ['MFA_ENROLLMENT_REQUIRED']);
   add(429, ['RATE_LIMITED']);
+  if (operation.path.startsWith('/api/')) add(503, ['SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After)']);
   add(500, ['INTERNAL']);
   return problems;
 }
@@ -75,7 +78,8 @@ function problemsOf(operation: Operation): Map<number, string[]> {
 function responsesOf(operation: Operation, convert: Convert): Json {
   const { success } = operation;
   const successResponse: Json = { description: success.description };
-  if (success.schema) successResponse.content = { 'application/json': { schema: convert(success.schema, 'output') } };
+  if (success.schema)
+    successResponse.content = { [success.mediaType ?? 'application/json']: { schema: convert(success.schema, 'output') } };
   if (success.setsCookie) {
     successResponse.headers = {
       'Set-Cookie': {
@@ -87,11 +91,48 @@ function responsesOf(operation: Operation, convert: Convert): Json {
     };
   }
   const result: Json = { [success.status]: successResponse };
-  const problem = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } };
   for (const [status, codes] of [...problemsOf(operation)].sort(([a], [b]) => a - b)) {
-    result[status] = { description: `${STATUS_TEXT[status] ?? 'Error'}. Codes: ${[...new Set(codes)].join(', ')}`, content: problem };
+    const unique = [...new Set(codes)];
+    result[status] = {
+      description: `${STATUS_TEXT[status] ?? 'Error'}. Codes: ${unique.join(', ')}`,
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' }, examples: problemExamples(status, unique) } },
+    };
   }
   return result;
+}
+
+/**
+ * One example per code a status can carry, so the reference shows each route's real problems rather
+ * than the Problem schema's generic example. A code may come with a note: `CODE (when ...)`.
+ */
+function problemExamples(status: number, codes: string[]): Json {
+  const examples: Json = {};
+  for (const entry of codes) {
+    const match = /^([A-Z][A-Z0-9_]*)\s*(?:\((.*)\))?$/.exec(entry);
+    if (!match) continue;
+    const [, code, note] = match as unknown as [string, string, string | undefined];
+    const detail = note ? `${note.charAt(0).toUpperCase()}${note.slice(1)}.` : (STATUS_TEXT[status] ?? 'Error');
+    examples[code] = { summary: code, value: buildProblem({ status, code, detail, requestId: EXAMPLE_REQUEST_ID }) };
+  }
+  return examples;
+}
+
+/**
+ * A route that takes no fields still declares its (empty) JSON body: the cookie routes need the JSON
+ * content type as their CSRF check, and "Try it out" sends one only for a declared body.
+ */
+function requestBodyOf(operation: Operation, body: ZodType, convert: Convert): Json {
+  const optional = body.safeParse(undefined).success;
+  const usesCookie = operation.security === 'cookie' || operation.security === 'cookieOrBearer';
+  const media: Json = { schema: convert(body, 'input') };
+  if (optional) media.example = {};
+  return {
+    required: !optional || usesCookie,
+    ...(optional && usesCookie
+      ? { description: 'Send `{}` with `Content-Type: application/json`: the cross-site request check needs it.' }
+      : {}),
+    content: { 'application/json': media },
+  };
 }
 
 function operationObject(operation: Operation, convert: Convert): Json {
@@ -102,9 +143,7 @@ function operationObject(operation: Operation, convert: Convert): Json {
     operationId: `${operation.method}${toOpenApiPath(operation.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     security: securityOf(operation.security),
     parameters: parametersOf(operation.request, convert),
-    ...(body && !body.safeParse(undefined).success
-      ? { requestBody: { required: true, content: { 'application/json': { schema: convert(body, 'input') } } } }
-      : {}),
+    ...(body ? { requestBody: requestBodyOf(operation, body, convert) } : {}),
     responses: responsesOf(operation, convert),
   };
 }

@@ -1,6 +1,7 @@
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { Config } from '../config/env';
 import type { RequestSchemas } from '../middleware/validate';
+import { createAccountRecoverySchemas } from '../schemas/account-recovery.schemas';
 import { createAuditSchemas } from '../schemas/audit.schemas';
 import { createAuthSchemas } from '../schemas/auth.schemas';
 import { createMeSchemas } from '../schemas/me.schemas';
@@ -18,10 +19,28 @@ export interface Operation {
   summary: string;
   security: Security;
   request?: RequestSchemas;
-  success: { status: 200 | 201 | 204; description: string; schema?: ZodType; setsCookie?: boolean; setsDeviceCookie?: boolean };
+  /** `mediaType` when the body is not JSON (the Prometheus text of /metrics). */
+  success: {
+    status: 200 | 201 | 202 | 204;
+    description: string;
+    schema?: ZodType;
+    mediaType?: string;
+    setsCookie?: boolean;
+    setsDeviceCookie?: boolean;
+  };
   /** Problem responses beyond the ones every route of its kind can give (401s on bearer routes, 400s on validated input...). */
   problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
 }
+
+const metricsOperation: Operation = {
+  method: 'get',
+  path: '/metrics',
+  tag: 'Operational',
+  summary: 'Prometheus metrics; with METRICS_TOKEN set, send it as `Authorization: Bearer`; in production without one, 404',
+  security: 'none',
+  success: { status: 200, description: 'Prometheus text exposition format', schema: z.string(), mediaType: 'text/plain' },
+  problems: { 401: ['UNAUTHENTICATED (METRICS_TOKEN is set and was not sent)'], 404: ['NOT_FOUND (production without METRICS_TOKEN)'] },
+};
 
 /** Every route of the API with the very schemas the validation middleware uses. */
 export function listOperations(config: Config): Operation[] {
@@ -31,8 +50,10 @@ export function listOperations(config: Config): Operation[] {
   const audit = createAuditSchemas(config.pagination);
   const mfa = createMfaSchemas();
   const reauthProblems = { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] };
+  const recovery = createAccountRecoverySchemas(config.password);
   const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
   const noContent = (description: string) => ({ status: 204 as const, description });
+  const accepted = (description: string) => ({ status: 202 as const, description });
   return [
     {
       method: 'get',
@@ -59,6 +80,7 @@ export function listOperations(config: Config): Operation[] {
       success: ok(responses.readinessResponse),
       problems: { 503: ['database down (plain JSON body with status "unavailable")'] },
     },
+    ...(config.metrics.enabled ? [metricsOperation] : []),
     {
       method: 'post',
       path: '/api/v1/auth/register',
@@ -146,6 +168,61 @@ export function listOperations(config: Config): Operation[] {
       success: noContent('Signed out everywhere'),
     },
     {
+      method: 'post',
+      path: '/api/v1/auth/password/forgot',
+      tag: 'Auth',
+      summary: 'Ask for a password-reset link by mail (same answer, in the same time, for any address)',
+      security: 'none',
+      request: recovery.forgotPassword,
+      success: accepted(
+        'Accepted, empty body, always. An active account gets <APP_URL>/reset-password?token=... (PASSWORD_RESET_TTL); at most one link per MAIL_RESEND_INTERVAL.',
+      ),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/password/reset',
+      tag: 'Auth',
+      summary: 'Set a new password with the mailed token; every session of the account ends',
+      security: 'none',
+      request: recovery.resetPassword,
+      success: noContent('Password replaced; sessions and refresh tokens revoked, login failures cleared, token spent'),
+      problems: { 400: ['RESET_TOKEN_INVALID (unknown, used, replaced or expired token)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/verify',
+      tag: 'Auth',
+      summary: 'Confirm the registration address, or a pending address change, with the mailed token',
+      security: 'none',
+      request: recovery.verifyEmail,
+      success: ok(responses.userEnvelopeResponse),
+      problems: {
+        400: ['VERIFICATION_TOKEN_INVALID'],
+        409: ['EMAIL_TAKEN (the new address was taken in the meantime; the link stays usable)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/verification',
+      tag: 'Auth',
+      summary: 'Mail the verification link again (public; same answer for any address)',
+      security: 'none',
+      request: recovery.requestVerification,
+      success: accepted(
+        'Accepted, empty body, always. An unverified active account gets a new link; at most one per MAIL_RESEND_INTERVAL.',
+      ),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/revert',
+      tag: 'Auth',
+      summary: '"This wasn\'t me": restore the previous address with the token mailed to it, sign out everywhere',
+      security: 'none',
+      request: recovery.revertEmail,
+      success: noContent('Previous address restored; every session revoked; outstanding reset and verification links voided'),
+      problems: { 400: ['VERIFICATION_TOKEN_INVALID'], 409: ['EMAIL_TAKEN (the previous address was taken in the meantime)'] },
+    },
+    {
       method: 'get',
       path: '/api/v1/me',
       tag: 'Me',
@@ -225,6 +302,31 @@ export function listOperations(config: Config): Operation[] {
       request: mfa.regenerateRecoveryCodes,
       success: ok(responses.recoveryCodesResponse),
       problems: { ...reauthProblems, 400: ['MFA_CODE_INVALID'], 409: ['MFA_NOT_ENABLED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/email',
+      tag: 'Me',
+      summary: 'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL)',
+      security: 'bearer',
+      request: recovery.changeEmail,
+      success: accepted('Accepted, empty body: the address changes only when the link mailed to the new address is used'),
+      problems: {
+        400: ['VALIDATION_FAILED (also when newEmail is the current address)', 'MFA_CODE_INVALID'],
+        403: ['INVALID_CREDENTIALS (wrong password)'],
+        409: ['EMAIL_TAKEN'],
+        429: ['RATE_LIMITED (too many wrong answers in this session)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/email/verification',
+      tag: 'Me',
+      summary: "Mail the caller's verification link again",
+      security: 'bearer',
+      request: recovery.resendVerification,
+      success: accepted('Accepted, empty body; at most one link per MAIL_RESEND_INTERVAL'),
+      problems: { 409: ['EMAIL_ALREADY_VERIFIED'] },
     },
     {
       method: 'get',

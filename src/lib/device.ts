@@ -1,3 +1,4 @@
+// ua-parser-js stays on v1 (MIT): v2 and later are AGPL-3.0, which this MIT service cannot ship.
 import { UAParser } from 'ua-parser-js';
 
 export interface Device {

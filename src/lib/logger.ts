@@ -46,11 +46,12 @@ const prettyLine = winston.format.printf(({ level, message, timestamp, ...meta }
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug' | 'silent';
 
+/** Colours only on a terminal: piped into a file or a collector, escape codes are noise. */
 function formatFor(format: LogFormat) {
   const base = [winston.format.timestamp(), attachRequestContext(), redactSecrets()];
   return format === 'json'
     ? winston.format.combine(...base, winston.format.json())
-    : winston.format.combine(...base, winston.format.colorize(), prettyLine);
+    : winston.format.combine(...base, ...(process.stdout.isTTY ? [winston.format.colorize()] : []), prettyLine);
 }
 
 /** The one logger: a message plus a metadata object; request id attached and secrets redacted. */

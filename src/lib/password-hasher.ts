@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { BusyError } from '../errors/app-error';
+import { publishHashQueue } from './telemetry';
 
 /*
  * bcrypt reads at most 72 bytes, so a long or multi-byte password would be silently truncated.
@@ -43,6 +44,7 @@ parentPort.on('message', async ({ id, op, args }) => {
 
 interface Job {
   id: number;
+  queuedAt: number;
   op: 'hash' | 'compare';
   args: [string, string | number];
   resolve: (value: string | boolean) => void;
@@ -99,6 +101,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       clearTimeout(job.deadline);
       job.startedAt = Date.now();
       busy.set(worker, job);
+      publishHashQueue({ phase: 'started', waitSeconds: (performance.now() - job.queuedAt) / 1000 });
       worker.postMessage({ id: job.id, op: job.op, args: job.args });
     }
   }
@@ -142,6 +145,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     if (index === -1) return;
     queue.splice(index, 1);
     pending.delete(job.id);
+    publishHashQueue({ phase: 'refused' });
     job.reject(busyError(expectedStartMs()));
   }
 
@@ -151,9 +155,10 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       const expectedStart = expectedStartMs();
       // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
       if (idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
-      const job: Job = { id: nextId++, op, args, resolve, reject };
+      const job: Job = { id: nextId++, queuedAt: performance.now(), op, args, resolve, reject };
       pending.set(job.id, job);
       queue.push(job);
+      publishHashQueue({ phase: 'queued' });
       if (idle.length === 0) {
         job.deadline = setTimeout(() => refuse(job), Math.max(0, startWithinMs));
         job.deadline.unref();

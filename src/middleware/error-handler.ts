@@ -4,7 +4,6 @@ import { ZodError } from 'zod';
 import { isDuplicateKeyError } from '../db/errors';
 import { AppError, type FieldProblem } from '../errors/app-error';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem';
-import { logger } from '../lib/logger';
 
 function zodProblems(error: ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
@@ -29,16 +28,12 @@ export function toAppError(error: unknown): AppError {
   return new AppError(500, 'INTERNAL', 'Something went wrong on our side.');
 }
 
-function logError(error: unknown, mapped: AppError, req: Request): void {
-  const meta = { code: mapped.code, status: mapped.status, method: req.method, path: req.path };
-  if (mapped.status >= 500) logger.error('unhandled error', { ...meta, error });
-  else logger.warn(mapped.message, meta);
-}
-
 /** The one place errors become responses: RFC 9457 problem+json with the request id. */
 export function renderError(error: unknown, req: Request, res: Response, next: NextFunction): void {
   const mapped = toAppError(error);
-  logError(error, mapped, req);
+  // The request's one log line (request-logger) reports the code, and a server fault with its error.
+  res.locals.problemCode = mapped.code;
+  if (mapped.status >= 500) res.locals.serverFault = error;
   if (res.headersSent) return next(error);
   const { retryAfterSeconds, headers, errors, extensions } = mapped.options;
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));

@@ -2,10 +2,13 @@ import cors from 'cors';
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 
-/** Security headers with a strict CSP; API responses never need scripts or frames. */
+/**
+ * Security headers with a strict CSP; API responses never need scripts or frames, nor
+ * `upgrade-insecure-requests` (it only matters to pages, and breaks one served over plain http).
+ */
 export function securityHeaders(): RequestHandler {
   return helmet({
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], upgradeInsecureRequests: null } },
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
 }

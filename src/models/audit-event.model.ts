@@ -24,6 +24,12 @@ export const AUDIT_EVENT_TYPES = [
   'user.mfa_reset',
   'user.recovery_codes_regenerated',
   'user.unlocked',
+  'user.password_reset_requested',
+  'user.password_reset',
+  'user.email_verified',
+  'user.email_changed',
+  'user.email_reverted',
+  'mail.failed',
   'admin.seeded',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

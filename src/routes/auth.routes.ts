@@ -1,12 +1,15 @@
 import { Router, type RequestHandler } from 'express';
+import type { AccountRecoveryController } from '../controllers/account-recovery.controller';
 import type { createAuthController } from '../controllers/auth.controller';
 import { rejectCrossSiteRequests } from '../middleware/csrf';
 import { validate } from '../middleware/validate';
+import type { AccountRecoverySchemas } from '../schemas/account-recovery.schemas';
 import type { AuthSchemas } from '../schemas/auth.schemas';
 
 export function createAuthRouter(deps: {
   controller: ReturnType<typeof createAuthController>;
   schemas: AuthSchemas;
+  recovery: { controller: AccountRecoveryController; schemas: AccountRecoverySchemas };
   authenticate: RequestHandler;
   authLimiter: RequestHandler;
   allowedOrigins: readonly string[];
@@ -21,5 +24,12 @@ export function createAuthRouter(deps: {
   router.post('/refresh', rejectCrossSite, validate(schemas.refresh), controller.refresh);
   router.post('/logout', rejectCrossSite, validate(schemas.logout), controller.logout);
   router.post('/logout-all', authenticate, validate(schemas.logoutAll), controller.logoutAll);
+  const recovery = deps.recovery.controller;
+  const recoverySchemas = deps.recovery.schemas;
+  router.post('/password/forgot', validate(recoverySchemas.forgotPassword), recovery.forgotPassword);
+  router.post('/password/reset', validate(recoverySchemas.resetPassword), recovery.resetPassword);
+  router.post('/email/verify', validate(recoverySchemas.verifyEmail), recovery.verifyEmail);
+  router.post('/email/verification', validate(recoverySchemas.requestVerification), recovery.requestVerification);
+  router.post('/email/revert', validate(recoverySchemas.revertEmail), recovery.revertEmail);
   return router;
 }

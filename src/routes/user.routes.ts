@@ -24,7 +24,7 @@ export function createUserRouter(deps: {
   router.delete('/:id', deps.authLimiter, validate(s.remove), allowOwnerOr('users:delete'), users.remove);
   router.get('/:id/sessions', validate(s.byId), allowOwnerOr('sessions:read'), users.listSessions);
   router.delete('/:id/sessions', requirePermission('sessions:revoke'), validate(s.revokeSessions), users.revokeSessions);
-  router.delete('/:id/mfa', requirePermission('users:write'), validate(deps.mfa.schemas.resetByAdmin), deps.mfa.controller.resetByAdmin);
-  router.delete('/:id/lockout', requirePermission('users:write'), validate(deps.mfa.schemas.unlock), deps.mfa.controller.unlock);
+  router.delete('/:id/mfa', requirePermission('status:assign'), validate(deps.mfa.schemas.resetByAdmin), deps.mfa.controller.resetByAdmin);
+  router.delete('/:id/lockout', requirePermission('status:assign'), validate(deps.mfa.schemas.unlock), deps.mfa.controller.unlock);
   return router;
 }

@@ -11,10 +11,9 @@ const WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\
 /** Control characters, line/paragraph separators and the bidirectional controls that can disguise a name. */
 const FORBIDDEN_IN_NAMES = '\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
 
+const EMAIL_ADDRESS = "[A-Za-z0-9_'+-]+(?:\\.[A-Za-z0-9_'+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}";
 /** An address as the server accepts it (surrounding spaces allowed and dropped); also the documented pattern. */
-const EMAIL_PATTERN = new RegExp(
-  "^ *[A-Za-z0-9_'+-]+(?:\\.[A-Za-z0-9_'+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,} *$",
-);
+const EMAIL_PATTERN = new RegExp(`^ *${EMAIL_ADDRESS} *$`);
 /** At least one visible character, and none of the forbidden ones anywhere. */
 const NAME_PATTERN = new RegExp(`^[^${FORBIDDEN_IN_NAMES}]*[^${FORBIDDEN_IN_NAMES}${WHITESPACE}][^${FORBIDDEN_IN_NAMES}]*$`);
 /** Contains something other than whitespace. */
@@ -25,6 +24,9 @@ export const emailSchema = z
   .max(MAX_EMAIL_LENGTH)
   .regex(EMAIL_PATTERN, { error: 'must be a valid email address' })
   .overwrite((value) => value.trim().toLowerCase());
+
+/** An address as stored and returned: what `emailSchema` leaves (trimmed, lower case). */
+export const storedEmailSchema = z.string().regex(new RegExp(`^${EMAIL_ADDRESS}$`));
 
 /** A display name: trimmed, at most 100 characters (code points), no control or bidirectional characters. */
 export const nameSchema = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storedEmailSchema } from './common.schemas';
 import { ROLES } from '../config/roles';
 import { AUDIT_EVENT_TYPES } from '../models/audit-event.model';
 import { AUTH_METHODS } from '../models/session.model';
@@ -10,10 +11,11 @@ const timestamp = z.iso.datetime();
 export const userResponse = z
   .strictObject({
     id,
-    email: z.email(),
+    email: storedEmailSchema,
     name: z.string().nullable(),
     role: z.enum(ROLES),
     status: z.enum(USER_STATUSES),
+    emailVerified: z.boolean(),
     createdAt: timestamp,
     updatedAt: timestamp,
     lastLoginAt: timestamp.nullable(),
@@ -28,6 +30,7 @@ export const userResponse = z
         name: 'Ada Lovelace',
         role: 'user',
         status: 'active',
+        emailVerified: true,
         createdAt: '2026-11-20T09:15:00.000Z',
         updatedAt: '2026-11-20T09:15:00.000Z',
         lastLoginAt: '2026-11-23T08:00:00.000Z',
@@ -82,7 +85,7 @@ export const problemResponse = z
   .strictObject({
     type: z.url(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().int().min(400).max(599),
     detail: z.string(),
     code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
     requestId: z.string(),
@@ -106,7 +109,12 @@ export const problemResponse = z
     ],
   });
 
-const pageMeta = z.strictObject({ page: z.number().int(), limit: z.number().int(), total: z.number().int(), totalPages: z.number().int() });
+const pageMeta = z.strictObject({
+  page: z.number().int().min(1),
+  limit: z.number().int().min(1),
+  total: z.number().int().min(0),
+  totalPages: z.number().int().min(0),
+});
 
 export function dataOf<T extends z.ZodType>(schema: T) {
   return z.strictObject({ data: schema });
@@ -116,7 +124,7 @@ export function pageOf<T extends z.ZodType>(schema: T) {
   return z.strictObject({ data: z.array(schema), meta: pageMeta });
 }
 
-const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() };
+const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int().min(1) };
 
 export const loginResponse = dataOf(z.strictObject({ ...accessTokenFields, user: userResponse, session: sessionResponse }));
 export const refreshResponse = dataOf(z.strictObject(accessTokenFields));

@@ -12,7 +12,9 @@ import { SessionModel, type AuthMethod, type SessionRecord } from '../models/ses
 import { credentialVersionOf, UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { toUserView, type UserFields, type UserView } from '../views/user.view';
+import type { AccountMailService } from './account-mail.service';
 import type { AuditService } from './audit.service';
+import type { EmailVerificationService } from './email-verification.service';
 import type { LoginSlot, LoginSubject, LoginThrottleService } from './login-throttle.service';
 import { invalidMfaToken, type MfaChallengeService } from './mfa-challenge.service';
 import type { MfaCodeService, SecondFactor } from './mfa-code.service';
@@ -52,7 +54,7 @@ export interface OpenConnection {
 }
 
 export interface AuthServiceDeps {
-  config: Pick<Config, 'password'>;
+  config: Pick<Config, 'password' | 'mail'>;
   now: Clock;
   hasher: PasswordHasher;
   accessTokens: AccessTokenIssuer;
@@ -64,6 +66,8 @@ export interface AuthServiceDeps {
   geo: GeoLookup;
   mfaChallenges: MfaChallengeService;
   mfaCodes: MfaCodeService;
+  verification: Pick<EmailVerificationService, 'startVerification'>;
+  accountMail: Pick<AccountMailService, 'sendNewLocationNotice'>;
 }
 
 const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
@@ -83,6 +87,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     try {
       const user = await UserModel.create({ email: input.email, passwordHash, name: input.name ?? null });
       audit.record({ type: 'auth.register', actorId: user.id, targetId: user.id, ip: client.ip });
+      await deps.verification.startVerification({ id: user.id as string, name: user.name, email: user.email });
       return toUserView(user);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
@@ -120,12 +125,26 @@ export function createAuthService(deps: AuthServiceDeps) {
     throw invalidCredentials();
   }
 
-  async function recordLoginLocation(userId: string, session: SessionRecord, location: Location | null): Promise<void> {
+  async function recordLoginLocation(
+    user: { _id: SessionRecord['userId']; email: string; name?: string | null },
+    session: SessionRecord,
+    location: Location | null,
+  ): Promise<void> {
+    const userId = user._id.toString();
     const base = { actorId: userId, targetId: userId, sessionId: session._id.toString(), ip: session.ip, location };
     audit.record({ type: 'auth.login', ...base });
     if (!location?.countryCode) return;
-    const seenBefore = await SessionModel.exists({ userId, _id: { $ne: session._id }, 'location.countryCode': location.countryCode });
-    if (!seenBefore) audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
+    const others = { userId, _id: { $ne: session._id } };
+    const seenBefore = await SessionModel.exists({ ...others, 'location.countryCode': location.countryCode });
+    if (seenBefore) return;
+    audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
+    // The first located sign-in of an account sets its baseline; a mail about it would only be noise.
+    if (await SessionModel.exists({ ...others, 'location.countryCode': { $type: 'string' } })) {
+      await deps.accountMail.sendNewLocationNotice(
+        { id: userId, name: user.name, email: user.email },
+        { location, ip: session.ip ?? null, at: deps.now() },
+      );
+    }
   }
 
   /**
@@ -140,6 +159,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   ): Promise<LoginResult> {
     const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceToken);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
+      throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
+    }
     if (user.mfaEnabled) {
       const login = { userId: user._id.toString(), throttleKey, credentialVersion: credentialVersionOf(user) };
       throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
@@ -206,7 +228,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
-    await recordLoginLocation(userId, session, location);
+    await recordLoginLocation(user, session, location);
     const access = deps.accessTokens.sign({ userId, sessionId: session._id.toString() });
     return {
       accessToken: access.token,

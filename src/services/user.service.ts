@@ -7,6 +7,7 @@ import { SessionModel } from '../models/session.model';
 import { BUMP_CREDENTIAL_VERSION, credentialVersionOf, UserModel, type UserStatus } from '../models/user.model';
 import { toSessionView, type SessionView } from '../views/session.view';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
+import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
 import { accountThrottleKey, type LoginThrottleService } from './login-throttle.service';
@@ -40,6 +41,7 @@ export function createUserService(deps: {
   locks: LockService;
   reauth: ReauthService;
   throttle: LoginThrottleService;
+  tokens: Pick<AccountTokenService, 'voidTokens'>;
 }) {
   const { sessions, audit } = deps;
 
@@ -132,6 +134,7 @@ export function createUserService(deps: {
     if (!changed) throw new NotFoundError('No such user.');
     await sessions.adoptCredentialVersion(auth.sessionId, credentialVersionOf(changed));
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
+    await deps.tokens.voidTokens(auth.userId, ['password_reset']);
     audit.record({
       type: 'user.password_changed',
       actorId: auth.userId,

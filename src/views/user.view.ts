@@ -16,6 +16,8 @@ export interface UserFields {
   updatedAt: Date;
   lastLoginAt?: Date | null;
   mfaEnabled?: boolean | null;
+  /** Absent on accounts stored before verification existed: they count as unverified. */
+  emailVerified?: boolean;
 }
 
 /** Projection that loads exactly what toUserView needs (never the password hash). */
@@ -28,6 +30,7 @@ export const USER_VIEW_PROJECTION = {
   updatedAt: 1,
   lastLoginAt: 1,
   mfaEnabled: 1,
+  emailVerified: 1,
 } as const;
 
 export function toUserView(user: UserFields): UserView {
@@ -37,6 +40,7 @@ export function toUserView(user: UserFields): UserView {
     name: user.name ?? null,
     role: user.role as Role,
     status: user.status as UserStatus,
+    emailVerified: user.emailVerified === true,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
     lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,

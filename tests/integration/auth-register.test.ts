@@ -21,6 +21,7 @@ describe('POST /api/v1/auth/register', () => {
       name: 'Ada',
       role: 'user',
       status: 'active',
+      emailVerified: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       lastLoginAt: null,

@@ -132,6 +132,19 @@ describe('smaller hardening promises', () => {
       }
     });
 
+    it('when an address schemathesis found is registered, then the returned email matches the documented User schema', async () => {
+      const local = `q._.nz.p.x0g0xxl.i0va.+whmjqb0hci8c.yd.3.ijxuvbi00rice.rwfr4+.wcv7nc.pcfi.${Date.now()}'tudlw+bzf0d`;
+      const response = await request(ctx.app)
+        .post('/api/v1/auth/register')
+        .send({ email: `   ${local}@E.q.aR  `, password: 'correct horse battery staple' });
+      expect(response.status).toBe(201);
+      const document = (await request(ctx.app).get('/openapi.json')).body;
+      const email = document.components.schemas.User.properties.email;
+      expect(email.format).toBeUndefined();
+      expect(new RegExp(email.pattern).test(response.body.data.user.email)).toBe(true);
+      expect(response.body.data.user.email).toBe(`${local}@e.q.ar`);
+    });
+
     it('when an id is written in upper case, then the documented id pattern admits it as the server does', async () => {
       const document = (await request(ctx.app).get('/openapi.json')).body;
       const id = document.paths['/api/v1/users/{id}'].get.parameters.find((parameter: { name: string }) => parameter.name === 'id');

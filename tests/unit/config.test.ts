@@ -129,6 +129,26 @@ describe('loadConfig', () => {
   });
 });
 
+describe('mail configuration', () => {
+  const strong = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
+
+  it('when APP_URL is unset, then links point at the service itself, on its port', () => {
+    expect(loadConfig({ ...VALID, PORT: '4100' }).mail.appUrl).toBe('http://localhost:4100');
+    expect(loadConfig({ ...VALID, APP_URL: 'https://app.example.com/' }).mail.appUrl).toBe('https://app.example.com');
+  });
+
+  it('when production has SMTP_URL but no APP_URL, then start-up is refused; without SMTP_URL it is allowed', () => {
+    expect(problemsOf({ ...strong, SMTP_URL: 'smtps://u:p@smtp.example.com' })[0]).toMatch(/^APP_URL/);
+    expect(problemsOf({ ...strong, SMTP_URL: 'smtps://u:p@smtp.example.com', APP_URL: 'https://app.example.com' })).toEqual([]);
+    expect(problemsOf(strong)).toEqual([]);
+  });
+
+  it('when SMTP_URL is not smtp(s) or the lease is not longer than a send, then the variable is named', () => {
+    expect(problemsOf({ ...VALID, SMTP_URL: 'http://mail.example.com' })[0]).toMatch(/^SMTP_URL/);
+    expect(problemsOf({ ...VALID, MAIL_LEASE: '30s', MAIL_SEND_TIMEOUT: '30s' })[0]).toMatch(/^MAIL_LEASE/);
+  });
+});
+
 describe('.env.example', () => {
   it('when compared with the configuration schema, then it documents every variable and no stale one', () => {
     const example = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');

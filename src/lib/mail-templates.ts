@@ -1,0 +1,127 @@
+export const MAIL_TEMPLATES = [
+  'password_reset',
+  'email_verification',
+  'email_change',
+  'email_change_notice',
+  'login_new_location',
+] as const;
+export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
+
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface TemplateInput {
+  productName: string;
+  name: string | null;
+  /** The one link of the mail, when it has one. */
+  link?: string;
+  /** Extra facts shown as they are (escaped in HTML): a new address, a place, a time. */
+  facts?: Record<string, string>;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+}
+
+interface Wording {
+  subject: string;
+  lines: string[];
+  action?: string;
+  closing: string;
+}
+
+const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
+  password_reset: (ttl) => ({
+    subject: 'Reset your password',
+    lines: ['Someone asked to reset the password of your account.', `The link below works once, for ${ttl}.`],
+    action: 'Choose a new password',
+    closing: 'If this was not you, ignore this mail: your password stays as it is.',
+  }),
+  email_verification: (ttl) => ({
+    subject: 'Confirm your e-mail address',
+    lines: ['Please confirm that this address belongs to you.', `The link below works once, for ${ttl}.`],
+    action: 'Confirm my address',
+    closing: 'If you did not create an account, ignore this mail.',
+  }),
+  email_change: (ttl) => ({
+    subject: 'Confirm your new e-mail address',
+    lines: ['Your account is to use this address from now on.', `The link below works once, for ${ttl}.`],
+    action: 'Confirm my new address',
+    closing: 'If you did not ask for this, ignore this mail: nothing changes.',
+  }),
+  email_change_notice: (ttl) => ({
+    subject: 'Your e-mail address is being changed',
+    lines: [
+      'Someone asked to move your account to another address (below).',
+      `If this was not you, the link below undoes it and signs everyone out; it works for ${ttl}.`,
+    ],
+    action: 'This was not me: restore my address',
+    closing: 'If it was you, there is nothing to do.',
+  }),
+  login_new_location: () => ({
+    subject: 'New sign-in from another country',
+    lines: ['Your account was just signed in to from a country it was not used from before.'],
+    closing: 'If this was not you, change your password and sign out your other sessions.',
+  }),
+};
+
+function renderText(greeting: string, wording: Wording, input: TemplateInput): string {
+  const facts = Object.entries(input.facts ?? {}).map(([label, value]) => `${label}: ${value}`);
+  const action = input.link && wording.action ? [`${wording.action}:`, input.link, ''] : [];
+  return [
+    greeting,
+    '',
+    ...wording.lines,
+    ...(facts.length ? ['', ...facts] : []),
+    '',
+    ...action,
+    wording.closing,
+    '',
+    `- ${input.productName}`,
+  ].join('\n');
+}
+
+function renderHtml(greeting: string, wording: Wording, input: TemplateInput): string {
+  const facts = Object.entries(input.facts ?? {})
+    .map(([label, value]) => `<li>${escapeHtml(label)}: ${escapeHtml(value)}</li>`)
+    .join('');
+  const action = input.link && wording.action ? `<p><a href="${escapeHtml(input.link)}">${escapeHtml(wording.action)}</a></p>` : '';
+  return [
+    `<p>${escapeHtml(greeting)}</p>`,
+    ...wording.lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    facts ? `<ul>${facts}</ul>` : '',
+    action,
+    `<p>${escapeHtml(wording.closing)}</p>`,
+    `<p>${escapeHtml(input.productName)}</p>`,
+  ].join('\n');
+}
+
+/** Plain text and HTML of one mail; everything the user controls is escaped in the HTML. */
+export function renderMail(template: MailTemplate, input: TemplateInput & { ttl?: string }): MailContent {
+  const wording = WORDINGS[template](input.ttl ?? '');
+  const greeting = input.name ? `Hello ${input.name},` : 'Hello,';
+  return {
+    subject: `${input.productName}: ${wording.subject}`,
+    text: renderText(greeting, wording, input),
+    html: renderHtml(greeting, wording, input),
+  };
+}
+
+const SPANS: [number, string][] = [
+  [86_400_000, 'day'],
+  [3_600_000, 'hour'],
+  [60_000, 'minute'],
+  [1000, 'second'],
+];
+
+/** "15 minutes", "7 days": how long a link works, in words. */
+export function describeDuration(ms: number): string {
+  const [size, unit] = SPANS.find(([span]) => ms >= span && ms % span === 0) ?? SPANS.find(([span]) => ms >= span) ?? [1000, 'second'];
+  const count = Math.max(1, Math.round(ms / size));
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,73 @@
+import type { Config } from '../config/env';
+import { describeDuration, renderMail, type MailContent, type MailTemplate } from '../lib/mail-templates';
+import type { AccountTokenPurpose } from '../models/account-token.model';
+import type { Location } from '../views/session.view';
+import type { AccountTokenService } from './account-token.service';
+import type { MailOutboxService } from './mail-outbox.service';
+
+/** The frontend page each kind of link opens. */
+const LINK_PATHS: Record<AccountTokenPurpose, string> = {
+  password_reset: 'reset-password',
+  email_verification: 'verify-email',
+  email_change: 'verify-email',
+  email_revert: 'revert-email',
+};
+
+export interface MailRecipient {
+  id: string;
+  name?: string | null;
+}
+
+export interface TokenMail {
+  template: MailTemplate;
+  purpose: AccountTokenPurpose;
+  user: MailRecipient;
+  /** The address the token is bound to (verified, switched to or restored). */
+  email: string;
+  ttlMs: number;
+  keepOlder?: boolean;
+  facts?: Record<string, string>;
+}
+
+export type AccountMailService = ReturnType<typeof createAccountMailService>;
+
+/** Composes the account mails: mints the link's token, renders text and HTML, queues the result. */
+export function createAccountMailService(deps: { mail: Config['mail']; tokens: AccountTokenService; outbox: MailOutboxService }) {
+  const { mail, tokens, outbox } = deps;
+
+  function linkFor(purpose: AccountTokenPurpose, token: string): string {
+    return `${mail.appUrl}/${LINK_PATHS[purpose]}?token=${token}`;
+  }
+
+  /** Mints a token and renders the mail carrying its link (for the worker resolving a request). */
+  async function composeTokenMail(input: TokenMail): Promise<MailContent> {
+    const { purpose, email, ttlMs, keepOlder } = input;
+    const token = await tokens.mintToken({ purpose, userId: input.user.id, email, ttlMs, keepOlder });
+    return renderMail(input.template, {
+      productName: mail.productName,
+      name: input.user.name ?? null,
+      link: linkFor(input.purpose, token),
+      ttl: describeDuration(input.ttlMs),
+      facts: input.facts,
+    });
+  }
+
+  /** Mints, renders and queues a mail with a link to `to`. */
+  async function sendTokenMail(to: string, input: TokenMail): Promise<void> {
+    await outbox.enqueueMail(input.template, to, await composeTokenMail(input));
+  }
+
+  /** Tells the user about a sign-in from a country the account was not used from before. */
+  async function sendNewLocationNotice(user: MailRecipient & { email: string }, sign: { location: Location; ip: string | null; at: Date }) {
+    const place = [sign.location.city, sign.location.region, sign.location.country].filter(Boolean).join(', ');
+    const facts = {
+      Place: place || (sign.location.countryCode ?? 'unknown'),
+      'IP address': sign.ip ?? 'unknown',
+      Time: sign.at.toISOString(),
+    };
+    const content = renderMail('login_new_location', { productName: mail.productName, name: user.name ?? null, facts });
+    await outbox.enqueueMail('login_new_location', user.email, content);
+  }
+
+  return { composeTokenMail, sendTokenMail, sendNewLocationNotice };
+}

@@ -1,0 +1,116 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { isDuplicateKeyError } from '../db/errors';
+import { addMs, type Clock } from '../lib/clock';
+import { AccountTokenModel, type AccountTokenPurpose, type AccountTokenRecord } from '../models/account-token.model';
+import { MailGateModel } from '../models/mail-gate.model';
+
+/** 32 random bytes: the 256 bits the contract asks of every mailed token. */
+const TOKEN_BYTES = 32;
+
+export function hashAccountToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface MintRequest {
+  purpose: AccountTokenPurpose;
+  userId: string;
+  email: string;
+  ttlMs: number;
+  keepOlder?: boolean;
+}
+
+export type AccountTokenService = ReturnType<typeof createAccountTokenService>;
+
+/** Single-use tokens for mailed links, stored as hashes, and the per-address resend gate. */
+export function createAccountTokenService(deps: { now: Clock; resendIntervalMs: number }) {
+  /**
+   * Mints a token and voids the unused older ones of the same purpose, so only the newest link works.
+   * Returns the token itself, which exists nowhere else but in the mail. `keepOlder` leaves older
+   * ones valid: each revert link restores its own address, however many changes follow.
+   */
+  async function mintToken(input: MintRequest): Promise<string> {
+    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    const issuedAt = deps.now();
+    await AccountTokenModel.create({
+      _id: hashAccountToken(token),
+      purpose: input.purpose,
+      userId: input.userId,
+      email: input.email,
+      issuedAt,
+      expiresAt: addMs(issuedAt, input.ttlMs),
+    });
+    if (input.keepOlder) return token;
+    await AccountTokenModel.updateMany(
+      { userId: input.userId, purpose: input.purpose, usedAt: null, voidedAt: null, issuedAt: { $lt: issuedAt } },
+      { $set: { voidedAt: issuedAt } },
+    );
+    return token;
+  }
+
+  function usableFilter(token: string, purposes: readonly AccountTokenPurpose[]) {
+    return { _id: hashAccountToken(token), purpose: { $in: purposes }, usedAt: null, voidedAt: null, expiresAt: { $gt: deps.now() } };
+  }
+
+  /** The token's record while it is usable, without spending it. */
+  async function findUsableToken(token: string, purposes: readonly AccountTokenPurpose[]): Promise<AccountTokenRecord | null> {
+    return AccountTokenModel.findOne(usableFilter(token, purposes)).lean<AccountTokenRecord>();
+  }
+
+  /**
+   * Spends a token in one conditional write, so of any number of concurrent uses exactly one wins.
+   * Returns null for an unknown, spent, voided or expired token, or one minted for another purpose.
+   */
+  async function spendToken(token: string, purposes: readonly AccountTokenPurpose[]): Promise<AccountTokenRecord | null> {
+    return AccountTokenModel.findOneAndUpdate(
+      usableFilter(token, purposes),
+      { $set: { usedAt: deps.now() } },
+      { new: true },
+    ).lean<AccountTokenRecord>();
+  }
+
+  /** Makes a spent token usable again, for a use that was refused after spending it (409). */
+  async function unspendToken(record: AccountTokenRecord): Promise<void> {
+    await AccountTokenModel.updateOne({ _id: record._id, usedAt: record.usedAt }, { $set: { usedAt: null } });
+  }
+
+  /** Voids every unused token of these purposes of a user (a password or address change). */
+  async function voidTokens(userId: string, purposes: readonly AccountTokenPurpose[]): Promise<void> {
+    await AccountTokenModel.updateMany(
+      { userId, purpose: { $in: purposes }, usedAt: null, voidedAt: null },
+      { $set: { voidedAt: deps.now() } },
+    );
+  }
+
+  /**
+   * Opens the resend gate of (purpose, address) unless it was opened within MAIL_RESEND_INTERVAL.
+   * One conditional upsert on _id: a recent gate makes the filter miss and the upsert collide with
+   * the existing _id, so exactly one of many concurrent callers gets true.
+   */
+  async function openGate(purpose: string, address: string): Promise<boolean> {
+    const now = deps.now();
+    const expiresAt = addMs(now, deps.resendIntervalMs);
+    try {
+      await MailGateModel.updateOne(
+        { _id: `${purpose}:${address}`, expiresAt: { $lte: now } },
+        { $set: { openedAt: now, expiresAt } },
+        { upsert: true },
+      );
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Storage clean-up beside the TTL indexes (which some servers never apply). */
+  async function pruneExpired(): Promise<number> {
+    const now = deps.now();
+    const [tokens, gates] = await Promise.all([
+      AccountTokenModel.deleteMany({ expiresAt: { $lt: now } }),
+      MailGateModel.deleteMany({ expiresAt: { $lt: now } }),
+    ]);
+    return tokens.deletedCount + gates.deletedCount;
+  }
+
+  return { mintToken, findUsableToken, spendToken, unspendToken, voidTokens, openGate, pruneExpired };
+}
