@@ -2,7 +2,6 @@ import type { Config } from './config/env';
 import { createAccessTokenIssuer } from './lib/access-token';
 import { systemClock, type Clock } from './lib/clock';
 import { createDeviceTokens } from './lib/device-cookie';
-import { logger } from './lib/logger';
 import { createMailTransport } from './lib/mail-transport';
 import { createPasswordHasher } from './lib/password-hasher';
 import { createSuccessorDeriver } from './lib/refresh-token';
@@ -18,7 +17,7 @@ import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
 import { createMfaChallengeService } from './services/mfa-challenge.service';
 import { createMfaCodeService } from './services/mfa-code.service';
-import { createMfaService, type MfaResetNotifier } from './services/mfa.service';
+import { createMfaService } from './services/mfa.service';
 import { createMailOutboxService } from './services/mail-outbox.service';
 import { createPasswordResetService } from './services/password-reset.service';
 import { createMetricsService } from './services/metrics.service';
@@ -32,16 +31,7 @@ export interface ContainerOptions {
   config: Config;
   clock?: Clock;
   geo?: GeoLookup & { status?: () => unknown };
-  notifyMfaReset?: MfaResetNotifier;
 }
-
-/*
- * MFA-RESET NOTICE CALL SITE: the e-mail outbox (issue 16) is not on main yet. Until it is, the
- * notice an admin's MFA reset owes the user is logged as not sent; wire the outbox's enqueue here.
- */
-const logMfaResetNotice: MfaResetNotifier = async (user) => {
-  logger.warn('MFA reset notice not mailed: no mail outbox is configured', { userId: user.id });
-};
 
 const NO_GEO: GeoLookup = { locate: () => null };
 
@@ -105,7 +95,7 @@ export function createContainer(options: ContainerOptions) {
     reauth,
     sessions,
     audit,
-    notifyMfaReset: options.notifyMfaReset ?? logMfaResetNotice,
+    notifyMfaReset: (user) => accountMail.sendMfaResetNotice(user),
   });
   const passwordReset = createPasswordResetService({
     mail: config.mail,

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createSweepJob } from '../../src/jobs/sweep.job';
 import { AuditEventModel } from '../../src/models/audit-event.model';
 import { LoginAttemptModel } from '../../src/models/login-attempt.model';
+import { OutboxMessageModel } from '../../src/models/outbox-message.model';
 import { MfaChallengeModel } from '../../src/models/mfa-challenge.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
@@ -450,6 +451,8 @@ describe('admin: DELETE /api/v1/users/:id/mfa and /lockout', () => {
     expect((await request(ctx.app).get('/api/v1/me').set(bearer(signedIn.accessToken))).status).toBe(401);
     expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
     await eventually(() => AuditEventModel.findOne({ type: 'user.mfa_reset', targetId: user.id, actorId: admin.id }));
+    // The notice goes through the mail outbox (no request waits for SMTP).
+    expect(await OutboxMessageModel.findOne({ template: 'mfa_reset_notice', to: user.email }).lean()).not.toBeNull();
     await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(200);
     const again = await request(ctx.app).delete(`/api/v1/users/${user.id}/mfa`).set(bearer(admin.accessToken));
     expect(again.status).toBe(409);
