@@ -37,11 +37,13 @@ export function superviseServer(options: SupervisorOptions): { exited: Promise<n
   let resolveExited: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
+  let starts = 0;
+
   function start(): void {
     const entry = path.join(options.root, 'scripts/dev-server.ts');
     const started = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: options.root,
-      env: options.env,
+      env: starts++ === 0 ? options.env : { ...options.env, DEV_RELOAD: 'true' },
       // Its own process group: the terminal's Ctrl-C reaches the launcher only, which passes it on once.
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -193,6 +193,8 @@ const environmentSchema = z.object({
   GEOIP_REFRESH_INTERVAL: duration('7d'),
   GEOIP_DOWNLOAD_TIMEOUT: duration('2m'),
   GEOIP_RETRY_BASE: duration('1m'),
+  // Set by `npm run dev` when it restarts the server after a change: notices its first start showed go to debug.
+  DEV_RELOAD: flag(false),
   // GeoLite2-City is about 40 MB packed and 70 MB unpacked; the caps leave room to grow, not to fill a disk.
   GEOIP_MAX_ARCHIVE_SIZE: byteSize('256mb'),
   GEOIP_MAX_DATABASE_SIZE: byteSize('512mb'),
@@ -244,6 +246,7 @@ const GEOIP_KEYS = {
   GEOIP_REFRESH_INTERVAL: true,
   GEOIP_DOWNLOAD_TIMEOUT: true,
   GEOIP_RETRY_BASE: true,
+  DEV_RELOAD: true,
   GEOIP_MAX_ARCHIVE_SIZE: true,
   GEOIP_MAX_DATABASE_SIZE: true,
 } as const;
@@ -258,6 +261,8 @@ function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
     refreshIntervalMs: env.GEOIP_REFRESH_INTERVAL,
     downloadTimeoutMs: env.GEOIP_DOWNLOAD_TIMEOUT,
     retryBaseMs: env.GEOIP_RETRY_BASE,
+    /** The "updates disabled" notice: a warning once per start, not once per development reload. */
+    disabledNoticeLevel: env.DEV_RELOAD ? ('debug' as const) : ('warn' as const),
     maxArchiveBytes: env.GEOIP_MAX_ARCHIVE_SIZE,
     maxDatabaseBytes: env.GEOIP_MAX_DATABASE_SIZE,
   };

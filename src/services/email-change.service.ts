@@ -1,7 +1,7 @@
 import type { Config } from '../config/env';
 import { isDuplicateKeyError } from '../db/errors';
 import { AppError, ConflictError, ValidationError } from '../errors/app-error';
-import { UserModel } from '../models/user.model';
+import { BUMP_CREDENTIAL_VERSION, UserModel } from '../models/user.model';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
@@ -66,7 +66,8 @@ export function createEmailChangeService(deps: {
     try {
       before = await UserModel.findOneAndUpdate(
         { _id: token.userId },
-        { $set: { email: token.email, emailVerified: true } },
+        // The credential version ends every session made before this write, a racing login's included.
+        { $set: { email: token.email, emailVerified: true }, ...BUMP_CREDENTIAL_VERSION },
         { new: false, projection: { email: 1 } },
       ).lean();
     } catch (error) {

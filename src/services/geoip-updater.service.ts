@@ -172,7 +172,8 @@ export function createGeoIpUpdater(options: GeoIpUpdaterOptions): GeoIpUpdater {
     started = true;
     stopped = false;
     if (!geoip.licenseKey) {
-      logger.warn(DISABLED_WARNING, { path: geoip.dbPath });
+      if (geoip.disabledNoticeLevel === 'debug') logger.debug(DISABLED_WARNING, { path: geoip.dbPath });
+      else logger.warn(DISABLED_WARNING, { path: geoip.dbPath });
       locator.disable();
       void fileAgeMs(geoip.dbPath, now()).then((ageMs) => (ageMs === null ? false : loadExisting()));
       return;

@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock';
 import type { MailContent } from '../lib/mail-templates';
 import type { PasswordHasher } from '../lib/password-hasher';
 import type { OutboxMessageRecord } from '../models/outbox-message.model';
-import { UserModel } from '../models/user.model';
+import { BUMP_CREDENTIAL_VERSION, UserModel } from '../models/user.model';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
@@ -69,10 +69,11 @@ export function createPasswordResetService(deps: {
     const token = await tokens.spendToken(input.token, ['password_reset']);
     if (!token) throw invalidResetToken();
     const userId = token.userId.toString();
-    // The link proves control of the address it was sent to, which must still be the account's.
+    // The link proves control of the address it was sent to, which must still be the account's. The
+    // credential version moves in the same write, so no session made before it is honoured again.
     const updated = await UserModel.updateOne(
       { _id: token.userId, email: token.email },
-      { $set: { passwordHash, passwordChangedAt: deps.now(), emailVerified: true } },
+      { $set: { passwordHash, passwordChangedAt: deps.now(), emailVerified: true }, ...BUMP_CREDENTIAL_VERSION },
     );
     if (updated.matchedCount === 0) throw invalidResetToken();
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'password_reset');

@@ -106,6 +106,7 @@ describe('address change (/api/v1/me/email, /api/v1/auth/email/verify, /api/v1/a
 
       expect(response.status).toBe(204);
       expect((await UserModel.findById(user.id).lean())?.email).toBe(user.email);
+      expect((await UserModel.findById(user.id).lean())?.credentialVersion).toBe(1);
       expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
       expect(await RefreshTokenModel.countDocuments({ userId: user.id })).toBe(0);
       for (const session of [victim, attacker]) {

@@ -70,6 +70,7 @@ function geoipConfig(overrides: Partial<Config['geoip']> = {}): Config['geoip'] 
     refreshIntervalMs: 7 * DAY_MS,
     downloadTimeoutMs: 5_000,
     retryBaseMs: 60_000,
+    disabledNoticeLevel: 'warn',
     maxArchiveBytes: 64 * 1024 * 1024,
     maxDatabaseBytes: 64 * 1024 * 1024,
     ...overrides,

@@ -118,6 +118,7 @@ describe('password reset by mail (/api/v1/auth/password/*)', () => {
       }
       expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
       expect(await RefreshTokenModel.countDocuments({ userId: user.id })).toBe(0);
+      expect((await UserModel.findById(user.id).lean())?.credentialVersion).toBe(1);
       expect(await LoginAttemptModel.countDocuments({ _id: user.email })).toBe(0);
       expect((await AccountTokenModel.findById(hashAccountToken(token)).lean())?.usedAt).toBeInstanceOf(Date);
       await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);

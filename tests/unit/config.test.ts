@@ -161,4 +161,12 @@ describe('.env.example', () => {
     const active = Object.fromEntries([...example.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((match) => [match[1], match[2]]));
     for (const name of ['JWT_SECRET', 'JWT_PREVIOUS_SECRET', 'ADMIN_PASSWORD', 'MAXMIND_LICENSE_KEY']) expect(active[name] ?? '').toBe('');
   });
+
+  it('when copied to .env as it is, then it sets nothing npm run dev provisions, so zero-config dev still provisions', () => {
+    const example = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
+    const active = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    for (const name of ['MONGODB_URI', 'DATABASE_EMBEDDED', 'JWT_SECRET', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'DEV_RELOAD']) {
+      expect(active).not.toContain(name);
+    }
+  });
 });
