@@ -29,7 +29,12 @@ export interface SeededSession {
 
 /** The server's own configuration for this run, so seeded sessions and tokens match what it issues. */
 export function benchConfig(databaseUri: string, jwtSecret: string): Config {
-  return loadConfig({ NODE_ENV: 'production', MONGODB_URI: databaseUri, JWT_SECRET: jwtSecret });
+  return loadConfig({
+    NODE_ENV: 'production',
+    MONGODB_URI: databaseUri,
+    JWT_SECRET: jwtSecret,
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  });
 }
 
 export function createTokenSigner(config: Config): AccessTokenIssuer {

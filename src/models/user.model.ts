@@ -14,6 +14,13 @@ const userSchema = new Schema(
     lastLoginAt: { type: Date, default: null },
     emailVerified: { type: Boolean, default: false, required: true },
     passwordChangedAt: { type: Date, default: null },
+    mfaEnabled: { type: Boolean, default: false },
+    /** The TOTP secret, sealed with AES-256-GCM (lib/secret-box); set while enrolment is pending or MFA is on. */
+    mfaSecret: { type: String, default: null, select: false },
+    /** The last TOTP time step accepted: only a later one is accepted next, so a code works once. */
+    mfaLastStep: { type: Number, default: null, select: false },
+    /** SHA-256 hashes of the unused recovery codes. */
+    mfaRecoveryCodes: { type: [String], default: undefined, select: false },
     /** Raised by every credential change; a session made under an older value no longer authenticates. */
     credentialVersion: { type: Number, default: 0, required: true },
   },
@@ -26,6 +33,9 @@ const userSchema = new Schema(
         delete ret._id;
         delete ret.__v;
         delete ret.passwordHash;
+        delete ret.mfaSecret;
+        delete ret.mfaRecoveryCodes;
+        delete ret.mfaLastStep;
         return ret;
       },
     },

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Role } from '../config/roles';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error';
+import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
 import { createTurnSharedReads } from '../lib/turn-shared-reads';
 import type { PasswordHasher } from '../lib/password-hasher';
@@ -11,6 +11,8 @@ import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
+import { accountThrottleKey, type LoginThrottleService } from './login-throttle.service';
+import type { ReauthProof, ReauthService } from './reauth.service';
 import { countMatching, paginate, type Page, type PageRequest } from './pagination';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -38,6 +40,8 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
+  reauth: ReauthService;
+  throttle: LoginThrottleService;
   tokens: Pick<AccountTokenService, 'voidTokens'>;
 }) {
   const { sessions, audit } = deps;
@@ -47,13 +51,6 @@ export function createUserService(deps: {
     const user = Types.ObjectId.isValid(userId) ? await UserModel.findById(userId, USER_VIEW_PROJECTION).lean<UserFields>() : null;
     if (!user) throw new NotFoundError('No such user.');
     return user;
-  }
-
-  async function assertPasswordOf(userId: string, password: string): Promise<void> {
-    const user = await UserModel.findById(userId, { passwordHash: 1 }).select('+passwordHash').lean();
-    if (!user || !(await deps.hasher.verify(password, user.passwordHash))) {
-      throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
-    }
   }
 
   /**
@@ -129,7 +126,7 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<void> {
-    await assertPasswordOf(auth.userId, input.currentPassword);
+    await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const changed = await UserModel.findOneAndUpdate(
       { _id: auth.userId },
@@ -150,8 +147,9 @@ export function createUserService(deps: {
     });
   }
 
-  async function deleteOwnAccount(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
-    await assertPasswordOf(auth.userId, password);
+  /** Deletes the caller's own account after the password (and the code, with MFA) is confirmed. */
+  async function deleteOwnAccount(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<void> {
+    await deps.reauth.confirmIdentity(auth, proof, client);
     await guardLastAdmin(auth.userId, removeUser);
     audit.record({ type: 'user.deleted', actorId: auth.userId, targetId: auth.userId, ip: client.ip, details: { self: true } });
   }
@@ -254,8 +252,15 @@ export function createUserService(deps: {
     });
   }
 
+  /** Clears a user's login failures (an admin unlocking a locked account). */
+  async function unlockAccount(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
+    const user = await findUser(userId);
+    await deps.throttle.clearFailures(accountThrottleKey(user.email));
+    audit.record({ type: 'user.unlocked', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip });
+  }
+
   return {
-    assertPassword: assertPasswordOf,
+    unlockAccount,
     getProfile,
     updateProfile,
     changePassword,
