@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: runs Keyhold with zero configuration. Without MONGODB_URI it provisions a local
- * database whose data survives restarts (under .data/), and without JWT_SECRET it generates a
- * development secret once and keeps it under .data/. Neither is fit for production.
+ * database whose data survives restarts (under .data/), and without JWT_SECRET or DATA_ENCRYPTION_KEY
+ * it generates a development secret or key once and keeps it under .data/. None is fit for production.
  * DEV_DATA_DIR moves .data/; DEV_DATABASE=mongo-java-server skips the attempt at a real mongod
  * (about 6 s on a machine that cannot download it).
  *
@@ -39,6 +39,18 @@ function developmentSecret(): string {
   return fs.readFileSync(secret, 'utf8').trim();
 }
 
+/** 32 random bytes as hex, kept so TOTP secrets sealed in the development database stay readable. */
+function developmentEncryptionKey(): string {
+  const { dir } = devPaths();
+  const file = path.join(dir, 'dev-data-encryption-key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+    log(`generated a development DATA_ENCRYPTION_KEY in ${path.relative(ROOT, file)} (never use it in production)`);
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 async function main(): Promise<void> {
   dotenv.config({ path: path.join(ROOT, '.env'), quiet: true });
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
@@ -61,6 +73,7 @@ async function main(): Promise<void> {
     env.DATABASE_EMBEDDED = 'true';
   }
   if (!env.JWT_SECRET) env.JWT_SECRET = developmentSecret();
+  if (!env.DATA_ENCRYPTION_KEY) env.DATA_ENCRYPTION_KEY = developmentEncryptionKey();
   env.AUTH_RATE_LIMIT_MAX ??= DEV_AUTH_RATE_LIMIT_MAX;
 
   const url = `http://localhost:${env.PORT ?? '3000'}`;

@@ -6,6 +6,7 @@ import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createMeController } from './controllers/me.controller';
 import { createDeviceCookie } from './controllers/device-cookie';
+import { createMfaController } from './controllers/mfa.controller';
 import { createRefreshCookie } from './controllers/refresh-cookie';
 import { createUserController } from './controllers/user.controller';
 import { buildOpenApiDocument } from './docs/openapi.document';
@@ -25,6 +26,7 @@ import { createAuditRouter } from './routes/audit.routes';
 import { createAuthRouter } from './routes/auth.routes';
 import { createDocsRouter } from './routes/docs.routes';
 import { createMeRouter } from './routes/me.routes';
+import { createMfaRouter } from './routes/mfa.routes';
 import { createMetricsRouter } from './routes/metrics.routes';
 import { createOperationalRouter } from './routes/operational.routes';
 import { createUserRouter } from './routes/user.routes';
@@ -32,23 +34,26 @@ import { createAccountRecoverySchemas } from './schemas/account-recovery.schemas
 import { createAuditSchemas } from './schemas/audit.schemas';
 import { createAuthSchemas } from './schemas/auth.schemas';
 import { createMeSchemas } from './schemas/me.schemas';
+import { createMfaSchemas } from './schemas/mfa.schemas';
 import { createUserSchemas } from './schemas/user.schemas';
 
 function createApiRouter(container: Container): express.Router {
   const { config, services } = container;
-  const authenticate = createAuthenticate(container.accessTokens, services.sessions);
+  const authenticate = createAuthenticate(container.accessTokens, services.sessions, config.mfa.requiredRoles);
   const refreshCookie = createRefreshCookie(config.cookie, container.now);
   const schemas = {
     auth: createAuthSchemas(config.password),
     me: createMeSchemas(config.password),
     users: createUserSchemas(config.pagination),
     audit: createAuditSchemas(config.pagination),
+    mfa: createMfaSchemas(),
     recovery: createAccountRecoverySchemas(config.password),
   };
   const recovery = {
     controller: createAccountRecoveryController({ ...services, schemas: schemas.recovery }),
     schemas: schemas.recovery,
   };
+  const mfaController = createMfaController({ mfa: services.mfa, users: services.users, schemas: schemas.mfa });
   const authLimiter = limitRequests({
     enabled: config.rateLimit.enabled,
     windowMs: config.rateLimit.windowMs,
@@ -67,6 +72,7 @@ function createApiRouter(container: Container): express.Router {
       allowedOrigins: config.http.corsOrigins,
     }),
   );
+  api.use('/me/mfa', createMfaRouter({ controller: mfaController, schemas: schemas.mfa, authenticate, authLimiter }));
   api.use(
     '/me',
     createMeRouter({
@@ -74,11 +80,18 @@ function createApiRouter(container: Container): express.Router {
       schemas: schemas.me,
       recovery,
       authenticate,
+      authLimiter,
     }),
   );
   api.use(
     '/users',
-    createUserRouter({ controller: createUserController(services.users, schemas.users), schemas: schemas.users, authenticate }),
+    createUserRouter({
+      controller: createUserController(services.users, schemas.users),
+      schemas: schemas.users,
+      mfa: { controller: mfaController, schemas: schemas.mfa },
+      authenticate,
+      authLimiter,
+    }),
   );
   api.use(
     '/audit-events',

@@ -8,16 +8,21 @@ import { createSuccessorDeriver } from './lib/refresh-token';
 import { createOutboxJob } from './jobs/outbox.job';
 import { createAccountMailService } from './services/account-mail.service';
 import { createAccountTokenService } from './services/account-token.service';
+import { createSecretBox } from './lib/secret-box';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createEmailChangeService } from './services/email-change.service';
 import { createEmailVerificationService } from './services/email-verification.service';
 import { createLockService } from './services/lock.service';
 import { createLoginThrottleService } from './services/login-throttle.service';
+import { createMfaChallengeService } from './services/mfa-challenge.service';
+import { createMfaCodeService } from './services/mfa-code.service';
+import { createMfaService } from './services/mfa.service';
 import { createMailOutboxService } from './services/mail-outbox.service';
 import { createPasswordResetService } from './services/password-reset.service';
 import { createMetricsService } from './services/metrics.service';
 import { createSharedRateLimitStore } from './services/rate-limit-store.service';
+import { createReauthService } from './services/reauth.service';
 import { createRefreshTokenService } from './services/refresh-token.service';
 import { createSessionService } from './services/session.service';
 import { createUserService } from './services/user.service';
@@ -61,6 +66,9 @@ export function createContainer(options: ContainerOptions) {
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const locks = createLockService({ locks: config.locks, now });
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
+  const box = createSecretBox(config.encryption);
+  const mfaCodes = createMfaCodeService({ box, now });
+  const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
   const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
   const auth = createAuthService({
     config,
@@ -73,10 +81,22 @@ export function createContainer(options: ContainerOptions) {
     deviceTokens,
     audit,
     geo,
+    mfaChallenges,
+    mfaCodes,
     verification,
     accountMail,
   });
-  const users = createUserService({ now, hasher, sessions, audit, locks, tokens });
+  const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, audit });
+  const users = createUserService({ now, hasher, sessions, audit, locks, tokens, reauth, throttle });
+  const mfa = createMfaService({
+    config: config.mfa,
+    now,
+    box,
+    reauth,
+    sessions,
+    audit,
+    notifyMfaReset: (user) => accountMail.sendMfaResetNotice(user),
+  });
   const passwordReset = createPasswordResetService({
     mail: config.mail,
     now,
@@ -94,7 +114,9 @@ export function createContainer(options: ContainerOptions) {
     accountMail,
     sessions,
     audit,
-    reauthenticate: (caller, proof) => users.assertPassword(caller.userId, proof.password),
+    reauthenticate: async (caller, proof, client) => {
+      await reauth.confirmIdentity(caller, proof, client);
+    },
   });
   const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction, logFormat: config.log.format });
   const outboxJob = createOutboxJob({
@@ -121,7 +143,23 @@ export function createContainer(options: ContainerOptions) {
     hasher,
     accessTokens,
     metrics,
-    services: { audit, sessions, refreshTokens, throttle, auth, users, tokens, outbox, passwordReset, verification, emailChange },
+    services: {
+      audit,
+      sessions,
+      refreshTokens,
+      throttle,
+      auth,
+      users,
+      tokens,
+      outbox,
+      passwordReset,
+      verification,
+      emailChange,
+      reauth,
+      mfaCodes,
+      mfaChallenges,
+      mfa,
+    },
     /** Background work that server.ts starts and stops. */
     jobs: { outbox: outboxJob },
     /** Stops the outbox sender (if still running), finishes queued audit writes and stops the hashing workers. */

@@ -18,6 +18,8 @@ declare module 'autocannon' {
       errors: number;
       timeouts: number;
       non2xx: number;
+      '2xx': number;
+      /** Seconds the run lasted. */
       duration: number;
     }
 

@@ -2,6 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadFigures {
   requestsPerSecond: number;
+  /** Successful (2xx) answers per second: what counts when some answers are refusals (503 BUSY). */
+  okPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -40,6 +42,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadFigures> {
         if (error) return reject(error);
         resolve({
           requestsPerSecond: result.requests.average,
+          okPerSecond: result.duration > 0 ? result['2xx'] / result.duration : 0,
           p50Ms: result.latency.p50,
           p99Ms: result.latency.p99,
           requests: result.requests.total,

@@ -15,8 +15,12 @@ export interface BenchOptions {
   baselineSessions: number;
   /** Users in the collection behind GET /users. */
   users: number;
+  /** Audit events in the collection behind GET /audit-events. */
+  auditEvents: number;
+  /** Logins fired at once for the storm figure (slowest login, share of 503 BUSY). */
+  stormLogins: number;
   rateLimit: boolean;
-  /** PASSWORD_HASH_WORKERS for the server; undefined keeps the service default (cores - 1, at least one). */
+  /** PASSWORD_HASH_WORKERS for the server; undefined keeps the service default (one per core). */
   hashWorkers: number | undefined;
 }
 
@@ -60,7 +64,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     loginConnections: positiveInteger('login-connections', values['login-connections'], 10),
     sessions: positiveInteger('sessions', values.sessions, quick ? 100_000 : 1_000_000),
     baselineSessions: 1_000,
-    users: positiveInteger('users', values.users, 2_000),
+    users: positiveInteger('users', values.users, 10_000),
+    auditEvents: 10_000,
+    stormLogins: 100,
     rateLimit: !(values['no-rate-limit'] ?? false),
     hashWorkers: values['hash-workers'] === undefined ? undefined : positiveInteger('hash-workers', values['hash-workers'], 1),
   };

@@ -14,24 +14,29 @@ export interface BenchReport {
   header: Record<string, string | number | boolean>;
   seeding: Record<string, number>;
   rows: Row[];
+  /** Figures that are not a load row: the hash limit and the login storm. */
+  figures: Record<string, string>;
   ratios: Ratio[];
   wallTimeMs: number;
 }
 
-function figure(rows: Row[], key: RowKey, pick: 'requestsPerSecond' | 'p50Ms' | 'p99Ms'): number | null {
+function figure(rows: Row[], key: RowKey, pick: 'requestsPerSecond' | 'okPerSecond' | 'p50Ms' | 'p99Ms'): number | null {
   const value = rows.find((row) => row.key === key)?.figures[pick];
   return value === undefined ? null : value;
 }
 
 function ratio(name: string, numerator: number | null, denominator: number | null, target: { atLeast?: number; atMost?: number }): Ratio {
   const value = numerator !== null && denominator ? numerator / denominator : null;
+  if (target.atLeast === undefined && target.atMost === undefined) return { name, value, target: '(figure)', met: null };
   const targetText = target.atLeast !== undefined ? `>= ${target.atLeast}` : `<= ${target.atMost}`;
   const met = value === null ? null : target.atLeast !== undefined ? value >= target.atLeast : value <= (target.atMost ?? Infinity);
   return { name, value, target: targetText, met };
 }
 
-/** The four targets of issue 7, each a ratio of two rows of the same run. */
-export function computeRatios(rows: Row[]): Ratio[] {
+/** The targets of issues 7 and 19, each a ratio of two figures of the same run. */
+export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] {
+  const healthz = figure(rows, 'healthz', 'requestsPerSecond');
+  const me = figure(rows, 'me', 'requestsPerSecond');
   return [
     ratio('/me ÷ /healthz (req/s)', figure(rows, 'me', 'requestsPerSecond'), figure(rows, 'healthz', 'requestsPerSecond'), {
       atLeast: 0.5,
@@ -39,8 +44,13 @@ export function computeRatios(rows: Row[]): Ratio[] {
     ratio('refresh ÷ /healthz (req/s)', figure(rows, 'refresh', 'requestsPerSecond'), figure(rows, 'healthz', 'requestsPerSecond'), {
       atLeast: 0.25,
     }),
-    ratio('storm p99 ÷ idle /me p99', figure(rows, 'stormMe', 'p99Ms'), figure(rows, 'me', 'p99Ms'), { atMost: 2 }),
+    ratio('/users ÷ /healthz (req/s)', figure(rows, 'users', 'requestsPerSecond'), healthz, { atLeast: 0.25 }),
+    ratio('/audit-events ÷ /healthz (req/s)', figure(rows, 'audit', 'requestsPerSecond'), healthz, { atLeast: 0.25 }),
+    ratio('logins/s (2xx) ÷ hash limit', figure(rows, 'login', 'okPerSecond'), hashLimitPerSecond, { atLeast: 0.8 }),
+    ratio('storm /me p99 ÷ idle /me p99', figure(rows, 'stormMe', 'p99Ms'), figure(rows, 'me', 'p99Ms'), { atMost: 1.5 }),
     ratio('/me p50 at big ÷ p50 at 1k', figure(rows, 'meBig', 'p50Ms'), figure(rows, 'me', 'p50Ms'), { atMost: 1.2 }),
+    ratio('/me 2 instances ÷ 1 instance (req/s)', figure(rows, 'meTwoInstances', 'requestsPerSecond'), me, {}),
+    ratio('/me memory store ÷ shared store (req/s)', figure(rows, 'meMemoryStore', 'requestsPerSecond'), me, {}),
   ];
 }
 
@@ -58,11 +68,12 @@ export function formatReport(report: BenchReport): string {
   const header = Object.entries(report.header).map(([key, value]) => `${key}: ${value}`);
   const seeding = Object.entries(report.seeding).map(([key, value]) => `${key}: ${number(value)}`);
   const rows = table(
-    ['Scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'],
+    ['Scenario', 'conns', 'req/s', '2xx/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'],
     report.rows.map((row) => [
       row.label,
       String(row.connections),
       number(row.figures.requestsPerSecond, 1),
+      number(row.figures.okPerSecond, 1),
       number(row.figures.p50Ms, 1),
       number(row.figures.p99Ms, 1),
       number(row.figures.requests),
@@ -79,7 +90,10 @@ export function formatReport(report: BenchReport): string {
       item.met === null ? 'n/a' : item.met ? 'met' : 'NOT met',
     ]),
   );
-  return [...header, ...seeding, '', rows, '', ratios, '', `wall time: ${number(report.wallTimeMs / 1000, 1)} s`].join('\n');
+  const figures = Object.entries(report.figures).map(([key, value]) => `${key}: ${value}`);
+  return [...header, ...seeding, '', rows, '', ...figures, '', ratios, '', `wall time: ${number(report.wallTimeMs / 1000, 1)} s`].join(
+    '\n',
+  );
 }
 
 /** Writes the report as JSON under bench-results/ (git-ignored) and returns its path. */

@@ -4,16 +4,21 @@ import { configureLogger } from '../../src/lib/logger';
 import type { ProvisionedDatabase } from '../db/provision';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { computeRatios, formatReport, writeReport, type BenchReport } from './report';
+import { measureHashLimit, type HashLimit } from './hash-limit';
 import {
+  loadAudit,
   loadHealthz,
   loadLogin,
   loadMe,
+  loadMeOn,
   loadRefresh,
   loadStorm,
   loadUsers,
+  runLoginStorm,
   type Row,
   type RowKey,
   type ScenarioContext,
+  type StormFigures,
   waitForLoginsToDrain,
 } from './scenarios';
 import {
@@ -24,6 +29,7 @@ import {
   openSessions,
   promoteToAdmin,
   registerAndLogin,
+  seedAuditEvents,
   seedUsers,
   uniqueBenchEmail,
 } from './seed';
@@ -45,6 +51,8 @@ async function cleanUp(): Promise<void> {
 }
 
 interface Seeded {
+  server: BenchServer;
+  databaseUri: string;
   context: ScenarioContext;
   userIds: mongoose.Types.ObjectId[];
   usersMs: number;
@@ -58,7 +66,9 @@ async function seed(options: BenchOptions, server: BenchServer, databaseUri: str
   const member = await registerAndLogin(server.baseUrl, uniqueBenchEmail('member'));
   const usersStarted = Date.now();
   const userIds = await seedUsers(options.users, member.email);
+  await seedAuditEvents(options.auditEvents, userIds);
   const usersMs = Date.now() - usersStarted;
+  log(`seeding: ${options.auditEvents} audit events`);
   log(
     `seeding: ${options.users} users in ${usersMs} ms; ${options.connections} sessions for /me and 2 × ${options.connections} refresh chains`,
   );
@@ -69,6 +79,8 @@ async function seed(options: BenchOptions, server: BenchServer, databaseUri: str
   log(`seeding: ${filled.inserted} filler sessions (${options.baselineSessions} stored) in ${filled.ms} ms`);
   const signer = createTokenSigner(config);
   return {
+    server,
+    databaseUri,
     context: { baseUrl: server.baseUrl, options, config, signer, admin, member, meSessions, refreshSessions, warmupRefreshSessions },
     userIds,
     usersMs,
@@ -82,7 +94,40 @@ async function measure(rows: Row[], key: RowKey, label: string, connections: num
   log(`  ${figures.requestsPerSecond.toFixed(1)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}`);
 }
 
-async function runScenarios({ context, userIds }: Seeded): Promise<{ rows: Row[]; sessionSeedMs: number }> {
+interface ScenarioResults {
+  rows: Row[];
+  sessionSeedMs: number;
+  storm: StormFigures;
+}
+
+/** /me on a second instance beside the first (same database and secret), and on one with the in-memory store. */
+async function measureInstances(rows: Row[], seeded: Seeded): Promise<void> {
+  const { context, server, databaseUri } = seeded;
+  const { options } = context;
+  log('starting a second instance on the same database');
+  const second = await startServer(options, databaseUri, { jwtSecret: server.jwtSecret });
+  try {
+    await loadMeOn(context, [server.baseUrl, second.baseUrl], options.warmupS);
+    await measure(rows, 'meTwoInstances', 'GET /me on 2 instances (shared store)', options.connections, () =>
+      loadMeOn(context, [server.baseUrl, second.baseUrl]),
+    );
+  } finally {
+    await second.stop();
+  }
+  log('starting an instance with the in-memory rate-limit store');
+  const memory = await startServer(options, databaseUri, { jwtSecret: server.jwtSecret, overrides: { RATE_LIMIT_STORE: 'memory' } });
+  try {
+    await loadMeOn(context, [memory.baseUrl], options.warmupS);
+    await measure(rows, 'meMemoryStore', 'GET /me, in-memory rate-limit store', options.connections, () =>
+      loadMeOn(context, [memory.baseUrl]),
+    );
+  } finally {
+    await memory.stop();
+  }
+}
+
+async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
+  const { context, userIds } = seeded;
   const { options } = context;
   const rows: Row[] = [];
   const conns = options.connections;
@@ -93,22 +138,40 @@ async function runScenarios({ context, userIds }: Seeded): Promise<{ rows: Row[]
   await loadRefresh(context, context.warmupRefreshSessions, options.warmupS);
   await measure(rows, 'healthz', 'GET /healthz', conns, () => loadHealthz(context));
   await measure(rows, 'me', `GET /me (${options.baselineSessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
-  await measure(rows, 'users', 'GET /users?limit=20 (admin)', conns, () => loadUsers(context));
+  await measure(rows, 'users', `GET /users?limit=20 (${options.users.toLocaleString('en-US')} users)`, conns, () => loadUsers(context));
+  await measure(rows, 'audit', `GET /audit-events?limit=20 (${options.auditEvents.toLocaleString('en-US')})`, conns, () =>
+    loadAudit(context),
+  );
   await measure(rows, 'refresh', 'POST /auth/refresh (own chains)', conns, () => loadRefresh(context));
   await measure(rows, 'login', 'POST /auth/login', options.loginConnections, () => loadLogin(context));
   await waitForLoginsToDrain(context);
   log('measuring login storm: GET /me alongside POST /auth/login');
-  const storm = await loadStorm(context);
+  const stormLoad = await loadStorm(context);
   await waitForLoginsToDrain(context);
-  rows.push({ key: 'stormMe', label: 'GET /me during login storm', connections: conns, figures: storm.me });
-  rows.push({ key: 'stormLogin', label: '  POST /auth/login (storm)', connections: options.loginConnections, figures: storm.login });
+  rows.push({ key: 'stormMe', label: 'GET /me during login storm', connections: conns, figures: stormLoad.me });
+  rows.push({ key: 'stormLogin', label: '  POST /auth/login (storm)', connections: options.loginConnections, figures: stormLoad.login });
+  log(`measuring ${options.stormLogins} logins fired at once`);
+  const storm = await runLoginStorm(context);
+  log(`  ${storm.accepted} accepted, ${storm.busy} BUSY, slowest ${storm.slowestMs.toFixed(0)} ms`);
+  await waitForLoginsToDrain(context);
+  await measureInstances(rows, seeded);
   log(`seeding: filling up to ${options.sessions.toLocaleString('en-US')} sessions (insertMany, batches of 10,000, unordered)`);
   const filled = await fillSessions(context.config, userIds, options.sessions);
   log(`seeding: ${filled.inserted.toLocaleString('en-US')} sessions in ${filled.ms} ms`);
   log(`warm-up: ${options.warmupS} s of /me after the bulk insert (not reported)`);
   await loadMe(context, options.warmupS);
   await measure(rows, 'meBig', `GET /me (${options.sessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
-  return { rows, sessionSeedMs: filled.ms };
+  return { rows, sessionSeedMs: filled.ms, storm };
+}
+
+function extraFigures(hashLimit: HashLimit, storm: StormFigures): Record<string, string> {
+  const ms = (value: number): string => `${value.toFixed(0)} ms`;
+  return {
+    'hash limit': `${hashLimit.loginsPerSecond.toFixed(2)} logins/s (${hashLimit.cores} cores ÷ ${ms(hashLimit.singleHashMs)} per bcrypt hash at cost ${hashLimit.cost}, measured idle before the load)`,
+    [`login storm (${storm.logins} at once)`]:
+      `${storm.accepted} accepted, ${storm.busy} answered 503 BUSY (${((100 * storm.busy) / storm.logins).toFixed(0)}%), ${storm.other} other; ` +
+      `slowest ${ms(storm.slowestMs)} (accepted ${ms(storm.slowestAcceptedMs)}, BUSY ${ms(storm.slowestBusyMs)})`,
+  };
 }
 
 function reportHeader(options: BenchOptions, database: ProvisionedDatabase): BenchReport['header'] {
@@ -117,7 +180,7 @@ function reportHeader(options: BenchOptions, database: ProvisionedDatabase): Ben
     database: `${database.kind}${slowNote}`,
     mode: options.quick ? 'quick' : 'full',
     rateLimiting: options.rateLimit ? 'on (limits set out of reach, so its cost is included)' : 'off',
-    hashWorkers: options.hashWorkers ?? `default (${Math.max(1, os.availableParallelism() - 1)}: cores - 1)`,
+    hashWorkers: options.hashWorkers ?? `default (${os.availableParallelism()}: one per core, at nice 10)`,
     serverOverrides: passedThroughSummary(),
     durationPerScenarioS: options.durationS,
     machine: `${os.availableParallelism()} cores, node ${process.version}, client and server on the same machine (127.0.0.1)`,
@@ -141,13 +204,23 @@ async function main(): Promise<void> {
   cleanups.push(() => server.stop());
   log(`server ready at ${server.baseUrl}`);
   const seeded = await seed(options, server, database.uri);
-  const { rows, sessionSeedMs } = await runScenarios(seeded);
+  log('measuring one bcrypt hash at cost 12 (idle)');
+  const hashLimit = measureHashLimit(12);
+  log(`  ${hashLimit.singleHashMs.toFixed(0)} ms: hash limit ${hashLimit.loginsPerSecond.toFixed(2)} logins/s`);
+  const { rows, sessionSeedMs, storm } = await runScenarios(seeded);
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
     header: reportHeader(options, database),
-    seeding: { users: options.users, usersSeedMs: seeded.usersMs, bigSessions: options.sessions, bigSessionsSeedMs: sessionSeedMs },
+    seeding: {
+      users: options.users,
+      auditEvents: options.auditEvents,
+      usersSeedMs: seeded.usersMs,
+      bigSessions: options.sessions,
+      bigSessionsSeedMs: sessionSeedMs,
+    },
     rows,
-    ratios: computeRatios(rows),
+    figures: extraFigures(hashLimit, storm),
+    ratios: computeRatios(rows, hashLimit.loginsPerSecond),
     wallTimeMs: Date.now() - started,
   };
   process.stdout.write(`\n${formatReport(report)}\n`);

@@ -5,7 +5,8 @@ import { cookieChainPerConnection, headersPerConnection, runLoad, type LoadFigur
 import type { BenchOptions } from './options';
 import { BENCH_PASSWORD, type Account, type SeededSession } from './seed';
 
-export type RowKey = 'healthz' | 'me' | 'users' | 'refresh' | 'login' | 'stormMe' | 'stormLogin' | 'meBig';
+export type RowKey =
+  'healthz' | 'me' | 'users' | 'audit' | 'refresh' | 'login' | 'stormMe' | 'stormLogin' | 'meBig' | 'meTwoInstances' | 'meMemoryStore';
 
 export interface Row {
   key: RowKey;
@@ -52,19 +53,52 @@ async function makeTouchesDue(context: ScenarioContext): Promise<void> {
 }
 
 export async function loadMe(context: ScenarioContext, durationS = context.options.durationS): Promise<LoadFigures> {
+  return loadMeOn(context, [context.baseUrl], durationS);
+}
+
+/**
+ * /me spread over instances: each gets an equal share of the connections, run at the same time,
+ * and the figures are summed (requests) or taken at the worst (latency).
+ */
+export async function loadMeOn(context: ScenarioContext, baseUrls: string[], durationS = context.options.durationS): Promise<LoadFigures> {
   await makeTouchesDue(context);
-  return runLoad({
-    url: `${context.baseUrl}/api/v1/me`,
-    connections: context.options.connections,
-    durationS,
-    setupClient: headersPerConnection(bearerHeaders(context)),
-  });
+  const headers = bearerHeaders(context);
+  const share = Math.max(1, Math.floor(context.options.connections / baseUrls.length));
+  const parts = await Promise.all(
+    baseUrls.map((baseUrl) =>
+      runLoad({ url: `${baseUrl}/api/v1/me`, connections: share, durationS, setupClient: headersPerConnection(headers) }),
+    ),
+  );
+  return combineFigures(parts);
+}
+
+function combineFigures(parts: LoadFigures[]): LoadFigures {
+  const sum = (pick: (figures: LoadFigures) => number): number => parts.reduce((total, part) => total + pick(part), 0);
+  return {
+    requestsPerSecond: sum((part) => part.requestsPerSecond),
+    okPerSecond: sum((part) => part.okPerSecond),
+    p50Ms: Math.max(...parts.map((part) => part.p50Ms)),
+    p99Ms: Math.max(...parts.map((part) => part.p99Ms)),
+    requests: sum((part) => part.requests),
+    non2xx: sum((part) => part.non2xx),
+    errors: sum((part) => part.errors),
+  };
 }
 
 export function loadUsers(context: ScenarioContext): Promise<LoadFigures> {
   const adminToken = context.signer.sign({ userId: context.admin.id, sessionId: adminSessionOf(context) }).token;
   return runLoad({
     url: `${context.baseUrl}/api/v1/users?limit=20`,
+    connections: context.options.connections,
+    durationS: context.options.durationS,
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+}
+
+export function loadAudit(context: ScenarioContext): Promise<LoadFigures> {
+  const adminToken = context.signer.sign({ userId: context.admin.id, sessionId: adminSessionOf(context) }).token;
+  return runLoad({
+    url: `${context.baseUrl}/api/v1/audit-events?limit=20`,
     connections: context.options.connections,
     durationS: context.options.durationS,
     headers: { authorization: `Bearer ${adminToken}` },
@@ -111,12 +145,53 @@ export function loadLogin(context: ScenarioContext): Promise<LoadFigures> {
  * login queues behind them, so once it answers the hashing pool is idle and the next row starts clean.
  */
 export async function waitForLoginsToDrain(context: ScenarioContext): Promise<void> {
-  const response = await fetch(`${context.baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: JSON_HEADERS,
-    body: JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD }),
-  });
-  if (response.status !== 200) throw new Error(`draining login answered ${response.status}`);
+  for (;;) {
+    const response = await fetch(`${context.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD }),
+    });
+    if (response.status === 200) return;
+    // 503 BUSY: the queue is still full; wait as told and try again.
+    if (response.status !== 503) throw new Error(`draining login answered ${response.status}`);
+    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+  }
+}
+
+export interface StormFigures {
+  logins: number;
+  accepted: number;
+  busy: number;
+  other: number;
+  slowestMs: number;
+  slowestAcceptedMs: number;
+  slowestBusyMs: number;
+}
+
+/** Fires `stormLogins` correct logins at once: how long does the slowest wait, and how many are refused BUSY? */
+export async function runLoginStorm(context: ScenarioContext): Promise<StormFigures> {
+  const body = JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD });
+  const answers = await Promise.all(
+    Array.from({ length: context.options.stormLogins }, async () => {
+      const started = performance.now();
+      const response = await fetch(`${context.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: JSON_HEADERS, body });
+      await response.arrayBuffer();
+      return { status: response.status, ms: performance.now() - started };
+    }),
+  );
+  const slowest = (status?: number): number =>
+    Math.max(0, ...answers.filter((answer) => status === undefined || answer.status === status).map((answer) => answer.ms));
+  const accepted = answers.filter((answer) => answer.status === 200).length;
+  const busy = answers.filter((answer) => answer.status === 503).length;
+  return {
+    logins: answers.length,
+    accepted,
+    busy,
+    other: answers.length - accepted - busy,
+    slowestMs: slowest(),
+    slowestAcceptedMs: slowest(200),
+    slowestBusyMs: slowest(503),
+  };
 }
 
 /** GET /me while logins run flat out alongside: does password hashing starve the event loop? */

@@ -3,6 +3,7 @@ import mongoose, { Types } from 'mongoose';
 import { loadConfig, type Config } from '../../src/config/env';
 import { connectDatabase } from '../../src/db/connection';
 import { createAccessTokenIssuer, type AccessTokenIssuer } from '../../src/lib/access-token';
+import { AuditEventModel } from '../../src/models/audit-event.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { createSuccessorDeriver } from '../../src/lib/refresh-token';
@@ -28,7 +29,12 @@ export interface SeededSession {
 
 /** The server's own configuration for this run, so seeded sessions and tokens match what it issues. */
 export function benchConfig(databaseUri: string, jwtSecret: string): Config {
-  return loadConfig({ NODE_ENV: 'production', MONGODB_URI: databaseUri, JWT_SECRET: jwtSecret });
+  return loadConfig({
+    NODE_ENV: 'production',
+    MONGODB_URI: databaseUri,
+    JWT_SECRET: jwtSecret,
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  });
 }
 
 export function createTokenSigner(config: Config): AccessTokenIssuer {
@@ -84,8 +90,8 @@ export async function seedUsers(count: number, copyHashFrom: string): Promise<Ty
     status: index % 10 === 0 ? 'disabled' : 'active',
     lastLoginAt: null,
     passwordChangedAt: null,
-    createdAt: new Date(created - index * 1000),
-    updatedAt: new Date(created - index * 1000),
+    createdAt: new Date(created - (count - index) * 1000),
+    updatedAt: new Date(created - (count - index) * 1000),
   }));
   return ids;
 }
@@ -134,4 +140,20 @@ export async function fillSessions(config: Config, userIds: Types.ObjectId[], ta
 
 export function uniqueBenchEmail(prefix: string): string {
   return `${prefix}.${randomBytes(4).toString('hex')}@bench.test`;
+}
+
+/** Bulk audit events for the audit list, spread over the seeded users as actors and targets. */
+export async function seedAuditEvents(count: number, userIds: Types.ObjectId[]): Promise<void> {
+  const types = ['auth.login', 'auth.login_failed', 'auth.refresh_reuse', 'user.role_changed'];
+  const created = Date.now();
+  await insertInBatches(AuditEventModel.collection, count, (index) => ({
+    type: types[index % types.length],
+    actorId: userIds[index % userIds.length] ?? null,
+    targetId: userIds[(index * 7) % userIds.length] ?? null,
+    sessionId: null,
+    ip: '10.0.0.1',
+    location: null,
+    details: {},
+    createdAt: new Date(created - (count - index) * 1000),
+  }));
 }

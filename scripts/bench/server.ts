@@ -51,7 +51,13 @@ export function passedThroughSummary(): string {
   return entries.length > 0 ? entries.map(([name, value]) => `${name}=${value}`).join(' ') : 'none';
 }
 
-function serverEnvironment(options: BenchOptions, mongodbUri: string, port: number, jwtSecret: string): NodeJS.ProcessEnv {
+function serverEnvironment(
+  options: BenchOptions,
+  mongodbUri: string,
+  port: number,
+  jwtSecret: string,
+  overrides: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     // Production so cookies, logging and checks are what a deployment runs; the secret is random per run.
@@ -60,6 +66,9 @@ function serverEnvironment(options: BenchOptions, mongodbUri: string, port: numb
     PORT: String(port),
     MONGODB_URI: mongodbUri,
     JWT_SECRET: jwtSecret,
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    // The benchmark measures request handling; its admin is promoted in the database, not enrolled in MFA.
+    MFA_REQUIRED_ROLES: 'none',
     LOG_LEVEL: 'warn',
     BCRYPT_COST: '12',
     LOGIN_MAX_FAILURES: '1000',
@@ -68,14 +77,22 @@ function serverEnvironment(options: BenchOptions, mongodbUri: string, port: numb
     AUTH_RATE_LIMIT_MAX: UNREACHABLE_LIMIT,
     ...(options.hashWorkers ? { PASSWORD_HASH_WORKERS: String(options.hashWorkers) } : {}),
     ...passedThrough(),
+    ...overrides,
   };
 }
 
-/** Starts `node dist/src/server.js` on a free loopback port and waits for /readyz. */
-export async function startServer(options: BenchOptions, databaseUri: string): Promise<BenchServer> {
+/**
+ * Starts `node dist/src/server.js` on a free loopback port and waits for /readyz. Further instances
+ * of one run share its JWT secret (as a deployment's instances do); `overrides` set server variables.
+ */
+export async function startServer(
+  options: BenchOptions,
+  databaseUri: string,
+  shared: { jwtSecret?: string; overrides?: NodeJS.ProcessEnv } = {},
+): Promise<BenchServer> {
   const port = await findFreePort();
-  const jwtSecret = randomBytes(48).toString('base64');
-  const env = serverEnvironment(options, withDatabaseName(databaseUri, BENCH_DB_NAME), port, jwtSecret);
+  const jwtSecret = shared.jwtSecret ?? randomBytes(48).toString('base64');
+  const env = serverEnvironment(options, withDatabaseName(databaseUri, BENCH_DB_NAME), port, jwtSecret, shared.overrides ?? {});
   const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-4000));

@@ -2,6 +2,8 @@ import os from 'node:os';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
+import { ROLES, type Role } from './roles';
+import { parseEncryptionKey, developmentEncryptionKey, isStrongEncryptionKey } from '../lib/encryption-key';
 
 /** Placeholder secret shipped (commented out) in .env.example. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-at-least-32-random-bytes-of-secret';
@@ -78,6 +80,38 @@ function trustProxy() {
       if (value === 'true' || value === 'false') return value === 'true';
       return /^\d+$/.test(value) ? Number(value) : value;
     });
+}
+
+/** Roles that must use a second factor for privileged routes; `none` turns the rule off. */
+function mfaRequiredRoles() {
+  return z
+    .string()
+    .default('admin')
+    .transform((value, ctx): Role[] => {
+      if (value.trim() === 'none') return [];
+      const names = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      const unknown = names.filter((name) => !(ROLES as readonly string[]).includes(name));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `unknown role(s) ${unknown.join(', ')}; expected ${ROLES.join(', ')} or none` });
+        return z.NEVER;
+      }
+      return names as Role[];
+    });
+}
+
+/** 32 bytes given as 64 hex or 44 base64 characters. */
+function encryptionKey() {
+  return z.string().transform((value, ctx) => {
+    const key = parseEncryptionKey(value);
+    if (!key) {
+      ctx.addIssue({ code: 'custom', message: 'expected 32 random bytes as 64 hex or 44 base64 characters' });
+      return z.NEVER;
+    }
+    return key;
+  });
 }
 
 const environmentSchema = z.object({
@@ -174,6 +208,11 @@ const environmentSchema = z.object({
   GEOIP_MAX_ARCHIVE_SIZE: byteSize('256mb'),
   GEOIP_MAX_DATABASE_SIZE: byteSize('512mb'),
 
+  MFA_REQUIRED_ROLES: mfaRequiredRoles(),
+  MFA_TOKEN_TTL: duration('5m'),
+  MFA_ISSUER: z.string().trim().min(1).max(64).default('Keyhold'),
+  DATA_ENCRYPTION_KEY: encryptionKey().optional(),
+  DATA_ENCRYPTION_PREVIOUS_KEY: encryptionKey().optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'expected an smtp:// or smtps:// URL')
@@ -352,6 +391,16 @@ function buildConfig(env: Environment) {
       seedOnStart: env.SEED_ADMIN_ON_START,
     },
     geoip: buildGeoIpConfig(env),
+    mfa: {
+      requiredRoles: env.MFA_REQUIRED_ROLES,
+      tokenTtlMs: env.MFA_TOKEN_TTL,
+      issuer: env.MFA_ISSUER,
+    },
+    encryption: {
+      // Outside production a key derived from JWT_SECRET keeps development zero-configuration and stable across restarts.
+      key: env.DATA_ENCRYPTION_KEY ?? developmentEncryptionKey(env.JWT_SECRET),
+      previousKey: env.DATA_ENCRYPTION_PREVIOUS_KEY ?? null,
+    },
     mail: buildMailConfig(env),
     log: {
       level: env.LOG_LEVEL,
@@ -404,6 +453,9 @@ function productionProblems(env: Environment): string[] {
       'TRUST_PROXY: "true" trusts every X-Forwarded-For hop, so any client can forge its IP; ' +
         'set the number of proxies in front of the service (e.g. 1) or their addresses (e.g. "10.0.0.0/8")',
     );
+  }
+  if (!env.DATA_ENCRYPTION_KEY || !isStrongEncryptionKey(env.DATA_ENCRYPTION_KEY)) {
+    problems.push('DATA_ENCRYPTION_KEY: production needs 32 random bytes (64 hex or 44 base64 characters), e.g. `openssl rand -hex 32`');
   }
   if (env.DATABASE_EMBEDDED) problems.push('DATABASE_EMBEDDED: the embedded development database is refused in production');
   if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === EXAMPLE_ADMIN_PASSWORD) {

@@ -2,12 +2,27 @@ import type { Request, Response } from 'express';
 import { authOf, bearerTokenOf } from '../middleware/authenticate';
 import { inputOf } from '../middleware/validate';
 import type { AuthSchemas } from '../schemas/auth.schemas';
-import type { AuthService } from '../services/auth.service';
+import type { AuthService, LoginResult } from '../services/auth.service';
 import { clientInfoOf } from './client-info';
 import type { DeviceCookie } from './device-cookie';
 import type { RefreshCookie } from './refresh-cookie';
 
 export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie, deviceCookie: DeviceCookie) {
+  /** A completed login, by password alone or after the second factor: the cookies and the login body. */
+  function sendLogin(res: Response, { refreshToken, deviceToken, ...result }: LoginResult): void {
+    refreshCookie.set(res, refreshToken);
+    deviceCookie.set(res, deviceToken);
+    res.json({
+      data: {
+        accessToken: result.accessToken,
+        tokenType: 'Bearer',
+        expiresIn: result.expiresIn,
+        user: result.user,
+        session: result.session,
+      },
+    });
+  }
+
   return {
     async register(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.register);
@@ -17,18 +32,12 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
 
     async login(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.login);
-      const { refreshToken, deviceToken, ...result } = await auth.login(body, clientInfoOf(req), deviceCookie.read(req));
-      refreshCookie.set(res, refreshToken);
-      deviceCookie.set(res, deviceToken);
-      res.json({
-        data: {
-          accessToken: result.accessToken,
-          tokenType: 'Bearer',
-          expiresIn: result.expiresIn,
-          user: result.user,
-          session: result.session,
-        },
-      });
+      sendLogin(res, await auth.login(body, clientInfoOf(req), deviceCookie.read(req)));
+    },
+
+    async verifyMfa(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.verifyMfa);
+      sendLogin(res, await auth.verifyMfa(body, clientInfoOf(req), deviceCookie.read(req)));
     },
 
     async refresh(req: Request, res: Response): Promise<void> {

@@ -32,7 +32,7 @@ export function createMeController(deps: {
 
     async deleteAccount(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.deleteAccount);
-      await users.deleteOwnAccount(authOf(req), body.password, clientInfoOf(req));
+      await users.deleteOwnAccount(authOf(req), body, clientInfoOf(req));
       deps.refreshCookie.clear(res);
       res.status(204).end();
     },

@@ -1,4 +1,6 @@
 import type { Request, Response } from 'express';
+import { ValidationError } from '../errors/app-error';
+import { isSameObjectId } from '../lib/object-id';
 import { authOf } from '../middleware/authenticate';
 import { inputOf } from '../middleware/validate';
 import type { UserSchemas } from '../schemas/user.schemas';
@@ -30,8 +32,15 @@ export function createUserController(users: UserService, schemas: UserSchemas) {
     },
 
     async remove(req: Request, res: Response): Promise<void> {
-      const { params } = inputOf(res, schemas.remove);
-      await users.deleteUser(authOf(req), params.id, clientInfoOf(req));
+      const { params, body } = inputOf(res, schemas.remove);
+      const auth = authOf(req);
+      if (!isSameObjectId(params.id, auth.userId)) {
+        await users.deleteUser(auth, params.id, clientInfoOf(req));
+      } else if (body?.password === undefined) {
+        throw new ValidationError([{ path: 'password', message: 'required to delete your own account' }]);
+      } else {
+        await users.deleteOwnAccount(auth, { password: body.password, code: body.code }, clientInfoOf(req));
+      }
       res.status(204).end();
     },
 

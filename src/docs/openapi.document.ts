@@ -67,6 +67,8 @@ function problemsOf(operation: Operation): Map<number, string[]> {
     add(403, ['ACCOUNT_DISABLED']);
   }
   for (const [status, codes] of Object.entries(operation.problems ?? {})) add(Number(status), codes ?? []);
+  // A right beyond the plain user's needs a second factor in the session for MFA_REQUIRED_ROLES.
+  if (operation.problems?.[403]?.includes('FORBIDDEN')) add(403, ['MFA_ENROLLMENT_REQUIRED']);
   add(429, ['RATE_LIMITED']);
   if (operation.path.startsWith('/api/')) add(503, ['SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After)']);
   add(500, ['INTERNAL']);

@@ -5,6 +5,7 @@ import { createAccountRecoverySchemas } from '../schemas/account-recovery.schema
 import { createAuditSchemas } from '../schemas/audit.schemas';
 import { createAuthSchemas } from '../schemas/auth.schemas';
 import { createMeSchemas } from '../schemas/me.schemas';
+import { createMfaSchemas } from '../schemas/mfa.schemas';
 import * as responses from '../schemas/response.schemas';
 import { createUserSchemas } from '../schemas/user.schemas';
 
@@ -47,6 +48,8 @@ export function listOperations(config: Config): Operation[] {
   const me = createMeSchemas(config.password);
   const users = createUserSchemas(config.pagination);
   const audit = createAuditSchemas(config.pagination);
+  const mfa = createMfaSchemas();
+  const reauthProblems = { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] };
   const recovery = createAccountRecoverySchemas(config.password);
   const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
   const noContent = (description: string) => ({ status: 204 as const, description });
@@ -98,11 +101,26 @@ export function listOperations(config: Config): Operation[] {
       success: { ...ok(responses.loginResponse), setsCookie: true, setsDeviceCookie: true },
       problems: {
         401: ['INVALID_CREDENTIALS'],
-        403: ['ACCOUNT_DISABLED'],
+        403: ['ACCOUNT_DISABLED', 'MFA_REQUIRED (with mfaToken and expiresIn: finish at POST /api/v1/auth/mfa/verify)'],
         429: [
           'RATE_LIMITED (per IP; or every failure slot of the account, or of the presented device cookie, is spent or in use: no password was checked)',
         ],
         503: ['BUSY (password hashing saturated; retry after Retry-After)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/mfa/verify',
+      tag: 'Auth',
+      summary: 'Second step of an MFA login: the mfaToken and a TOTP or recovery code',
+      security: 'none',
+      request: auth.verifyMfa,
+      success: { ...ok(responses.loginResponse), setsCookie: true },
+      problems: {
+        400: ['MFA_CODE_INVALID (wrong, replayed or used code)'],
+        401: ['MFA_TOKEN_INVALID (unknown, expired, used, or 5 wrong codes)'],
+        403: ['ACCOUNT_DISABLED'],
+        429: ['RATE_LIMITED (per IP, or the account is locked)'],
       },
     },
     {
@@ -243,6 +261,50 @@ export function listOperations(config: Config): Operation[] {
     },
     {
       method: 'post',
+      path: '/api/v1/me/mfa/totp',
+      tag: 'Me',
+      summary: 'Start TOTP enrolment (password required): a new secret, pending until confirmed',
+      security: 'bearer',
+      request: mfa.startEnrolment,
+      success: ok(responses.mfaEnrolmentResponse),
+      problems: { ...reauthProblems, 409: ['MFA_ALREADY_ENABLED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/mfa/totp/confirm',
+      tag: 'Me',
+      summary: 'Confirm enrolment with a code: MFA is on, this session counts as ["pwd","otp"]',
+      security: 'bearer',
+      request: mfa.confirmEnrolment,
+      success: ok(responses.recoveryCodesResponse),
+      problems: {
+        400: ['MFA_CODE_INVALID'],
+        409: ['MFA_NOT_ENABLED (no enrolment started)', 'MFA_ALREADY_ENABLED'],
+        429: ['RATE_LIMITED'],
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me/mfa/totp',
+      tag: 'Me',
+      summary: 'Turn MFA off (password and code required)',
+      security: 'bearer',
+      request: mfa.disable,
+      success: noContent('MFA is off'),
+      problems: { ...reauthProblems, 400: ['MFA_CODE_INVALID'], 409: ['MFA_NOT_ENABLED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/mfa/recovery-codes',
+      tag: 'Me',
+      summary: 'Replace the recovery codes (password and code required); the old ones stop working',
+      security: 'bearer',
+      request: mfa.regenerateRecoveryCodes,
+      success: ok(responses.recoveryCodesResponse),
+      problems: { ...reauthProblems, 400: ['MFA_CODE_INVALID'], 409: ['MFA_NOT_ENABLED'] },
+    },
+    {
+      method: 'post',
       path: '/api/v1/me/email',
       tag: 'Me',
       summary: 'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL)',
@@ -250,9 +312,10 @@ export function listOperations(config: Config): Operation[] {
       request: recovery.changeEmail,
       success: accepted('Accepted, empty body: the address changes only when the link mailed to the new address is used'),
       problems: {
-        400: ['VALIDATION_FAILED (also when newEmail is the current address)'],
+        400: ['VALIDATION_FAILED (also when newEmail is the current address)', 'MFA_CODE_INVALID'],
         403: ['INVALID_CREDENTIALS (wrong password)'],
         409: ['EMAIL_TAKEN'],
+        429: ['RATE_LIMITED (too many wrong answers in this session)'],
       },
     },
     {
@@ -327,11 +390,17 @@ export function listOperations(config: Config): Operation[] {
       method: 'delete',
       path: '/api/v1/users/:id',
       tag: 'Users',
-      summary: 'Delete a user with all sessions and tokens (owner, admin)',
+      summary: 'Delete a user with all sessions and tokens (admin; or the owner, with password and code as for DELETE /me)',
       security: 'bearer',
       request: users.remove,
       success: noContent('Deleted'),
-      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+      problems: {
+        400: ['VALIDATION_FAILED (the owner sent no password)', 'MFA_CODE_INVALID'],
+        403: ['FORBIDDEN', 'INVALID_CREDENTIALS (owner)'],
+        404: ['NOT_FOUND'],
+        409: ['LAST_ADMIN'],
+        429: ['RATE_LIMITED'],
+      },
     },
     {
       method: 'get',
@@ -351,6 +420,26 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: users.revokeSessions,
       success: noContent('Revoked'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id/mfa',
+      tag: 'Users',
+      summary: "Turn a user's MFA off (admin): the user's sessions end and a notice is mailed",
+      security: 'bearer',
+      request: mfa.resetByAdmin,
+      success: noContent('MFA is off'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['MFA_NOT_ENABLED'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id/lockout',
+      tag: 'Users',
+      summary: "Clear a user's login failures (admin)",
+      security: 'bearer',
+      request: mfa.unlock,
+      success: noContent('Unlocked'),
       problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
     },
     {

@@ -12,7 +12,13 @@ export class AppError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly options: { errors?: FieldProblem[]; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
+    readonly options: {
+      errors?: FieldProblem[];
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+      /** Extra members of the problem body (RFC 9457 extensions), e.g. the mfaToken of MFA_REQUIRED. */
+      extensions?: Record<string, string | number>;
+    } = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -69,5 +75,14 @@ export class ServiceUnavailableError extends AppError {
 export class BusyError extends AppError {
   constructor(retryAfterSeconds: number, message = 'The service is busy; try again shortly.') {
     super(503, 'BUSY', message, { retryAfterSeconds });
+  }
+}
+
+/** The password was right and the account has a second factor: the login continues at /auth/mfa/verify. */
+export class MfaRequiredError extends AppError {
+  constructor(challenge: { mfaToken: string; expiresIn: number }) {
+    super(403, 'MFA_REQUIRED', 'Enter the code from your authenticator app (or a recovery code) to finish signing in.', {
+      extensions: { mfaToken: challenge.mfaToken, expiresIn: challenge.expiresIn },
+    });
   }
 }

@@ -27,8 +27,16 @@ const TITLES: Record<number, string> = {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Builds the problem body; `type` is a stable URI per code that documentation can anchor. */
-export function buildProblem(input: { status: number; code: string; detail: string; requestId: string; errors?: FieldProblem[] }): Problem {
+export function buildProblem(input: {
+  status: number;
+  code: string;
+  detail: string;
+  requestId: string;
+  errors?: FieldProblem[];
+  extensions?: Record<string, string | number>;
+}): Problem {
   return {
+    ...input.extensions,
     type: `https://keyhold.dev/problems/${input.code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[input.status] ?? 'Error',
     status: input.status,

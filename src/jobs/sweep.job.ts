@@ -10,6 +10,7 @@ export interface SweepReport {
   orphanSessions: number;
   orphanTokens: number;
   loginAttempts: number;
+  mfaChallenges: number;
   auditEvents: number;
 }
 
@@ -18,11 +19,11 @@ export type SweepJob = ReturnType<typeof createSweepJob>;
 /**
  * Removes what would otherwise grow without bound: ended sessions after their retention, expired and
  * spent refresh tokens (spent ones once their grace is over), sessions and tokens left behind by a race
- * or an interrupted delete, expired login-failure counters and audit events past AUDIT_RETENTION. TTL
+ * or an interrupted delete, expired login-failure counters and mfaTokens, and audit events past AUDIT_RETENTION. TTL
  * indexes do part of this on MongoDB; the fallback database has none, and the rest needs the service.
  */
 export function createSweepJob(container: Pick<Container, 'config' | 'services'>) {
-  const { sessions, refreshTokens, throttle, audit } = container.services;
+  const { sessions, refreshTokens, throttle, audit, mfaChallenges } = container.services;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
@@ -32,6 +33,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
     const spentTokens = await refreshTokens.pruneSpent();
     const orphans = await sessions.sweepOrphans();
     const loginAttempts = await throttle.sweepExpired();
+    const expiredChallenges = await mfaChallenges.sweepExpired();
     const auditEvents = await audit.pruneOlderThan(container.config.audit.retentionMs);
     return {
       endedSessions: ended.sessions,
@@ -40,6 +42,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
       orphanSessions: orphans.sessions,
       orphanTokens: orphans.tokens,
       loginAttempts,
+      mfaChallenges: expiredChallenges,
       auditEvents,
     };
   }

@@ -4,6 +4,7 @@ export const MAIL_TEMPLATES = [
   'email_change',
   'email_change_notice',
   'login_new_location',
+  'mfa_reset_notice',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
@@ -67,6 +68,14 @@ const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
     subject: 'New sign-in from another country',
     lines: ['Your account was just signed in to from a country it was not used from before.'],
     closing: 'If this was not you, change your password and sign out your other sessions.',
+  }),
+  mfa_reset_notice: () => ({
+    subject: 'Two-step sign-in was turned off for your account',
+    lines: [
+      'An administrator turned off two-step sign-in (authenticator codes) for your account and signed out all its sessions.',
+      'Sign in with your password and set up two-step sign-in again.',
+    ],
+    closing: 'If you did not ask for this, contact your administrator at once.',
   }),
 };
 

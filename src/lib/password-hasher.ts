@@ -32,6 +32,7 @@ if (workerData.niceness !== null) {
   }
 }
 const bcrypt = require(workerData.bcryptPath);
+parentPort.postMessage({ ready: true });
 parentPort.on('message', async ({ id, op, args }) => {
   try {
     const result = op === 'hash' ? await bcrypt.hash(args[0], args[1]) : await bcrypt.compare(args[0], args[1]);
@@ -49,12 +50,13 @@ interface Job {
   args: [string, string | number];
   resolve: (value: string | boolean) => void;
   reject: (error: Error) => void;
-  /** Fires when the job could not start in time to finish within the bound. */
+  /** Fires when the queued job can no longer start in time to finish within the bound. */
   deadline?: NodeJS.Timeout;
   startedAt?: number;
 }
 
 interface Reply {
+  ready?: true;
   id: number;
   result?: string | boolean;
   error?: string;
@@ -84,7 +86,8 @@ const ESTIMATE_WEIGHT = 0.2;
  * A bcryptjs hasher backed by a pool of worker threads, so logins never stall other requests.
  * The queue is bounded by expected wait, not length: a job is admitted only when the pool can
  * finish it within maxWaitMs at the measured speed, and one that still has not started when that
- * estimate turns out wrong is refused then. Either way the caller learns it within the bound.
+ * estimate turns out wrong is refused then. A started hash is never abandoned: an idle worker always
+ * takes a job, so a machine too slow for the bound slows logins rather than refusing them all.
  */
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
   const pending = new Map<number, Job>();
@@ -93,6 +96,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const busy = new Map<Worker, Job>();
   let nextId = 0;
   let estimatedHashMs = 0;
+  // Starting a worker thread can take seconds on a busy machine: until one is up, no job is refused.
+  let readyAt: number | null = null;
 
   function dispatch(): void {
     while (queue.length > 0 && idle.length > 0) {
@@ -107,15 +112,23 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   }
 
   function onReply(worker: Worker, reply: Reply): void {
-    const job = pending.get(reply.id);
-    pending.delete(reply.id);
+    if (reply.ready) {
+      readyAt ??= Date.now();
+      return;
+    }
+    const job = busy.get(worker);
     busy.delete(worker);
     idle.push(worker);
-    if (job) {
+    // A job sent before the thread was up also timed its start-up: it would distort the estimate.
+    if (job && readyAt !== null && (job.startedAt ?? 0) >= readyAt) {
       const took = Date.now() - (job.startedAt ?? Date.now());
       estimatedHashMs = estimatedHashMs === 0 ? took : estimatedHashMs + ESTIMATE_WEIGHT * (took - estimatedHashMs);
-      if (reply.error !== undefined) job.reject(new Error(reply.error));
-      else job.resolve(reply.result!);
+    }
+    const waiting = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (waiting) {
+      if (reply.error !== undefined) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply.result!);
     }
     dispatch();
   }
@@ -126,6 +139,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     worker.on('message', (reply: Reply) => onReply(worker, reply));
     worker.on('error', (error) => busy.get(worker)?.reject(error));
     worker.unref();
+    // Messages wait in the thread's port until it is up, so it can take jobs at once.
     idle.push(worker);
     return worker;
   });
@@ -154,12 +168,12 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       const startWithinMs = options.maxWaitMs - estimatedHashMs;
       const expectedStart = expectedStartMs();
       // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
-      if (idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
+      if (readyAt !== null && idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
       const job: Job = { id: nextId++, queuedAt: performance.now(), op, args, resolve, reject };
       pending.set(job.id, job);
       queue.push(job);
       publishHashQueue({ phase: 'queued' });
-      if (idle.length === 0) {
+      if (readyAt !== null && idle.length === 0) {
         job.deadline = setTimeout(() => refuse(job), Math.max(0, startWithinMs));
         job.deadline.unref();
       }

@@ -17,10 +17,24 @@ function deny(req: Request, permission: Permission): never {
   throw new ForbiddenError();
 }
 
+/**
+ * A right beyond the plain `user` role needs a second factor in this session when the caller's role
+ * is in MFA_REQUIRED_ROLES; the owner's own routes and /me stay open so the user can enrol.
+ */
+function assertSecondFactorFor(req: Request, permission: Permission): void {
+  if (req.secondFactorMissing && !roleHasPermission('user', permission)) {
+    throw new ForbiddenError(
+      'MFA_ENROLLMENT_REQUIRED',
+      'Your role needs multi-factor authentication: enrol at /api/v1/me/mfa/totp, then sign in with a code.',
+    );
+  }
+}
+
 /** Lets the caller through when their current role grants the permission. */
 export function requirePermission(permission: Permission) {
   return function checkPermission(req: Request, _res: Response, next: NextFunction): void {
     if (!roleHasPermission(authOf(req).role, permission)) deny(req, permission);
+    assertSecondFactorFor(req, permission);
     next();
   };
 }
@@ -29,7 +43,10 @@ export function requirePermission(permission: Permission) {
 export function allowOwnerOr(permission: Permission) {
   return function checkOwnerOrPermission(req: Request, _res: Response, next: NextFunction): void {
     const auth = authOf(req);
-    if (!isSameObjectId(String(req.params.id), auth.userId) && !roleHasPermission(auth.role, permission)) deny(req, permission);
+    if (!isSameObjectId(String(req.params.id), auth.userId)) {
+      if (!roleHasPermission(auth.role, permission)) deny(req, permission);
+      assertSecondFactorFor(req, permission);
+    }
     next();
   };
 }

@@ -38,7 +38,7 @@ export function renderError(error: unknown, req: Request, res: Response, next: N
   // A database outage is not a fault of this service: its line names the code, not a stack.
   if (mapped.status >= 500 && mapped.code !== 'SERVICE_UNAVAILABLE') res.locals.serverFault = error;
   if (res.headersSent) return next(error);
-  const { retryAfterSeconds, headers, errors } = mapped.options;
+  const { retryAfterSeconds, headers, errors, extensions } = mapped.options;
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   const problem = buildProblem({
@@ -47,6 +47,7 @@ export function renderError(error: unknown, req: Request, res: Response, next: N
     detail: mapped.message,
     requestId: String(res.locals.requestId ?? ''),
     errors,
+    extensions,
   });
   res.status(mapped.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

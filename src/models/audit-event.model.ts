@@ -16,6 +16,14 @@ export const AUDIT_EVENT_TYPES = [
   'user.role_changed',
   'user.status_changed',
   'user.deleted',
+  'auth.reauth_failed',
+  'auth.mfa_failed',
+  'auth.recovery_code_used',
+  'user.mfa_enabled',
+  'user.mfa_disabled',
+  'user.mfa_reset',
+  'user.recovery_codes_regenerated',
+  'user.unlocked',
   'user.password_reset_requested',
   'user.password_reset',
   'user.email_verified',
@@ -40,9 +48,10 @@ const auditEventSchema = new Schema(
 );
 
 auditEventSchema.index({ createdAt: -1, _id: -1 });
-auditEventSchema.index({ type: 1, createdAt: -1, _id: -1 });
-auditEventSchema.index({ actorId: 1, createdAt: -1, _id: -1 });
-auditEventSchema.index({ targetId: 1, createdAt: -1, _id: -1 });
+// Filtered lists run newest first by _id (creation order), so each filter's index ends in _id.
+auditEventSchema.index({ type: 1, _id: -1 });
+auditEventSchema.index({ actorId: 1, _id: -1 });
+auditEventSchema.index({ targetId: 1, _id: -1 });
 
 export type AuditEventRecord = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId; createdAt: Date };
 export const AuditEventModel = model('AuditEvent', auditEventSchema);

@@ -14,6 +14,13 @@ const userSchema = new Schema(
     lastLoginAt: { type: Date, default: null },
     emailVerified: { type: Boolean, default: false, required: true },
     passwordChangedAt: { type: Date, default: null },
+    mfaEnabled: { type: Boolean, default: false },
+    /** The TOTP secret, sealed with AES-256-GCM (lib/secret-box); set while enrolment is pending or MFA is on. */
+    mfaSecret: { type: String, default: null, select: false },
+    /** The last TOTP time step accepted: only a later one is accepted next, so a code works once. */
+    mfaLastStep: { type: Number, default: null, select: false },
+    /** SHA-256 hashes of the unused recovery codes. */
+    mfaRecoveryCodes: { type: [String], default: undefined, select: false },
     /** Raised by every credential change; a session made under an older value no longer authenticates. */
     credentialVersion: { type: Number, default: 0, required: true },
   },
@@ -26,6 +33,9 @@ const userSchema = new Schema(
         delete ret._id;
         delete ret.__v;
         delete ret.passwordHash;
+        delete ret.mfaSecret;
+        delete ret.mfaRecoveryCodes;
+        delete ret.mfaLastStep;
         return ret;
       },
     },
@@ -33,9 +43,9 @@ const userSchema = new Schema(
 );
 
 userSchema.index({ email: 1 }, { unique: true });
-// Lists sort by a field with _id as tie-breaker; the indexes carry both so no sort happens in memory.
-userSchema.index({ role: 1, status: 1, createdAt: -1, _id: -1 });
-userSchema.index({ createdAt: -1, _id: -1 });
+// Lists sort newest first by _id (creation order; the _id index serves the unfiltered list) or by a
+// field with _id as tie-breaker; the filtered list's index ends in _id so no sort happens in memory.
+userSchema.index({ role: 1, status: 1, _id: -1 });
 userSchema.index({ name: 1 });
 
 /**

@@ -10,15 +10,17 @@ export function createMeRouter(deps: {
   schemas: MeSchemas;
   recovery: { controller: AccountRecoveryController; schemas: AccountRecoverySchemas };
   authenticate: RequestHandler;
+  /** Re-authenticating routes get the auth routes' per-IP budget: they check a password. */
+  authLimiter: RequestHandler;
 }): Router {
-  const { controller, schemas } = deps;
+  const { controller, schemas, authLimiter } = deps;
   const router = Router();
   router.use(deps.authenticate);
   router.get('/', controller.show);
   router.patch('/', validate(schemas.updateProfile), controller.update);
-  router.delete('/', validate(schemas.deleteAccount), controller.deleteAccount);
-  router.post('/password', validate(schemas.changePassword), controller.changePassword);
-  router.post('/email', validate(deps.recovery.schemas.changeEmail), deps.recovery.controller.changeEmail);
+  router.delete('/', authLimiter, validate(schemas.deleteAccount), controller.deleteAccount);
+  router.post('/password', authLimiter, validate(schemas.changePassword), controller.changePassword);
+  router.post('/email', authLimiter, validate(deps.recovery.schemas.changeEmail), deps.recovery.controller.changeEmail);
   router.post('/email/verification', validate(deps.recovery.schemas.resendVerification), deps.recovery.controller.resendVerification);
   router.get('/sessions', controller.listSessions);
   router.delete('/sessions/:sessionId', validate(schemas.revokeSession), controller.revokeSession);

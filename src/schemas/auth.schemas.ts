@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema, emptyBodySchema, nameSchema, passwordSchema, type PasswordPolicy } from './common.schemas';
+import { emailSchema, emptyBodySchema, mfaCodeSchema, nameSchema, passwordSchema, type PasswordPolicy } from './common.schemas';
 
 /** Request schemas of the /auth routes; the password rules come from configuration. */
 export function createAuthSchemas(policy: PasswordPolicy) {
@@ -15,6 +15,7 @@ export function createAuthSchemas(policy: PasswordPolicy) {
         .strictObject({ email: emailSchema, password: z.string().min(1).max(1024) })
         .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] }),
     },
+    verifyMfa: { body: z.strictObject({ mfaToken: z.string().min(1).max(200), code: mfaCodeSchema }) },
     refresh: { body: emptyBodySchema },
     logout: { body: emptyBodySchema },
     logoutAll: { body: emptyBodySchema },

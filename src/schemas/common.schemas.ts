@@ -57,6 +57,17 @@ export function passwordSchema(policy: PasswordPolicy) {
     .meta({ minLength: policy.minLength, maxLength: policy.maxLength, description: 'Counted in characters (code points).' });
 }
 
+/** A password presented to re-authenticate: no policy rules, so nothing is revealed about valid ones. */
+export const currentPasswordSchema = z.string().min(1).max(1024);
+
+/** A second-factor code: a 6-digit TOTP code or a recovery code (groups and spaces allowed). */
+export const mfaCodeSchema = z
+  .string()
+  .trim()
+  .min(6)
+  .max(64)
+  .meta({ description: 'A current 6-digit TOTP code or an unused recovery code.', examples: ['123456'] });
+
 /** For routes that take no body: nothing, or an empty JSON object. */
 export const emptyBodySchema = z.strictObject({}).optional();
 

@@ -1,14 +1,22 @@
 import { z } from 'zod';
-import { emptyBodySchema, nameSchema, objectIdSchema, passwordSchema, type PasswordPolicy } from './common.schemas';
+import {
+  currentPasswordSchema,
+  emptyBodySchema,
+  mfaCodeSchema,
+  nameSchema,
+  objectIdSchema,
+  passwordSchema,
+  type PasswordPolicy,
+} from './common.schemas';
 
 /** Request schemas of the /me routes. */
 export function createMeSchemas(policy: PasswordPolicy) {
   return {
     updateProfile: { body: z.strictObject({ name: nameSchema.nullable() }) },
     changePassword: {
-      body: z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema(policy) }),
+      body: z.strictObject({ currentPassword: currentPasswordSchema, newPassword: passwordSchema(policy) }),
     },
-    deleteAccount: { body: z.strictObject({ password: z.string().min(1).max(1024) }) },
+    deleteAccount: { body: z.strictObject({ password: currentPasswordSchema, code: mfaCodeSchema.optional() }) },
     revokeSession: { params: z.strictObject({ sessionId: objectIdSchema }), body: emptyBodySchema },
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { storedEmailSchema } from './common.schemas';
 import { ROLES } from '../config/roles';
 import { AUDIT_EVENT_TYPES } from '../models/audit-event.model';
+import { AUTH_METHODS } from '../models/session.model';
 import { USER_STATUSES } from '../models/user.model';
 
 const id = z.string().regex(/^[a-f0-9]{24}$/);
@@ -18,6 +19,7 @@ export const userResponse = z
     createdAt: timestamp,
     updatedAt: timestamp,
     lastLoginAt: timestamp.nullable(),
+    mfaEnabled: z.boolean(),
   })
   .meta({
     id: 'User',
@@ -32,6 +34,7 @@ export const userResponse = z
         createdAt: '2026-11-20T09:15:00.000Z',
         updatedAt: '2026-11-20T09:15:00.000Z',
         lastLoginAt: '2026-11-23T08:00:00.000Z',
+        mfaEnabled: false,
       },
     ],
   });
@@ -58,6 +61,7 @@ export const sessionResponse = z
     lastSeenAt: timestamp,
     expiresAt: timestamp,
     absoluteExpiresAt: timestamp,
+    amr: z.array(z.enum(AUTH_METHODS)).meta({ description: 'How the session was authenticated (RFC 8176).' }),
   })
   .meta({ id: 'Session' });
 export type SessionView = z.infer<typeof sessionResponse>;
@@ -86,6 +90,8 @@ export const problemResponse = z
     code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
     requestId: z.string(),
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    mfaToken: z.string().optional().meta({ description: 'MFA_REQUIRED only: send it with a code to POST /api/v1/auth/mfa/verify.' }),
+    expiresIn: z.number().int().optional().meta({ description: 'MFA_REQUIRED only: seconds the mfaToken stays valid.' }),
   })
   .meta({
     id: 'Problem',
@@ -123,6 +129,17 @@ const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Beare
 export const loginResponse = dataOf(z.strictObject({ ...accessTokenFields, user: userResponse, session: sessionResponse }));
 export const refreshResponse = dataOf(z.strictObject(accessTokenFields));
 export const meResponse = dataOf(z.strictObject({ user: userResponse, session: sessionResponse }));
+export const mfaEnrolmentResponse = dataOf(
+  z.strictObject({
+    secret: z.string().meta({ description: 'Base32 TOTP secret (SHA-1, 6 digits, 30 s steps), for manual entry.' }),
+    otpauthUrl: z.string().meta({ description: 'otpauth://totp/... URI for a QR code.' }),
+  }),
+);
+export const recoveryCodesResponse = dataOf(
+  z.strictObject({
+    recoveryCodes: z.array(z.string()).meta({ description: '10 single-use codes (120 bits each, in groups of four), shown only now.' }),
+  }),
+);
 export const userEnvelopeResponse = dataOf(z.strictObject({ user: userResponse }));
 export const serviceInfoResponse = z.strictObject({ name: z.string(), version: z.string(), status: z.literal('ok') });
 export const healthResponse = z.strictObject({ status: z.literal('ok') });

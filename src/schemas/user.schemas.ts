@@ -3,7 +3,7 @@ import type { Config } from '../config/env';
 import { ROLES } from '../config/roles';
 import { USER_STATUSES } from '../models/user.model';
 import { USER_SORTS } from '../services/user.service';
-import { emptyBodySchema, objectIdSchema, paginationQuery } from './common.schemas';
+import { currentPasswordSchema, emptyBodySchema, mfaCodeSchema, objectIdSchema, paginationQuery } from './common.schemas';
 
 const userIdParams = z.strictObject({ id: objectIdSchema });
 
@@ -22,7 +22,11 @@ export function createUserSchemas(pagination: Config['pagination']) {
     byId: { params: userIdParams },
     changeRole: { params: userIdParams, body: z.strictObject({ role: z.enum(ROLES) }) },
     changeStatus: { params: userIdParams, body: z.strictObject({ status: z.enum(USER_STATUSES) }) },
-    remove: { params: userIdParams, body: emptyBodySchema },
+    remove: {
+      params: userIdParams,
+      // Required when deleting one's own account (the controller checks); ignored for an admin deleting someone else.
+      body: z.strictObject({ password: currentPasswordSchema.optional(), code: mfaCodeSchema.optional() }).optional(),
+    },
     revokeSessions: { params: userIdParams, body: emptyBodySchema },
   };
 }

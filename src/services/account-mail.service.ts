@@ -69,5 +69,11 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
     await outbox.enqueueMail('login_new_location', user.email, content);
   }
 
-  return { composeTokenMail, sendTokenMail, sendNewLocationNotice };
+  /** Tells the user an administrator turned their second factor off (a lost phone, or an attacker with admin rights). */
+  async function sendMfaResetNotice(user: MailRecipient & { email: string }): Promise<void> {
+    const content = renderMail('mfa_reset_notice', { productName: mail.productName, name: user.name ?? null });
+    await outbox.enqueueMail('mfa_reset_notice', user.email, content);
+  }
+
+  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice };
 }

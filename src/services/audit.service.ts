@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { addMs, systemClock, type Clock } from '../lib/clock';
 import { logger } from '../lib/logger';
+import { createTurnSharedReads } from '../lib/turn-shared-reads';
 import { AuditEventModel, type AuditEventRecord, type AuditEventType } from '../models/audit-event.model';
 import type { AuditEventView } from '../schemas/response.schemas';
 import type { Location } from '../views/session.view';
@@ -45,6 +46,7 @@ export type AuditService = ReturnType<typeof createAuditService>;
 /** Records security events off the request path and lists them for moderators and admins. */
 export function createAuditService(deps: { now: Clock } = { now: systemClock }) {
   const pendingWrites = new Set<Promise<unknown>>();
+  const sharedEventPages = createTurnSharedReads<Page<AuditEventView>>();
 
   /** Queues an event; a failed write is logged and never fails the request that caused it. */
   function record(event: AuditInput): void {
@@ -67,21 +69,26 @@ export function createAuditService(deps: { now: Clock } = { now: systemClock }) 
     await Promise.all([...pendingWrites]);
   }
 
-  /** Newest first, filtered by type, actor and target. */
+  /**
+   * Newest first, filtered by type, actor and target. `_id` order is creation order, so the list
+   * walks an index ending in `_id` with nothing to sort; identical lists requested together share one query.
+   */
   async function listEvents(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEventView>> {
     const query: Record<string, unknown> = {};
     if (filter.type) query.type = filter.type;
     if (filter.actorId) query.actorId = new Types.ObjectId(filter.actorId);
     if (filter.targetId) query.targetId = new Types.ObjectId(filter.targetId);
-    const [events, total] = await Promise.all([
-      AuditEventModel.find(query)
-        .sort({ createdAt: -1, _id: -1 })
-        .skip((page.page - 1) * page.limit)
-        .limit(page.limit)
-        .lean<AuditEventRecord[]>(),
-      countMatching(AuditEventModel, query),
-    ]);
-    return paginate(events.map(toAuditEventView), total, page);
+    return sharedEventPages(JSON.stringify([query, page.page, page.limit]), async () => {
+      const [events, total] = await Promise.all([
+        AuditEventModel.find(query)
+          .sort({ _id: -1 })
+          .skip((page.page - 1) * page.limit)
+          .limit(page.limit)
+          .lean<AuditEventRecord[]>(),
+        countMatching(AuditEventModel, query),
+      ]);
+      return paginate(events.map(toAuditEventView), total, page);
+    });
   }
 
   /** Deletes events older than the retention (AUDIT_RETENTION); returns how many. */

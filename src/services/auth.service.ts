@@ -1,21 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/env';
 import { isDuplicateKeyError } from '../db/errors';
-import { ConflictError, ForbiddenError, UnauthenticatedError } from '../errors/app-error';
+import { ConflictError, ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../errors/app-error';
 import type { AccessTokenIssuer } from '../lib/access-token';
 import type { Clock } from '../lib/clock';
 import type { DeviceTokens, IssuedDeviceToken } from '../lib/device-cookie';
 import { hashRefreshToken } from '../lib/refresh-token';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { RefreshTokenModel } from '../models/refresh-token.model';
-import { SessionModel, type SessionRecord } from '../models/session.model';
+import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
 import { credentialVersionOf, UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { toUserView, type UserFields, type UserView } from '../views/user.view';
 import type { AccountMailService } from './account-mail.service';
 import type { AuditService } from './audit.service';
 import type { EmailVerificationService } from './email-verification.service';
-import type { LoginSlot, LoginThrottleService } from './login-throttle.service';
+import type { LoginSlot, LoginSubject, LoginThrottleService } from './login-throttle.service';
+import { invalidMfaToken, type MfaChallengeService } from './mfa-challenge.service';
+import type { MfaCodeService, SecondFactor } from './mfa-code.service';
+import { invalidMfaCode } from './reauth.service';
 import type { RefreshTokenService } from './refresh-token.service';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -61,6 +64,8 @@ export interface AuthServiceDeps {
   deviceTokens: DeviceTokens;
   audit: AuditService;
   geo: GeoLookup;
+  mfaChallenges: MfaChallengeService;
+  mfaCodes: MfaCodeService;
   verification: Pick<EmailVerificationService, 'startVerification'>;
   accountMail: Pick<AccountMailService, 'sendNewLocationNotice'>;
 }
@@ -73,8 +78,10 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService(deps: AuthServiceDeps) {
   const { hasher, sessions, refreshTokens, throttle, audit } = deps;
   // Unknown emails are checked against this so they cost the same bcrypt work as a wrong password.
-  const dummyHash = hasher.hash(randomBytes(24).toString('base64'));
+  // Made once; if hashing was saturated then (503 BUSY), the next unknown email makes it again.
+  let dummyHash = hasher.hash(randomBytes(24).toString('base64'));
   dummyHash.catch(() => undefined);
+  const currentDummyHash = (): Promise<string> => dummyHash.catch(() => (dummyHash = hasher.hash(randomBytes(24).toString('base64'))));
 
   /** Creates an account with the default role. */
   async function register(input: { email: string; password: string; name?: string | null }, client: ClientInfo): Promise<UserView> {
@@ -106,7 +113,7 @@ export function createAuthService(deps: AuthServiceDeps) {
    */
   async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceToken?: string) {
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
-    const hash = user?.passwordHash ?? (await dummyHash);
+    const hash = user?.passwordHash ?? (await currentDummyHash());
     const device = user ? deps.deviceTokens.verify(presentedDeviceToken, user._id.toString()) : null;
     const slot = await throttle.reserveAttempt({ email, device });
     if ((await comparePassword(password, hash, slot)) && user) {
@@ -145,6 +152,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   /**
    * Checks the password, opens a session and issues an access token, the first refresh token and a
    * device cookie. A valid device cookie of the account lets its browser past a lock others caused.
+   * An account with MFA gets 403 MFA_REQUIRED with an mfaToken instead: no session, failures kept.
    */
   async function login(
     input: { email: string; password: string },
@@ -156,7 +164,56 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
       throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
     }
-    return completeLogin(user, throttleKey, client);
+    if (user.mfaEnabled) {
+      const login = { userId: user._id.toString(), throttleKey, credentialVersion: credentialVersionOf(user) };
+      throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
+    }
+    return completeLogin(user, throttleKey, client, ['pwd']);
+  }
+
+  /**
+   * The second step of an MFA login: a code checked under the mfaToken's budget of attempts and the
+   * login-failure budget (a wrong code counts like a wrong password, on the account or on the presented
+   * device cookie), then the login completes.
+   */
+  async function verifyMfa(
+    input: { mfaToken: string; code: string },
+    client: ClientInfo,
+    presentedDeviceToken?: string,
+  ): Promise<LoginResult> {
+    const challenge = await deps.mfaChallenges.reserveAttempt(input.mfaToken);
+    const user = await UserModel.findById(challenge.userId).lean();
+    // A credential change since the password step (change, reset) voids the pending login.
+    if (!user || credentialVersionOf(user) !== challenge.credentialVersion) throw invalidMfaToken();
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    const device = deps.deviceTokens.verify(presentedDeviceToken, challenge.userId);
+    const factor = await spendSecondFactor({ email: user.email, device }, challenge.userId, input.code, client);
+    await deps.mfaChallenges.spend(input.mfaToken);
+    if (factor === 'recovery_code') {
+      audit.record({ type: 'auth.recovery_code_used', actorId: challenge.userId, targetId: challenge.userId, ip: client.ip });
+    }
+    // The session carries the version the password was checked under: a password change since then ends it at once.
+    return completeLogin({ ...user, credentialVersion: challenge.credentialVersion }, challenge.throttleKey, client, ['pwd', 'otp']);
+  }
+
+  async function spendSecondFactor(subject: LoginSubject, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
+    const slot = await throttle.reserveAttempt(subject);
+    let factor: SecondFactor | null;
+    try {
+      factor = await deps.mfaCodes.spendCode(userId, code);
+    } catch (error) {
+      await throttle.releaseAttempt(slot);
+      throw error;
+    }
+    if (factor) {
+      await throttle.releaseAttempt(slot);
+      return factor;
+    }
+    const { lockedForMs, lockStarted } = await throttle.recordFailure(slot);
+    audit.record({ type: 'auth.mfa_failed', targetId: userId, ip: client.ip, details: { lockedForMs } });
+    if (lockStarted)
+      audit.record({ type: 'auth.login_locked', targetId: userId, ip: client.ip, details: { lockedForMs, scope: slot.scope } });
+    throw invalidMfaCode();
   }
 
   /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
@@ -164,11 +221,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     user: UserFields & { credentialVersion?: number },
     throttleKey: string,
     client: ClientInfo,
+    amr: AuthMethod[],
   ): Promise<LoginResult> {
     await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
-    const session = await sessions.startSession(userId, client, location, credentialVersionOf(user));
+    const session = await sessions.startSession(userId, client, location, credentialVersionOf(user), amr);
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
@@ -260,5 +318,5 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
   }
 
-  return { register, login, refresh, logout, logoutAll };
+  return { register, login, verifyMfa, refresh, logout, logoutAll };
 }

@@ -7,7 +7,7 @@ import { addMs, earliest, type Clock } from '../lib/clock';
 import { describeDevice } from '../lib/device';
 import { logger } from '../lib/logger';
 import { RefreshTokenModel } from '../models/refresh-token.model';
-import { SessionModel, type SessionRecord } from '../models/session.model';
+import { SessionModel, type AuthMethod, type SessionRecord } from '../models/session.model';
 import { credentialVersionOf, UserModel } from '../models/user.model';
 import { toSessionView, type Location, type SessionView } from '../views/session.view';
 import { USER_VIEW_PROJECTION, type UserFields } from '../views/user.view';
@@ -61,13 +61,15 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
 
   /**
    * Opens a session for a fresh login. `credentialVersion` is the one read together with the password
-   * hash the login checked, so a credential change that landed meanwhile already invalidates it.
+   * hash the login checked, so a credential change that landed meanwhile already invalidates it. `amr` says how
+   * it was authenticated (RFC 8176).
    */
   async function startSession(
     userId: string,
     client: ClientInfo,
     location: Location | null,
     credentialVersion: number,
+    amr: AuthMethod[] = ['pwd'],
   ): Promise<SessionRecord> {
     const now = deps.now();
     const absoluteExpiresAt = addMs(now, absoluteTtlMs);
@@ -81,6 +83,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       expiresAt: earliest(addMs(now, idleTtlMs), absoluteExpiresAt),
       absoluteExpiresAt,
       credentialVersion,
+      amr,
     });
     return session.toObject() as SessionRecord;
   }
@@ -125,6 +128,11 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
       logger.warn('session touch failed', { sessionId: session._id.toString(), error });
       return session;
     }
+  }
+
+  /** The session has now also been confirmed with a second factor (enrolment confirmed in it). */
+  async function recordSecondFactor(sessionId: string): Promise<void> {
+    await SessionModel.updateOne({ _id: sessionId }, { $set: { amr: ['pwd', 'otp'] } });
   }
 
   /** Keeps a session valid across the credential change its own user just made (the password change's caller). */
@@ -222,6 +230,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     startSession,
     adoptCredentialVersion,
     authenticate,
+    recordSecondFactor,
     listActiveSessions,
     revokeSession,
     revokeUserSession,

@@ -1,7 +1,8 @@
 import { Types } from 'mongoose';
 import type { Role } from '../config/roles';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error';
+import { ConflictError, NotFoundError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
+import { createTurnSharedReads } from '../lib/turn-shared-reads';
 import type { PasswordHasher } from '../lib/password-hasher';
 import { SessionModel } from '../models/session.model';
 import { BUMP_CREDENTIAL_VERSION, credentialVersionOf, UserModel, type UserStatus } from '../models/user.model';
@@ -10,6 +11,8 @@ import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
 import type { LockService } from './lock.service';
+import { accountThrottleKey, type LoginThrottleService } from './login-throttle.service';
+import type { ReauthProof, ReauthService } from './reauth.service';
 import { countMatching, paginate, type Page, type PageRequest } from './pagination';
 import type { AuthContext, ClientInfo, SessionService } from './session.service';
 
@@ -37,21 +40,17 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
+  reauth: ReauthService;
+  throttle: LoginThrottleService;
   tokens: Pick<AccountTokenService, 'voidTokens'>;
 }) {
   const { sessions, audit } = deps;
+  const sharedUserPages = createTurnSharedReads<Page<UserView>>();
 
   async function findUser(userId: string): Promise<UserFields> {
     const user = Types.ObjectId.isValid(userId) ? await UserModel.findById(userId, USER_VIEW_PROJECTION).lean<UserFields>() : null;
     if (!user) throw new NotFoundError('No such user.');
     return user;
-  }
-
-  async function assertPasswordOf(userId: string, password: string): Promise<void> {
-    const user = await UserModel.findById(userId, { passwordHash: 1 }).select('+passwordHash').lean();
-    if (!user || !(await deps.hasher.verify(password, user.passwordHash))) {
-      throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
-    }
   }
 
   /**
@@ -127,7 +126,7 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<void> {
-    await assertPasswordOf(auth.userId, input.currentPassword);
+    await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const changed = await UserModel.findOneAndUpdate(
       { _id: auth.userId },
@@ -148,8 +147,9 @@ export function createUserService(deps: {
     });
   }
 
-  async function deleteOwnAccount(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
-    await assertPasswordOf(auth.userId, password);
+  /** Deletes the caller's own account after the password (and the code, with MFA) is confirmed. */
+  async function deleteOwnAccount(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<void> {
+    await deps.reauth.confirmIdentity(auth, proof, client);
     await guardLastAdmin(auth.userId, removeUser);
     audit.record({ type: 'user.deleted', actorId: auth.userId, targetId: auth.userId, ip: client.ip, details: { self: true } });
   }
@@ -159,7 +159,11 @@ export function createUserService(deps: {
     audit.record({ type: 'session.revoked', actorId: auth.userId, targetId: auth.userId, sessionId, ip: client.ip });
   }
 
-  /** A page of users, filtered and sorted by whitelisted fields, never with secrets. */
+  /**
+   * A page of users, filtered and sorted by whitelisted fields, never with secrets. Creation order is
+   * `_id` order (an ObjectId starts with its creation time), so the default newest-first list walks
+   * the `_id` index on MongoDB with nothing to sort; identical lists requested together share one query.
+   */
   async function listUsers(filter: UserFilter, page: PageRequest, sort: UserSort): Promise<Page<UserView>> {
     const query: Record<string, unknown> = {};
     if (filter.role) query.role = filter.role;
@@ -170,15 +174,18 @@ export function createUserService(deps: {
     }
     const field = sort.replace(/^-/, '');
     const direction = sort.startsWith('-') ? -1 : 1;
-    const [users, total] = await Promise.all([
-      UserModel.find(query, USER_VIEW_PROJECTION)
-        .sort({ [field]: direction, _id: direction })
-        .skip((page.page - 1) * page.limit)
-        .limit(page.limit)
-        .lean<UserFields[]>(),
-      countMatching(UserModel, query),
-    ]);
-    return paginate(users.map(toUserView), total, page);
+    const order: Record<string, 1 | -1> = field === 'createdAt' ? { _id: direction } : { [field]: direction, _id: direction };
+    return sharedUserPages(JSON.stringify([query, order, page.page, page.limit]), async () => {
+      const [users, total] = await Promise.all([
+        UserModel.find(query, USER_VIEW_PROJECTION)
+          .sort(order)
+          .skip((page.page - 1) * page.limit)
+          .limit(page.limit)
+          .lean<UserFields[]>(),
+        countMatching(UserModel, query),
+      ]);
+      return paginate(users.map(toUserView), total, page);
+    });
   }
 
   async function getUser(userId: string): Promise<UserView> {
@@ -245,8 +252,15 @@ export function createUserService(deps: {
     });
   }
 
+  /** Clears a user's login failures (an admin unlocking a locked account). */
+  async function unlockAccount(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
+    const user = await findUser(userId);
+    await deps.throttle.clearFailures(accountThrottleKey(user.email));
+    audit.record({ type: 'user.unlocked', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip });
+  }
+
   return {
-    assertPassword: assertPasswordOf,
+    unlockAccount,
     getProfile,
     updateProfile,
     changePassword,

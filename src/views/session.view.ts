@@ -1,4 +1,4 @@
-import type { SessionRecord } from '../models/session.model';
+import type { AuthMethod, SessionRecord } from '../models/session.model';
 import type { SessionView } from '../schemas/response.schemas';
 import type { Location } from '../services/geo-locator.service';
 
@@ -33,5 +33,7 @@ export function toSessionView(session: SessionRecord, currentSessionId: string |
     lastSeenAt: session.lastSeenAt.toISOString(),
     expiresAt: session.expiresAt.toISOString(),
     absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
+    // Sessions from before MFA existed carry no amr: they were opened with a password.
+    amr: session.amr && session.amr.length > 0 ? ([...session.amr] as AuthMethod[]) : ['pwd'],
   };
 }

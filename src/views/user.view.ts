@@ -15,6 +15,7 @@ export interface UserFields {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt?: Date | null;
+  mfaEnabled?: boolean | null;
   /** Absent on accounts stored before verification existed: they count as unverified. */
   emailVerified?: boolean;
 }
@@ -28,6 +29,7 @@ export const USER_VIEW_PROJECTION = {
   createdAt: 1,
   updatedAt: 1,
   lastLoginAt: 1,
+  mfaEnabled: 1,
   emailVerified: 1,
 } as const;
 
@@ -42,5 +44,6 @@ export function toUserView(user: UserFields): UserView {
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
     lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+    mfaEnabled: user.mfaEnabled === true,
   };
 }

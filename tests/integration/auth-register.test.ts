@@ -25,6 +25,7 @@ describe('POST /api/v1/auth/register', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       lastLoginAt: null,
+      mfaEnabled: false,
     });
     const stored = await UserModel.findOne({ email }).select('+passwordHash').lean();
     expect(stored?.passwordHash).toMatch(/^\$2[aby]\$04\$/);

@@ -118,7 +118,19 @@ describe('self-service (/api/v1/me)', () => {
       const current = response.body.data.find((session: { current: boolean }) => session.current);
       expect(current).toMatchObject({ id: laptop.sessionId, userAgent: 'laptop', location: null });
       expect(Object.keys(current).sort()).toEqual(
-        ['absoluteExpiresAt', 'createdAt', 'current', 'device', 'expiresAt', 'id', 'ip', 'lastSeenAt', 'location', 'userAgent'].sort(),
+        [
+          'absoluteExpiresAt',
+          'amr',
+          'createdAt',
+          'current',
+          'device',
+          'expiresAt',
+          'id',
+          'ip',
+          'lastSeenAt',
+          'location',
+          'userAgent',
+        ].sort(),
       );
     });
   });

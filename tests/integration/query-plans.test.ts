@@ -108,16 +108,13 @@ describe('query plans of the hot paths', () => {
       'active sessions of a user, most recent first',
       () => SessionModel.find({ userId: ids.userId, revokedAt: null, expiresAt: { $gt: now } }).sort({ lastSeenAt: -1 }),
     ],
-    [
-      'users by role and status, newest first',
-      () => UserModel.find({ role: 'admin', status: 'active' }).sort({ createdAt: -1, _id: -1 }).limit(20),
-    ],
-    ['users by role, newest first', () => UserModel.find({ role: 'user' }).sort({ createdAt: -1, _id: -1 }).limit(20)],
-    ['users unfiltered, newest first (GET /users default)', () => UserModel.find({}).sort({ createdAt: -1, _id: -1 }).limit(20)],
-    ['audit events unfiltered, newest first', () => AuditEventModel.find({}).sort({ createdAt: -1, _id: -1 }).limit(20)],
-    ['audit events by type', () => AuditEventModel.find({ type: 'auth.login' }).sort({ createdAt: -1, _id: -1 }).limit(20)],
-    ['audit events by actor', () => AuditEventModel.find({ actorId: ids.userId }).sort({ createdAt: -1, _id: -1 }).limit(20)],
-    ['audit events by target', () => AuditEventModel.find({ targetId: ids.userId }).sort({ createdAt: -1, _id: -1 }).limit(20)],
+    ['users by role and status, newest first', () => UserModel.find({ role: 'admin', status: 'active' }).sort({ _id: -1 }).limit(20)],
+    ['users by role, newest first', () => UserModel.find({ role: 'user' }).sort({ _id: -1 }).limit(20)],
+    ['users unfiltered, newest first (GET /users default)', () => UserModel.find({}).sort({ _id: -1 }).limit(20)],
+    ['audit events unfiltered, newest first', () => AuditEventModel.find({}).sort({ _id: -1 }).limit(20)],
+    ['audit events by type', () => AuditEventModel.find({ type: 'auth.login' }).sort({ _id: -1 }).limit(20)],
+    ['audit events by actor', () => AuditEventModel.find({ actorId: ids.userId }).sort({ _id: -1 }).limit(20)],
+    ['audit events by target', () => AuditEventModel.find({ targetId: ids.userId }).sort({ _id: -1 }).limit(20)],
   ];
 
   it.each(cases)('when querying %s, then the winning plan reads an index and never scans the collection', async (_name, build) => {

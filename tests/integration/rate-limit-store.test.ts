@@ -5,7 +5,8 @@ import { RateLimitCounterModel } from '../../src/models/rate-limit-counter.model
 import { useTestDatabase } from '../support/database';
 import { createTestContext, type TestContext } from '../support/context';
 
-const LIMITED = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_WINDOW_MS: '1m', AUTH_RATE_LIMIT_MAX: '1000' };
+// Windows are aligned to the epoch; a 7-day one (the in-memory store's timer cannot take more than 24 days) keeps a burst of requests from straddling a boundary.
+const LIMITED = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_WINDOW_MS: '7d', AUTH_RATE_LIMIT_MAX: '1000' };
 
 async function listen(ctx: TestContext): Promise<{ server: Server; baseUrl: string }> {
   const server = ctx.app.listen(0, '127.0.0.1');

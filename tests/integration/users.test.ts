@@ -6,7 +6,7 @@ import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { clearDatabase } from '../support/database';
 import { useTestApp } from '../support/context';
-import { buildUser, eventually, loginAs, type SignedIn } from '../support/factories';
+import { buildUser, DEFAULT_PASSWORD, eventually, loginAs, type SignedIn } from '../support/factories';
 
 type Caller = 'anonymous' | 'owner' | 'other user' | 'moderator' | 'admin';
 
@@ -54,6 +54,8 @@ const MATRIX: MatrixRow[] = [
   {
     method: 'delete',
     path: (id) => `/api/v1/users/${id}`,
+    // The owner confirms with the password; for anyone else the body is ignored.
+    body: { password: DEFAULT_PASSWORD },
     expected: { anonymous: 401, owner: 204, 'other user': 403, moderator: 403, admin: 204 },
   },
 ];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
+import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import type { Role } from '../../src/config/roles';
 import type { Container } from '../../src/container';
@@ -49,19 +50,66 @@ export function refreshCookieOf(response: request.Response, name = 'refreshToken
   return cookie.split(';')[0]!;
 }
 
-/** Logs a user in over HTTP and returns what a client would keep. */
-export async function loginAs(app: Express, user: TestUser, userAgent = 'jest'): Promise<SignedIn> {
-  const response = await request(app)
-    .post('/api/v1/auth/login')
-    .set('User-Agent', userAgent)
-    .send({ email: user.email, password: user.password });
-  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
+/** What a client keeps of a completed login response. */
+function signedInFrom(user: TestUser, response: request.Response): SignedIn {
   return {
     ...user,
     accessToken: response.body.data.accessToken as string,
     refreshCookie: refreshCookieOf(response),
     sessionId: response.body.data.session.id as string,
   };
+}
+
+/** Second factors of the users the factories enrolled, so later logins of theirs can finish. */
+const enrolled = new Map<string, { secret: string; recoveryCodes: string[] }>();
+
+/** The current TOTP code of a secret (as an authenticator app shows it), optionally some steps away. */
+export function totpCode(secret: string, offsetSteps = 0, at = Date.now()): string {
+  return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: at + offsetSteps * 30_000 });
+}
+
+/** Enrols a signed-in user in TOTP over HTTP; the session becomes ['pwd', 'otp']. */
+export async function enrolMfa(app: Express, user: SignedIn): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const auth = { Authorization: `Bearer ${user.accessToken}` };
+  const started = await request(app).post('/api/v1/me/mfa/totp').set(auth).send({ password: user.password });
+  if (started.status !== 200) throw new Error(`MFA enrolment failed: ${started.status} ${JSON.stringify(started.body)}`);
+  const secret = started.body.data.secret as string;
+  const confirmed = await request(app)
+    .post('/api/v1/me/mfa/totp/confirm')
+    .set(auth)
+    .send({ code: totpCode(secret) });
+  if (confirmed.status !== 200) throw new Error(`MFA confirmation failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  const factor = { secret, recoveryCodes: confirmed.body.data.recoveryCodes as string[] };
+  enrolled.set(user.id, factor);
+  return factor;
+}
+
+/**
+ * Logs a user in over HTTP and returns what a client would keep. Admins (MFA_REQUIRED_ROLES' default)
+ * are enrolled on their first login and finish later ones with a recovery code (a TOTP step works only
+ * once, and tests log in faster than 30 s), so tests about admin rights run with the rule on;
+ * `{ mfa: false }` leaves the session without a second factor.
+ */
+export async function loginAs(app: Express, user: TestUser, userAgent = 'jest', options: { mfa?: boolean } = {}): Promise<SignedIn> {
+  const response = await request(app)
+    .post('/api/v1/auth/login')
+    .set('User-Agent', userAgent)
+    .send({ email: user.email, password: user.password });
+  if (response.status === 403 && response.body.code === 'MFA_REQUIRED') {
+    const factor = enrolled.get(user.id);
+    const code = factor?.recoveryCodes.shift();
+    if (!code) throw new Error('login needs a second factor the factories do not hold');
+    const verified = await request(app)
+      .post('/api/v1/auth/mfa/verify')
+      .set('User-Agent', userAgent)
+      .send({ mfaToken: response.body.mfaToken, code });
+    if (verified.status !== 200) throw new Error(`MFA verification failed: ${verified.status} ${JSON.stringify(verified.body)}`);
+    return signedInFrom(user, verified);
+  }
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
+  const signedIn = signedInFrom(user, response);
+  if (user.role === 'admin' && options.mfa !== false) await enrolMfa(app, signedIn);
+  return signedIn;
 }
 
 /** Polls until `check` returns a truthy value (for off-request-path writes such as audit events). */

@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ENVIRONMENT_VARIABLES, EXAMPLE_JWT_SECRET, KNOWN_EXAMPLE_SECRETS, loadConfig } from '../../src/config/env';
 
-const VALID = { MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold', JWT_SECRET: 'a-development-secret-0123456789' };
+const RANDOM_KEY_HEX = randomBytes(32).toString('hex');
+const VALID = {
+  DATA_ENCRYPTION_KEY: RANDOM_KEY_HEX,
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/keyhold',
+  JWT_SECRET: 'a-development-secret-0123456789',
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -44,10 +50,30 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...VALID, NODE_ENV: 'production' })[0]).toMatch(/^JWT_SECRET/);
     expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: EXAMPLE_JWT_SECRET })[0]).toMatch(/^JWT_SECRET/);
     const strong = 'x'.repeat(48);
-    expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong, DATABASE_EMBEDDED: 'true' })[0]).toMatch(
-      /^DATABASE_EMBEDDED/,
-    );
-    expect(loadConfig({ ...VALID, NODE_ENV: 'production', JWT_SECRET: strong }).cookie.secure).toBe(true);
+    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: strong, DATA_ENCRYPTION_KEY: RANDOM_KEY_HEX };
+    expect(problemsOf({ ...production, DATABASE_EMBEDDED: 'true' })[0]).toMatch(/^DATABASE_EMBEDDED/);
+    expect(loadConfig(production).cookie.secure).toBe(true);
+  });
+
+  it('when in production without a strong DATA_ENCRYPTION_KEY, then it refuses to start', () => {
+    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48), DATA_ENCRYPTION_KEY: '' };
+    expect(problemsOf(production)[0]).toMatch(/^DATA_ENCRYPTION_KEY/);
+    expect(problemsOf({ ...production, DATA_ENCRYPTION_KEY: '0'.repeat(64) })[0]).toMatch(/^DATA_ENCRYPTION_KEY/);
+    expect(problemsOf({ ...production, DATA_ENCRYPTION_KEY: 'too-short' })[0]).toMatch(/^DATA_ENCRYPTION_KEY/);
+  });
+
+  it('when DATA_ENCRYPTION_KEY is 64 hex or 44 base64 characters, then both give the same key', () => {
+    const base64 = Buffer.from(RANDOM_KEY_HEX, 'hex').toString('base64');
+    expect(base64).toHaveLength(44);
+    expect(loadConfig({ ...VALID, DATA_ENCRYPTION_KEY: base64 }).encryption.key).toBe(RANDOM_KEY_HEX);
+    expect(loadConfig({ ...VALID, DATA_ENCRYPTION_KEY: RANDOM_KEY_HEX.toUpperCase() }).encryption.key).toBe(RANDOM_KEY_HEX);
+  });
+
+  it('when MFA_REQUIRED_ROLES is none, a list, or names an unknown role, then it is off, that list, or refused', () => {
+    expect(loadConfig(VALID).mfa.requiredRoles).toEqual(['admin']);
+    expect(loadConfig({ ...VALID, MFA_REQUIRED_ROLES: 'none' }).mfa.requiredRoles).toEqual([]);
+    expect(loadConfig({ ...VALID, MFA_REQUIRED_ROLES: 'admin, moderator' }).mfa.requiredRoles).toEqual(['admin', 'moderator']);
+    expect(problemsOf({ ...VALID, MFA_REQUIRED_ROLES: 'root' })[0]).toMatch(/^MFA_REQUIRED_ROLES/);
   });
 
   it('when a lock wait is shorter than the lock lease, then it is refused (a waiter must outlast a crashed holder)', () => {
