@@ -8,6 +8,8 @@ import { LoginAttemptModel, type LoginAttemptRecord } from '../models/login-atte
 const FIRST_SLOWDOWN_MS = 1000;
 /** Retry-After while every slot is held by a login whose password is still being checked. */
 const SLOTS_IN_FLIGHT_RETRY_MS = 1000;
+/** How often a reservation starts over when the key vanished under it (a completed login cleared it). */
+const MAX_RESERVATION_ROUNDS = 3;
 
 /** Who a login attempt counts against: the account, or one device cookie the account issued. */
 export interface LoginSubject {
@@ -99,6 +101,19 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
     }
   }
 
+  /**
+   * Takes a slot in the current window or opens a new one. A completed login deletes the key, and when
+   * that lands between the two steps (the insert collided, the retry found nothing) neither step saw a
+   * full key, so the reservation starts over instead of answering 429 to a key with room.
+   */
+  async function takeOrOpen(key: string, now: Date): Promise<boolean> {
+    for (let round = 0; round < MAX_RESERVATION_ROUNDS; round += 1) {
+      if ((await takeSlot(key, now)) || (await openWindow(key, now))) return true;
+      if (await LoginAttemptModel.exists({ _id: key })) return false;
+    }
+    return false;
+  }
+
   async function retryAfterMs(key: string, now: Date): Promise<number> {
     const attempt = await LoginAttemptModel.findById(key, { lockedUntil: 1 }).lean<Pick<LoginAttemptRecord, 'lockedUntil'>>();
     const lockedForMs = attempt?.lockedUntil ? attempt.lockedUntil.getTime() - now.getTime() : 0;
@@ -115,7 +130,7 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
     if (subject.device) candidates.unshift({ key: deviceThrottleKey(subject.device), scope: 'device' });
     const waits: number[] = [];
     for (const slot of candidates) {
-      if ((await takeSlot(slot.key, now)) || (await openWindow(slot.key, now))) return slot;
+      if (await takeOrOpen(slot.key, now)) return slot;
       waits.push(await retryAfterMs(slot.key, now));
     }
     throw new RateLimitedError(toSeconds(Math.min(...waits)), 'Too many failed sign-ins; try again later.');

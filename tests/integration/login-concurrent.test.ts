@@ -1,0 +1,38 @@
+import type { AddressInfo } from 'node:net';
+import { LoginAttemptModel } from '../../src/models/login-attempt.model';
+import { SessionModel } from '../../src/models/session.model';
+import { useTestApp } from '../support/context';
+import { buildUser } from '../support/factories';
+
+const RIGHT_LOGINS = 20;
+
+// A liveness bound only: the racing logins hash on a shared machine.
+jest.setTimeout(60_000);
+
+describe('POST /api/v1/auth/login', () => {
+  const ctx = useTestApp({ LOGIN_MAX_FAILURES: '50' });
+
+  it('when 20 right logins of one account arrive at once, then every one signs in (a completed login clearing the counter never turns another into 429)', async () => {
+    const user = await buildUser(ctx.container);
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: RIGHT_LOGINS }, () =>
+          fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ email: user.email, password: user.password }),
+          }),
+        ),
+      );
+
+      expect(responses.map((response) => response.status)).toEqual(Array(RIGHT_LOGINS).fill(200));
+      expect(await SessionModel.countDocuments({ userId: user.id })).toBe(RIGHT_LOGINS);
+      expect(await LoginAttemptModel.findById(user.email).lean()).toBeNull();
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
