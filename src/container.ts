@@ -128,7 +128,7 @@ export function createContainer(options: ContainerOptions) {
     pruneIntervalMs: config.mail.pruneIntervalMs,
     pruneAlso: tokens.pruneExpired,
   });
-  const metrics = config.metrics.enabled ? createMetricsService({ now }) : undefined;
+  const metrics = config.metrics.enabled ? createMetricsService({ now, outboxCounts: outbox.countByStatus }) : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
   const rateLimitStore = (prefix: string) =>

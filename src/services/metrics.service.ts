@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../lib/clock';
 import { logger } from '../lib/logger';
 import { hashQueueChannel, type HashQueueEvent } from '../lib/telemetry';
+import { OUTBOX_STATUSES } from '../models/outbox-message.model';
 import { SessionModel } from '../models/session.model';
 
 /** One finished HTTP request, as the request-metrics middleware saw it. */
@@ -24,10 +25,10 @@ export type MetricsService = ReturnType<typeof createMetricsService>;
 
 /**
  * The Prometheus registry of one app: HTTP latency, login and refresh outcomes, active sessions,
- * the password-hash queue, the database pool, and Node's default process metrics. Each container has
+ * the password-hash queue, the mail outbox, the database pool, and Node's default process metrics. Each container has
  * its own registry, so several apps in one process (tests) never share counters.
  */
-export function createMetricsService(deps: { now: Clock }) {
+export function createMetricsService(deps: { now: Clock; outboxCounts: () => Promise<Record<string, number>> }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -88,7 +89,20 @@ export function createMetricsService(deps: { now: Clock }) {
     labelNames: ['kind'],
     registers,
   });
-  // Mail outbox depth and delivery failures register here once the outbox lands (keyhold_mail_outbox_*).
+  new Gauge({
+    name: 'keyhold_mail_outbox_messages',
+    help: 'Mail outbox messages by status, counted at scrape time: pending and sending are the depth, failed were given up.',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      try {
+        const counts = await deps.outboxCounts();
+        for (const status of OUTBOX_STATUSES) this.set({ status }, counts[status] ?? 0);
+      } catch (error) {
+        logger.debug('outbox counts unavailable', { error });
+      }
+    },
+  });
 
   const onHashQueue = (message: unknown): void => {
     const event = message as HashQueueEvent;

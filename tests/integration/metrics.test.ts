@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { OUTBOX_STATUSES, OutboxMessageModel } from '../../src/models/outbox-message.model';
 import { SessionModel } from '../../src/models/session.model';
 import { createTestContext, useTestApp } from '../support/context';
 import { buildUser, refreshCookieOf } from '../support/factories';
@@ -53,6 +54,20 @@ describe('GET /metrics', () => {
       expect(sample(text, 'keyhold_logins_total{outcome="invalid_credentials"}')).toBe(1);
       expect(sample(text, 'keyhold_refresh_rotations_total')).toBe(1);
       expect(sample(text, 'keyhold_refresh_reuse_detections_total')).toBe(1);
+    });
+
+    it('when a registration queued its verification mail, then the outbox is counted by status as the database holds it', async () => {
+      await request(ctx.app)
+        .post('/api/v1/auth/register')
+        .send({ email: `outbox-${randomBytes(4).toString('hex')}@example.com`, password: 'a long enough password' })
+        .expect(201);
+      const scrape = await request(ctx.app).get('/metrics').expect(200);
+      expect(await OutboxMessageModel.countDocuments({ status: 'pending' })).toBeGreaterThan(0);
+      for (const status of OUTBOX_STATUSES) {
+        expect(sample(scrape.text, `keyhold_mail_outbox_messages{status="${status}"}`)).toBe(
+          await OutboxMessageModel.countDocuments({ status }),
+        );
+      }
     });
 
     it('when scraped, then active sessions match the database, and the hash queue, pool and process metrics are there', async () => {
