@@ -9,7 +9,7 @@ import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { hashAccountToken } from '../../src/services/account-token.service';
 import { createTestClock } from '../support/context';
-import { buildUser, eventually, loginAs, uniqueEmail } from '../support/factories';
+import { buildUser, eventually, loginAs, totpCode, uniqueEmail } from '../support/factories';
 import { TEST_APP_URL, useMailTestApp } from '../support/mail-app';
 import { linkTokenOf } from '../support/mailbox';
 
@@ -176,6 +176,28 @@ describe('password reset by mail (/api/v1/auth/password/*)', () => {
         .expect(204);
 
       expect((await reset(token)).body.code).toBe('RESET_TOKEN_INVALID');
+    });
+  });
+
+  describe('with multi-factor authentication on', () => {
+    it('when the password is reset, then MFA stays on and the next login still asks for the code', async () => {
+      const user = await buildUser(ctx.container);
+      const signedIn = await loginAs(ctx.app, user, 'jest', { mfa: false });
+      const auth = { Authorization: `Bearer ${signedIn.accessToken}` };
+      const started = await request(ctx.app).post('/api/v1/me/mfa/totp').set(auth).send({ password: user.password }).expect(200);
+      const code = totpCode(started.body.data.secret, 0, clock.now().getTime());
+      await request(ctx.app).post('/api/v1/me/mfa/totp/confirm').set(auth).send({ code }).expect(200);
+      await forgot(user.email).expect(202);
+
+      await reset(await mailedToken(user.email)).expect(204);
+
+      const stored = await UserModel.findById(user.id).lean();
+      expect(stored?.mfaEnabled).toBe(true);
+      const login = await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: NEW_PASSWORD });
+      expect(login.status).toBe(403);
+      expect(login.body).toMatchObject({ code: 'MFA_REQUIRED', mfaToken: expect.any(String) });
+      expect(login.headers['set-cookie']).toBeUndefined();
+      expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
     });
   });
 
