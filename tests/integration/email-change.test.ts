@@ -4,7 +4,7 @@ import { AuditEventModel } from '../../src/models/audit-event.model';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
-import { buildUser, eventually, loginAs, uniqueEmail, type SignedIn } from '../support/factories';
+import { buildUser, enrolMfa, eventually, loginAs, totpCode, uniqueEmail, type SignedIn } from '../support/factories';
 import { useMailTestApp } from '../support/mail-app';
 import { linkTokenOf } from '../support/mailbox';
 
@@ -39,6 +39,21 @@ describe('address change (/api/v1/me/email, /api/v1/auth/email/verify, /api/v1/a
       expect(response.status).toBe(409);
       expect(response.body.code).toBe('EMAIL_TAKEN');
       expect(await AccountTokenModel.countDocuments({ userId: signedIn.id })).toBe(0);
+    });
+
+    it('when MFA is on, then a missing or wrong code answers 400 MFA_CODE_INVALID and nothing is minted; a current code is accepted', async () => {
+      const signedIn = await loginAs(ctx.app, await buildUser(ctx.container), 'jest', { mfa: false });
+      const { secret } = await enrolMfa(ctx.app, signedIn);
+
+      const missing = await changeEmail(signedIn, { newEmail: uniqueEmail(), password: signedIn.password });
+      const wrong = await changeEmail(signedIn, { newEmail: uniqueEmail(), password: signedIn.password, code: '000000' });
+
+      expect([missing.status, missing.body.code]).toEqual([400, 'MFA_CODE_INVALID']);
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'MFA_CODE_INVALID']);
+      expect(await AccountTokenModel.countDocuments({ userId: signedIn.id })).toBe(0);
+      // The step the enrolment spent is refused as a replay; the next one is fresh.
+      await changeEmail(signedIn, { newEmail: uniqueEmail('new'), password: signedIn.password, code: totpCode(secret, 1) }).expect(202);
+      expect(await AccountTokenModel.countDocuments({ userId: signedIn.id, purpose: 'email_change' })).toBe(1);
     });
 
     it('when the new address is the current one, then 400 VALIDATION_FAILED; a wrong password 403 INVALID_CREDENTIALS', async () => {
