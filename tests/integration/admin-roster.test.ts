@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { addMs } from '../../src/lib/clock';
 import { LockModel } from '../../src/models/lock.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { clearDatabase } from '../support/database';
+import { useListeningServer } from '../support/listening';
 import { useTestApp } from '../support/context';
 import { buildUser, DEFAULT_PASSWORD, loginAs, uniqueEmail, type SignedIn } from '../support/factories';
 
@@ -12,15 +11,7 @@ const LEASE_MS = 1000;
 
 describe('admin changes and the last-admin guard', () => {
   const ctx = useTestApp({ LOCK_LEASE: `${LEASE_MS}ms`, LOCK_WAIT: `${2 * LEASE_MS}ms` });
-  let server: Server;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  const server = useListeningServer(ctx);
   beforeEach(() => clearDatabase());
 
   async function signInAdmin(): Promise<SignedIn> {
@@ -28,7 +19,7 @@ describe('admin changes and the last-admin guard', () => {
   }
 
   function call(actor: SignedIn, method: string, path: string, body?: object): Promise<{ status: number; code?: string }> {
-    return fetch(`${baseUrl}/api/v1${path}`, {
+    return fetch(`${server.url}/api/v1${path}`, {
       method,
       headers: { Authorization: `Bearer ${actor.accessToken}`, 'Content-Type': 'application/json' },
       body: body ? JSON.stringify(body) : undefined,

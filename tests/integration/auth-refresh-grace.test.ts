@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hashRefreshToken } from '../../src/lib/refresh-token';
 import { AuditEventModel } from '../../src/models/audit-event.model';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { createTestClock, useTestApp } from '../support/context';
+import { useListeningServer } from '../support/listening';
 import { buildUser, eventually, loginAs } from '../support/factories';
 
 const GRACE_MS = 5000;
@@ -20,18 +19,10 @@ interface Answer {
 describe('POST /api/v1/auth/refresh: a just-rotated token presented again', () => {
   const clock = createTestClock();
   const ctx = useTestApp({ REFRESH_REUSE_GRACE: `${GRACE_MS}ms` }, { clock: clock.now });
-  let server: Server;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  const server = useListeningServer(ctx);
 
   async function refresh(cookie: string): Promise<Answer> {
-    const response = await fetch(`${baseUrl}/api/v1/auth/refresh`, {
+    const response = await fetch(`${server.url}/api/v1/auth/refresh`, {
       method: 'POST',
       headers: { Cookie: cookie, 'Content-Type': 'application/json' },
     });

@@ -1,9 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { UserModel } from '../../src/models/user.model';
 import { useTestApp } from '../support/context';
 import { eventually, uniqueEmail } from '../support/factories';
+import { useListeningServer } from '../support/listening';
 import { captureLogs } from '../support/log-capture';
 
 const REGISTER = '/api/v1/auth/register';
@@ -16,17 +16,7 @@ function registration(email: string): Buffer {
 describe('request bodies that cannot be decoded', () => {
   const ctx = useTestApp();
   const logs = captureLogs();
-  let server: http.Server;
-  let port: number;
-  beforeAll(async () => {
-    server = http.createServer(ctx.app).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  const server = useListeningServer(ctx);
   beforeEach(() => {
     logs.length = 0;
   });
@@ -35,7 +25,7 @@ describe('request bodies that cannot be decoded', () => {
   });
 
   async function post(body: Buffer, encoding: string): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
-    const response = await fetch(`http://127.0.0.1:${port}${REGISTER}`, {
+    const response = await fetch(`${server.url}${REGISTER}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
       body: new Uint8Array(body),
@@ -84,7 +74,7 @@ describe('request bodies that cannot be decoded', () => {
     const email = uniqueEmail();
     const body = registration(email);
     const client = http.request({
-      port,
+      port: server.port,
       host: '127.0.0.1',
       method: 'POST',
       path: REGISTER,

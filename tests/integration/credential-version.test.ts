@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { SessionModel } from '../../src/models/session.model';
 import { BUMP_CREDENTIAL_VERSION, UserModel } from '../../src/models/user.model';
 import { useTestApp, type TestContext } from '../support/context';
 import { buildUser, eventually, loginAs, type TestUser } from '../support/factories';
+import { listen } from '../support/listening';
 
 const RACERS = 30;
 /** Logins that start their compare while this is on are held this long: the credential change lands meanwhile. */
@@ -27,13 +27,6 @@ function holdCompares(ctx: TestContext): { on: boolean; started: number } {
     return verify(password, hash);
   });
   return hold;
-}
-
-async function listen(ctx: TestContext): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = ctx.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 async function login(baseUrl: string, user: TestUser): Promise<LoginAnswer> {
@@ -73,7 +66,7 @@ describe('credential version: a credential change ends every session made before
     const user = await buildUser(ctx.container);
     const changer = await loginAs(ctx.app, user);
     const hold = holdCompares(ctx);
-    const server = await listen(ctx);
+    const server = await listen(ctx.app);
     try {
       hold.on = true;
       const racing = Array.from({ length: RACERS }, () => login(server.url, user));
@@ -124,7 +117,7 @@ describe('credential version: a credential change ends every session made before
     const admin = await loginAs(ctx.app, await buildUser(ctx.container, { role: 'admin' }));
     const user = await buildUser(ctx.container);
     const hold = holdCompares(ctx);
-    const server = await listen(ctx);
+    const server = await listen(ctx.app);
     try {
       hold.on = true;
       const racing = Array.from({ length: 10 }, () => login(server.url, user));

@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { LoginAttemptModel } from '../../src/models/login-attempt.model';
 import { SessionModel } from '../../src/models/session.model';
 import { useTestApp } from '../support/context';
 import { buildUser } from '../support/factories';
+import { listen } from '../support/listening';
 
 const RIGHT_LOGINS = 20;
 
@@ -14,13 +14,11 @@ describe('POST /api/v1/auth/login', () => {
 
   it('when 20 right logins of one account arrive at once, then every one signs in (a completed login clearing the counter never turns another into 429)', async () => {
     const user = await buildUser(ctx.container);
-    const server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
+    const server = await listen(ctx.app);
     try {
       const responses = await Promise.all(
         Array.from({ length: RIGHT_LOGINS }, () =>
-          fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+          fetch(`${server.url}/api/v1/auth/login`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
             body: JSON.stringify({ email: user.email, password: user.password }),
@@ -32,7 +30,7 @@ describe('POST /api/v1/auth/login', () => {
       expect(await SessionModel.countDocuments({ userId: user.id })).toBe(RIGHT_LOGINS);
       expect(await LoginAttemptModel.findById(user.email).lean()).toBeNull();
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });

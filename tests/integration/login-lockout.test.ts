@@ -1,10 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { AuditEventModel } from '../../src/models/audit-event.model';
 import { LoginAttemptModel } from '../../src/models/login-attempt.model';
 import { SessionModel } from '../../src/models/session.model';
 import { createTestContext, useTestApp, type TestContext } from '../support/context';
 import { buildUser, eventually, uniqueEmail } from '../support/factories';
+import { listen } from '../support/listening';
 
 const LOGIN = '/api/v1/auth/login';
 const MAX_FAILURES = 5;
@@ -25,13 +25,6 @@ function instrumentCompares(ctx: TestContext, seen: ComparesSeen, delayMs = COMP
   });
 }
 
-async function listen(ctx: TestContext): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = ctx.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 async function postLogin(baseUrl: string, body: { email: string; password: string }): Promise<Response> {
   return fetch(`${baseUrl}${LOGIN}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
@@ -50,7 +43,7 @@ describe('login failure slots (LOGIN_MAX_FAILURES=5)', () => {
     const seen: ComparesSeen = { started: 0 };
     instrumentCompares(ctx, seen);
     instrumentCompares(second, seen);
-    const servers = await Promise.all([listen(ctx), listen(second)]);
+    const servers = await Promise.all([listen(ctx.app), listen(second.app)]);
     try {
       let answered = 0;
       const wrong = Array.from({ length: 30 }, (_, i) =>
@@ -85,7 +78,7 @@ describe('login failure slots (LOGIN_MAX_FAILURES=5)', () => {
     const email = uniqueEmail('ghost');
     const seen: ComparesSeen = { started: 0 };
     instrumentCompares(ctx, seen, 50);
-    const server = await listen(ctx);
+    const server = await listen(ctx.app);
     try {
       const statuses = await Promise.all(
         Array.from({ length: 30 }, (_, i) => postLogin(server.url, { email, password: `guess ${i}` }).then((r) => r.status)),
@@ -134,7 +127,7 @@ describe('login failure slots when password hashing is saturated', () => {
     // The service hashes a dummy password at start-up: an idle worker always takes the next job.
     await eventually(async () => ctx.container.hasher.stats().running === 0);
     const user = await buildUser(ctx.container);
-    const server = await listen(ctx);
+    const server = await listen(ctx.app);
     try {
       const statuses = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>

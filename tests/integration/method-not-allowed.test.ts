@@ -1,9 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { useTestApp } from '../support/context';
 import { buildUser, loginAs } from '../support/factories';
+import { useListeningServer } from '../support/listening';
 import { listRegisteredRoutes } from '../support/routes';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE'];
@@ -32,17 +32,7 @@ function send(port: number, method: string, path: string, headers: Record<string
 
 describe('methods a known path does not serve', () => {
   const ctx = useTestApp();
-  let server: http.Server;
-  let port: number;
-  beforeAll(async () => {
-    server = http.createServer(ctx.app).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  const server = useListeningServer(ctx);
 
   it('when any registered path is called with a method it does not serve, then 405 METHOD_NOT_ALLOWED with an Allow header of exactly its methods, before authentication', async () => {
     const served = new Map<string, Set<string>>();
@@ -55,7 +45,7 @@ describe('methods a known path does not serve', () => {
       const concrete = path.replace(/:[A-Za-z]+/g, SAMPLE_ID);
       const allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].sort().join(', ');
       for (const method of METHODS.filter((candidate) => !methods.has(candidate))) {
-        const answer = await send(port, method, concrete);
+        const answer = await send(server.port, method, concrete);
         expect({ route: `${method} ${path}`, status: answer.status, code: answer.body.code, allow: answer.headers.allow }).toEqual({
           route: `${method} ${path}`,
           status: 405,
@@ -74,7 +64,7 @@ describe('methods a known path does not serve', () => {
     ['POST', '/api/v1/audit-events', 'GET, HEAD'],
     ['GET', '/api/v1/auth/logout-all', 'POST'],
   ])('when a protected path gets %s without credentials, then 405 (not 401) at %s', async (method, path, allow) => {
-    const answer = await send(port, method, path);
+    const answer = await send(server.port, method, path);
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe(allow);
     expect(answer.headers['www-authenticate']).toBeUndefined();
@@ -83,7 +73,7 @@ describe('methods a known path does not serve', () => {
   it('when a correct login is sent with PUT, then 405 and no session is opened', async () => {
     const user = await buildUser(ctx.container);
     const body = JSON.stringify({ email: user.email, password: user.password });
-    const answer = await send(port, 'PUT', '/api/v1/auth/login', { 'Content-Type': 'application/json' }, body);
+    const answer = await send(server.port, 'PUT', '/api/v1/auth/login', { 'Content-Type': 'application/json' }, body);
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe('POST');
     expect(await SessionModel.countDocuments({ userId: user.id })).toBe(0);
@@ -93,10 +83,10 @@ describe('methods a known path does not serve', () => {
   it('when a served method is used, then the route answers as usual (HEAD included) and the path case and a trailing slash do not matter', async () => {
     const signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
     const auth = { Authorization: `Bearer ${signedIn.accessToken}` };
-    expect((await send(port, 'GET', '/api/v1/me', auth)).status).toBe(200);
-    expect((await send(port, 'HEAD', '/api/v1/me', auth)).status).toBe(200);
-    expect((await send(port, 'GET', '/API/v1/Me/', auth)).status).toBe(200);
-    expect((await send(port, 'PUT', '/API/v1/Me/', auth)).status).toBe(405);
+    expect((await send(server.port, 'GET', '/api/v1/me', auth)).status).toBe(200);
+    expect((await send(server.port, 'HEAD', '/api/v1/me', auth)).status).toBe(200);
+    expect((await send(server.port, 'GET', '/API/v1/Me/', auth)).status).toBe(200);
+    expect((await send(server.port, 'PUT', '/API/v1/Me/', auth)).status).toBe(405);
   });
 
   it.each([
@@ -105,7 +95,7 @@ describe('methods a known path does not serve', () => {
     ['TRACE', '/nothing'],
     ['DELETE', '/api/v1/auth/nothing'],
   ])('when %s %s names no known path, then 404 NOT_FOUND without Allow', async (method, path) => {
-    const answer = await send(port, method, path);
+    const answer = await send(server.port, method, path);
     expect(answer.status).toBe(404);
     expect(answer.body.code).toBe('NOT_FOUND');
     expect(answer.headers.allow).toBeUndefined();

@@ -1,18 +1,11 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { RateLimitCounterModel } from '../../src/models/rate-limit-counter.model';
 import { useTestDatabase } from '../support/database';
 import { createTestContext, type TestContext } from '../support/context';
+import { listen } from '../support/listening';
 
 // Windows are aligned to the epoch; a 7-day one (the in-memory store's timer cannot take more than 24 days) keeps a burst of requests from straddling a boundary.
 const LIMITED = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_WINDOW_MS: '7d', AUTH_RATE_LIMIT_MAX: '1000' };
-
-async function listen(ctx: TestContext): Promise<{ server: Server; baseUrl: string }> {
-  const server = ctx.app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 describe('rate limits shared through the database', () => {
   useTestDatabase();
@@ -45,10 +38,12 @@ describe('rate limits shared through the database', () => {
   });
 
   it('when 30 requests race on two listening instances, then exactly the budget passes and every hit is counted', async () => {
-    const servers = await Promise.all([instance({ RATE_LIMIT_MAX: '10' }), instance({ RATE_LIMIT_MAX: '10' })].map(listen));
+    const servers = await Promise.all(
+      [instance({ RATE_LIMIT_MAX: '10' }), instance({ RATE_LIMIT_MAX: '10' })].map((ctx) => listen(ctx.app)),
+    );
     try {
       const statuses = await Promise.all(
-        Array.from({ length: 30 }, (_, index) => fetch(`${servers[index % 2]!.baseUrl}/openapi.json`).then((response) => response.status)),
+        Array.from({ length: 30 }, (_, index) => fetch(`${servers[index % 2]!.url}/openapi.json`).then((response) => response.status)),
       );
       expect(statuses.filter((status) => status === 200)).toHaveLength(10);
       expect(statuses.filter((status) => status === 429)).toHaveLength(20);
@@ -56,7 +51,7 @@ describe('rate limits shared through the database', () => {
       expect(counters).toHaveLength(1);
       expect(counters[0]?.hits).toBe(30);
     } finally {
-      await Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
+      await Promise.all(servers.map((server) => server.close()));
     }
   });
 
