@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createSweepJob } from '../../src/jobs/sweep.job';
 import { AuditEventModel } from '../../src/models/audit-event.model';
@@ -11,6 +9,7 @@ import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { createTestClock, useTestApp } from '../support/context';
 import { buildUser, enrolMfa, eventually, loginAs, totpCode, type SignedIn, type TestUser } from '../support/factories';
+import { useListeningServer } from '../support/listening';
 
 const STEP_MS = 30_000;
 const MAX_FAILURES = 5;
@@ -241,14 +240,7 @@ describe('multi-factor authentication (TOTP)', () => {
   });
 
   describe('30 parallel verifications of one code', () => {
-    let server: http.Server;
-    let baseUrl: string;
-    beforeAll(async () => {
-      server = http.createServer(ctx.app);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const server = useListeningServer(ctx);
 
     it('when 30 requests race with one mfaToken and one code, then exactly one session is created', async () => {
       const user = await buildUser(ctx.container);
@@ -259,7 +251,7 @@ describe('multi-factor authentication (TOTP)', () => {
       const sessionsBefore = await SessionModel.countDocuments({ userId: user.id });
 
       const responses = await Promise.all(
-        Array.from({ length: 30 }, () => request(baseUrl).post('/api/v1/auth/mfa/verify').send({ mfaToken, code })),
+        Array.from({ length: 30 }, () => request(server.url).post('/api/v1/auth/mfa/verify').send({ mfaToken, code })),
       );
 
       expect(responses.filter((response) => response.status === 200)).toHaveLength(1);
@@ -278,7 +270,7 @@ describe('multi-factor authentication (TOTP)', () => {
       const sessionsBefore = await SessionModel.countDocuments({ userId: user.id });
 
       const responses = await Promise.all(
-        tokens.map((mfaToken) => request(baseUrl).post('/api/v1/auth/mfa/verify').send({ mfaToken, code })),
+        tokens.map((mfaToken) => request(server.url).post('/api/v1/auth/mfa/verify').send({ mfaToken, code })),
       );
 
       expect(responses.filter((response) => response.status === 200)).toHaveLength(1);

@@ -1,25 +1,16 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { AuditEventModel } from '../../src/models/audit-event.model';
 import { SessionModel } from '../../src/models/session.model';
 import { UserModel } from '../../src/models/user.model';
 import { useTestApp } from '../support/context';
 import { buildUser, eventually, loginAs } from '../support/factories';
+import { useListeningServer } from '../support/listening';
 
 const MAX_FAILURES = 5;
 
 describe('re-authentication (password confirmation on sensitive routes)', () => {
   const ctx = useTestApp({ LOGIN_MAX_FAILURES: String(MAX_FAILURES) });
-  let server: http.Server;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    server = http.createServer(ctx.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const server = useListeningServer(ctx);
 
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -31,7 +22,7 @@ describe('re-authentication (password confirmation on sensitive routes)', () => 
 
     const responses = await Promise.all(
       Array.from({ length: 30 }, () =>
-        request(baseUrl)
+        request(server.url)
           .post('/api/v1/me/password')
           .set(bearer(signedIn.accessToken))
           .send({ currentPassword: 'not my password at all', newPassword: 'a completely new password' }),
