@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/env';
 import { isDuplicateKeyError } from '../db/errors';
 import { RateLimitedError } from '../errors/app-error';
@@ -8,8 +9,6 @@ import { LoginAttemptModel, type LoginAttemptRecord } from '../models/login-atte
 const FIRST_SLOWDOWN_MS = 1000;
 /** Retry-After while every slot is held by a login whose password is still being checked. */
 const SLOTS_IN_FLIGHT_RETRY_MS = 1000;
-/** How often a reservation starts over when the key vanished under it (a completed login cleared it). */
-const MAX_RESERVATION_ROUNDS = 3;
 
 /** Who a login attempt counts against: the account, or one device cookie the account issued. */
 export interface LoginSubject {
@@ -22,6 +21,8 @@ export interface LoginSubject {
 export interface LoginSlot {
   key: string;
   scope: 'account' | 'device';
+  /** The window the slot was taken in: handing it back after that window ended changes nothing. */
+  windowId: string | null;
 }
 
 export interface FailureOutcome {
@@ -63,55 +64,54 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
 
   const notLockedAt = (now: Date) => ({ lockedUntil: { $not: { $gt: now } } });
 
+  /** The window a slot was taken in; null on counters written before windows had ids. */
+  type WindowRef = Pick<LoginSlot, 'windowId'>;
+
+  /** The fields that start a window: empty, unlocked, named afresh, kept until window and lock are over. */
+  function freshWindow(now: Date, failures: number) {
+    return {
+      failures,
+      windowId: randomUUID(),
+      windowStartedAt: now,
+      lockedUntil: null,
+      lockedAt: null,
+      expiresAt: addMs(now, failureWindowMs + lockoutMs),
+    };
+  }
+
   /** Takes a slot in the key's current window: one conditional $inc with the limit in the filter. */
-  async function takeSlot(key: string, now: Date): Promise<boolean> {
-    const result = await LoginAttemptModel.updateOne(
+  async function takeSlot(key: string, now: Date): Promise<WindowRef | null> {
+    const attempt = await LoginAttemptModel.findOneAndUpdate(
       { _id: key, failures: { $lt: maxFailures }, windowStartedAt: { $gt: addMs(now, -failureWindowMs) }, ...notLockedAt(now) },
       { $inc: { failures: 1 }, $set: { expiresAt: addMs(now, failureWindowMs + lockoutMs) } },
-    );
-    return result.modifiedCount > 0;
+      { projection: { windowId: 1 } },
+    ).lean<Pick<LoginAttemptRecord, 'windowId'>>();
+    return attempt ? { windowId: attempt.windowId ?? null } : null;
   }
 
   /**
    * Starts a new window holding this slot, when the old window has passed or its full lock has been
    * served, or creates the key's first window. An existing key that qualifies for neither makes the
-   * upsert collide on _id: the key is full or locked.
+   * upsert collide on _id: the key is full or locked, or a racing first failure has just created it,
+   * so the slot is taken in that window if it has room. Counters are cleared in place, never deleted
+   * while their window lasts, so a key that collided is still there for that second step.
    */
-  async function openWindow(key: string, now: Date): Promise<boolean> {
+  async function takeOrOpen(key: string, now: Date): Promise<WindowRef | null> {
+    const taken = await takeSlot(key, now);
+    if (taken) return taken;
     const served = { lockedAt: { $ne: null }, lockedUntil: { $lte: now } };
+    const window = freshWindow(now, 1);
     try {
       await LoginAttemptModel.updateOne(
         { _id: key, ...notLockedAt(now), $or: [{ windowStartedAt: { $lte: addMs(now, -failureWindowMs) } }, served] },
-        {
-          $set: {
-            failures: 1,
-            windowStartedAt: now,
-            lockedUntil: null,
-            lockedAt: null,
-            expiresAt: addMs(now, failureWindowMs + lockoutMs),
-          },
-        },
+        { $set: window },
         { upsert: true },
       );
-      return true;
+      return { windowId: window.windowId };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      // A racing first failure may just have created the key: its window may still have room.
       return takeSlot(key, now);
     }
-  }
-
-  /**
-   * Takes a slot in the current window or opens a new one. A completed login deletes the key, and when
-   * that lands between the two steps (the insert collided, the retry found nothing) neither step saw a
-   * full key, so the reservation starts over instead of answering 429 to a key with room.
-   */
-  async function takeOrOpen(key: string, now: Date): Promise<boolean> {
-    for (let round = 0; round < MAX_RESERVATION_ROUNDS; round += 1) {
-      if ((await takeSlot(key, now)) || (await openWindow(key, now))) return true;
-      if (await LoginAttemptModel.exists({ _id: key })) return false;
-    }
-    return false;
   }
 
   async function retryAfterMs(key: string, now: Date): Promise<number> {
@@ -126,19 +126,20 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
    */
   async function reserveAttempt(subject: LoginSubject): Promise<LoginSlot> {
     const now = deps.now();
-    const candidates: LoginSlot[] = [{ key: accountThrottleKey(subject.email), scope: 'account' }];
+    const candidates: Omit<LoginSlot, 'windowId'>[] = [{ key: accountThrottleKey(subject.email), scope: 'account' }];
     if (subject.device) candidates.unshift({ key: deviceThrottleKey(subject.device), scope: 'device' });
     const waits: number[] = [];
-    for (const slot of candidates) {
-      if (await takeOrOpen(slot.key, now)) return slot;
-      waits.push(await retryAfterMs(slot.key, now));
+    for (const candidate of candidates) {
+      const window = await takeOrOpen(candidate.key, now);
+      if (window) return { ...candidate, ...window };
+      waits.push(await retryAfterMs(candidate.key, now));
     }
     throw new RateLimitedError(toSeconds(Math.min(...waits)), 'Too many failed sign-ins; try again later.');
   }
 
   /** Hands a slot back: its request ended without a wrong password (right password, BUSY, error). */
   async function releaseAttempt(slot: LoginSlot): Promise<void> {
-    await LoginAttemptModel.updateOne({ _id: slot.key, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
+    await LoginAttemptModel.updateOne({ _id: slot.key, windowId: slot.windowId, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
   }
 
   /** Keeps a slot spent by a wrong password; slows the key down or locks it once it is full. */
@@ -163,9 +164,12 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
     return { lockedForMs: slowdownMs, lockStarted: false };
   }
 
-  /** Forgets the failures counted under a key; only a completed login (or an admin) calls this. */
+  /**
+   * Forgets the failures counted under a key and lifts its lock; only a completed login, a password
+   * reset or an admin calls this. The counter starts a new, empty window in place (see takeOrOpen).
+   */
   async function clearFailures(key: string): Promise<void> {
-    await LoginAttemptModel.deleteOne({ _id: key });
+    await LoginAttemptModel.updateOne({ _id: key }, { $set: freshWindow(deps.now(), 0) });
   }
 
   /** Deletes counters whose window and lock are over (what a TTL index does where the server has one). */

@@ -7,6 +7,7 @@ import { UserModel } from '../../src/models/user.model';
 import { hashRefreshToken } from '../../src/lib/refresh-token';
 import { createTestContext, useTestApp } from '../support/context';
 import { buildUser, eventually, refreshCookieOf, uniqueEmail } from '../support/factories';
+import { countedFailures, NO_FAILURES } from '../support/login-attempts';
 
 const LOGIN = '/api/v1/auth/login';
 const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -138,6 +139,6 @@ describe('POST /api/v1/auth/login', () => {
     const user = await buildUser(ctx.container);
     await request(ctx.app).post(LOGIN).send({ email: user.email, password: 'wrong password 1' }).expect(401);
     await request(ctx.app).post(LOGIN).send({ email: user.email, password: user.password }).expect(200);
-    expect(await LoginAttemptModel.findById(user.email)).toBeNull();
+    expect(await countedFailures(user.email)).toEqual(NO_FAILURES);
   });
 });

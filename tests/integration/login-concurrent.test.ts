@@ -1,8 +1,8 @@
-import { LoginAttemptModel } from '../../src/models/login-attempt.model';
 import { SessionModel } from '../../src/models/session.model';
 import { useTestApp } from '../support/context';
 import { buildUser } from '../support/factories';
 import { listen } from '../support/listening';
+import { countedFailures, NO_FAILURES } from '../support/login-attempts';
 
 const RIGHT_LOGINS = 20;
 
@@ -28,7 +28,7 @@ describe('POST /api/v1/auth/login', () => {
 
       expect(responses.map((response) => response.status)).toEqual(Array(RIGHT_LOGINS).fill(200));
       expect(await SessionModel.countDocuments({ userId: user.id })).toBe(RIGHT_LOGINS);
-      expect(await LoginAttemptModel.findById(user.email).lean()).toBeNull();
+      expect(await countedFailures(user.email)).toEqual(NO_FAILURES);
     } finally {
       await server.close();
     }

@@ -12,6 +12,7 @@ import { createTestClock } from '../support/context';
 import { buildUser, eventually, loginAs, totpCode, uniqueEmail } from '../support/factories';
 import { TEST_APP_URL, useMailTestApp } from '../support/mail-app';
 import { linkTokenOf } from '../support/mailbox';
+import { countedFailures, NO_FAILURES } from '../support/login-attempts';
 
 const NEW_PASSWORD = 'a brand new password for this account';
 const RESET_SUBJECT = /Reset your password/;
@@ -119,7 +120,7 @@ describe('password reset by mail (/api/v1/auth/password/*)', () => {
       expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
       expect(await RefreshTokenModel.countDocuments({ userId: user.id })).toBe(0);
       expect((await UserModel.findById(user.id).lean())?.credentialVersion).toBe(1);
-      expect(await LoginAttemptModel.countDocuments({ _id: user.email })).toBe(0);
+      expect(await countedFailures(user.email)).toEqual(NO_FAILURES);
       expect((await AccountTokenModel.findById(hashAccountToken(token)).lean())?.usedAt).toBeInstanceOf(Date);
       await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
       await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: NEW_PASSWORD }).expect(200);
