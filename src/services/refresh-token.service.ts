@@ -134,13 +134,19 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
 
   const rotator = createMicroBatcher(rotateBatch, { maxBatchSize: MAX_BATCH_SIZE });
 
-  /** Records, for the spends whose answer is about to leave, that it did: the first record stands. */
+  /**
+   * Records, for the spends whose answer is about to leave, that it did. Filtered by _id alone: MongoDB
+   * serves any _id filter from its index, but the fallback database scans the whole collection for a
+   * filter with one more field, which made this write cost more than the rest of a refresh together.
+   * Only presentations that all found the spend unrecorded write here, so racing records of one spend
+   * are moments apart and either stands.
+   */
   async function writeSpendRecords(records: SpendRecord[]): Promise<PromiseSettledResult<void>[]> {
     const now = deps.now();
     const byParent = new Map(records.map((record) => [record.parentId, record]));
     await tokens.bulkWrite(
       [...byParent.values()].map(({ parentId, successorId }) => ({
-        updateOne: { filter: { _id: parentId, usedAt: null }, update: { $set: { usedAt: now, replacedBy: successorId } } },
+        updateOne: { filter: { _id: parentId }, update: { $set: { usedAt: now, replacedBy: successorId } } },
       })),
       { ordered: false },
     );
