@@ -1,5 +1,6 @@
 import type { CookieOptions, Request, Response } from 'express';
 import type { Config } from '../config/env';
+import { cookieValues } from '../lib/cookie-header';
 import type { IssuedDeviceToken } from '../lib/device-cookie';
 
 /**
@@ -12,9 +13,9 @@ export function createDeviceCookie(cookie: Config['cookie'], device: Config['dev
     set(res: Response, token: IssuedDeviceToken): void {
       res.cookie(device.name, token.value, { ...attributes, maxAge: token.maxAgeMs });
     },
-    read(req: Request): string | undefined {
-      const value: unknown = req.cookies?.[device.name];
-      return typeof value === 'string' && value.length > 0 ? value : undefined;
+    /** Every device cookie the request carries: a sibling site may have tossed in one of its own. */
+    read(req: Request): string[] {
+      return cookieValues(req.get('cookie'), device.name).filter((value) => value.length > 0);
     },
   };
 }

@@ -22,8 +22,11 @@ export interface IssuedDeviceToken {
 export interface DeviceTokens {
   /** A new token for an account that has just completed a login. */
   issue(accountId: string): IssuedDeviceToken;
-  /** The identity a token carries, or null when it is malformed, forged, expired or for another account. */
-  verify(value: string | undefined, accountId: string): DeviceIdentity | null;
+  /**
+   * The identity of the first presented token that is valid for this account, or null when none is
+   * (each may be malformed, forged, expired or for another account).
+   */
+  verify(values: readonly string[], accountId: string): DeviceIdentity | null;
 }
 
 function macKey(secret: string): Buffer {
@@ -43,6 +46,21 @@ export function createDeviceTokens(options: { secret: string; previousSecret?: s
   const signingKey = macKey(options.secret);
   const verifyingKeys = [signingKey, ...(options.previousSecret ? [macKey(options.previousSecret)] : [])];
 
+  function verifyOne(value: string, accountId: string): DeviceIdentity | null {
+    const parts = value.split('.');
+    if (parts.length !== 5) return null;
+    const [version, account, expiry, nonce, signature] = parts as [string, string, string, string, string];
+    if (version !== VERSION || !ACCOUNT_ID.test(account) || !EXPIRY.test(expiry) || !NONCE.test(nonce)) return null;
+    const presented = Buffer.from(signature, 'base64url');
+    const payload = parts.slice(0, 4).join('.');
+    const authentic = verifyingKeys.some((key) => {
+      const expected = mac(key, payload);
+      return presented.length === expected.length && timingSafeEqual(presented, expected);
+    });
+    if (!authentic || account !== accountId || Number(expiry) * 1000 <= options.now().getTime()) return null;
+    return { accountId: account, nonce };
+  }
+
   return {
     issue(accountId) {
       const expiresAt = Math.floor((options.now().getTime() + options.ttlMs) / 1000);
@@ -50,19 +68,12 @@ export function createDeviceTokens(options: { secret: string; previousSecret?: s
       return { value: `${payload}.${mac(signingKey, payload).toString('base64url')}`, maxAgeMs: options.ttlMs };
     },
 
-    verify(value, accountId) {
-      const parts = value?.split('.') ?? [];
-      if (parts.length !== 5) return null;
-      const [version, account, expiry, nonce, signature] = parts as [string, string, string, string, string];
-      if (version !== VERSION || !ACCOUNT_ID.test(account) || !EXPIRY.test(expiry) || !NONCE.test(nonce)) return null;
-      const presented = Buffer.from(signature, 'base64url');
-      const payload = parts.slice(0, 4).join('.');
-      const authentic = verifyingKeys.some((key) => {
-        const expected = mac(key, payload);
-        return presented.length === expected.length && timingSafeEqual(presented, expected);
-      });
-      if (!authentic || account !== accountId || Number(expiry) * 1000 <= options.now().getTime()) return null;
-      return { accountId: account, nonce };
+    verify(values, accountId) {
+      for (const value of values) {
+        const identity = verifyOne(value, accountId);
+        if (identity) return identity;
+      }
+      return null;
     },
   };
 }

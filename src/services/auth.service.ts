@@ -111,10 +111,10 @@ export function createAuthService(deps: AuthServiceDeps) {
    * The password step of a login: reserves a failure slot, then compares. Returns the user and the
    * slot's key; the caller clears that key's failures only once the whole login has completed.
    */
-  async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceToken?: string) {
+  async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceTokens: readonly string[]) {
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
     const hash = user?.passwordHash ?? (await currentDummyHash());
-    const device = user ? deps.deviceTokens.verify(presentedDeviceToken, user._id.toString()) : null;
+    const device = user ? deps.deviceTokens.verify(presentedDeviceTokens, user._id.toString()) : null;
     const slot = await throttle.reserveAttempt({ email, device });
     if ((await comparePassword(password, hash, slot)) && user) {
       await throttle.releaseAttempt(slot);
@@ -157,9 +157,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function login(
     input: { email: string; password: string },
     client: ClientInfo,
-    presentedDeviceToken?: string,
+    presentedDeviceTokens: readonly string[] = [],
   ): Promise<LoginResult> {
-    const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceToken);
+    const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceTokens);
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
       throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
@@ -179,14 +179,14 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function verifyMfa(
     input: { mfaToken: string; code: string },
     client: ClientInfo,
-    presentedDeviceToken?: string,
+    presentedDeviceTokens: readonly string[] = [],
   ): Promise<LoginResult> {
     const challenge = await deps.mfaChallenges.reserveAttempt(input.mfaToken);
     const user = await UserModel.findById(challenge.userId).lean();
     // A credential change since the password step (change, reset) voids the pending login.
     if (!user || credentialVersionOf(user) !== challenge.credentialVersion) throw invalidMfaToken();
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    const device = deps.deviceTokens.verify(presentedDeviceToken, challenge.userId);
+    const device = deps.deviceTokens.verify(presentedDeviceTokens, challenge.userId);
     const factor = await spendSecondFactor({ email: user.email, device }, challenge.userId, input.code, client);
     await deps.mfaChallenges.spend(input.mfaToken);
     if (factor === 'recovery_code') {

@@ -90,6 +90,21 @@ describe('device cookies (OWASP): a lockout others caused does not lock out the 
     expect(locked.details).toMatchObject({ scope: 'account', lockedForMs: 600_000 });
   });
 
+  it('when a sibling site tosses in a device cookie of the same name ahead of the owner\'s, then the owner\'s own still gets past the lock', async () => {
+    const owner = await buildUser(ctx.container);
+    const stranger = await buildUser(ctx.container);
+    const device = await deviceCookieOf(owner);
+    const tossed = await deviceCookieOf(stranger);
+
+    await lockFromStrangers(owner);
+    const tossedFirst = await login(owner, owner.password, `${tossed}; ${device}`);
+    const tossedLast = await login(owner, owner.password, `${device}; ${tossed}`);
+    const onlyTossed = await login(owner, owner.password, tossed);
+
+    expect([tossedFirst.status, tossedLast.status, onlyTossed.status]).toEqual([200, 200, 429]);
+    expect(await SessionModel.countDocuments({ userId: owner.id, revokedAt: null })).toBe(3);
+  });
+
   it('when the owner mistypes with a device cookie, then those failures count against that cookie only', async () => {
     const owner = await buildUser(ctx.container);
     const device = await deviceCookieOf(owner);
