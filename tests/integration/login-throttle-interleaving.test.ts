@@ -22,30 +22,33 @@ describe('login failure slots, interleaved step by step', () => {
     { start: 'with failures counted', phase: 1 },
     { start: 'with no counter yet', phase: 0 },
     { start: 'with no counter yet', phase: 1 },
-  ])('when a reservation starts $start and completed logins and new reservations alternate (phase $phase) before each of its steps', ({ start, phase }) => {
-    it('then it gets a slot, and the counter holds its slot and every one taken since the last clear', async () => {
-      const { throttle } = ctx.container.services;
-      const email = uniqueEmail();
-      if (start === 'with failures counted') await throttle.recordFailure(await throttle.reserveAttempt({ email }));
-      let counted = start === 'with failures counted' ? 1 : 0;
-      interleaving = interleaveBefore(LoginAttemptModel, async (step) => {
-        if ((step + phase) % 2 === 0) {
-          await throttle.clearFailures(accountThrottleKey(email));
-          counted = 0;
-        } else {
-          await throttle.reserveAttempt({ email });
-          counted += 1;
-        }
+  ])(
+    'when a reservation starts $start and completed logins and new reservations alternate (phase $phase) before each of its steps',
+    ({ start, phase }) => {
+      it('then it gets a slot, and the counter holds its slot and every one taken since the last clear', async () => {
+        const { throttle } = ctx.container.services;
+        const email = uniqueEmail();
+        if (start === 'with failures counted') await throttle.recordFailure(await throttle.reserveAttempt({ email }));
+        let counted = start === 'with failures counted' ? 1 : 0;
+        interleaving = interleaveBefore(LoginAttemptModel, async (step) => {
+          if ((step + phase) % 2 === 0) {
+            await throttle.clearFailures(accountThrottleKey(email));
+            counted = 0;
+          } else {
+            await throttle.reserveAttempt({ email });
+            counted += 1;
+          }
+        });
+
+        const slot = await throttle.reserveAttempt({ email });
+        interleaving.restore();
+
+        expect(slot.scope).toBe('account');
+        expect(interleaving.steps).toBeGreaterThan(0);
+        expect((await countedFailures(accountThrottleKey(email))).failures).toBe(counted + 1);
       });
-
-      const slot = await throttle.reserveAttempt({ email });
-      interleaving.restore();
-
-      expect(slot.scope).toBe('account');
-      expect(interleaving.steps).toBeGreaterThan(0);
-      expect((await countedFailures(accountThrottleKey(email))).failures).toBe(counted + 1);
-    });
-  });
+    },
+  );
 
   it('when a login hands its slot back after a completed login cleared the counter, then the slot another login reserved since stays counted', async () => {
     const { throttle } = ctx.container.services;

@@ -2,9 +2,9 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { createContainer, type Container } from '../../src/container';
-import { connectDatabase } from '../../src/db/connection';
 import { RateLimitCounterModel } from '../../src/models/rate-limit-counter.model';
 import { buildTestConfig } from '../support/context';
+import { connectTestProcess } from '../support/database';
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 
 // Liveness bounds: the store gives up after RATE_LIMIT_STORE_TIMEOUT (300 ms); the rest is slack for a busy machine.
@@ -17,13 +17,7 @@ describe('rate limiting when the database goes away', () => {
 
   beforeAll(async () => {
     database = await startOwnDatabase();
-    await connectDatabase({
-      uri: database.uri,
-      dbName: 'keyhold_fail_open',
-      serverSelectionTimeoutMs: 5000,
-      maxPoolSize: 5,
-      connectRetries: 0,
-    });
+    await connectTestProcess(database.uri, 'keyhold_fail_open');
     const config = buildTestConfig({
       MONGODB_URI: database.uri,
       RATE_LIMIT_ENABLED: 'true',

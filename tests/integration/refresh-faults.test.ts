@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
-import { connectDatabase } from '../../src/db/connection';
 import { hashRefreshToken } from '../../src/lib/refresh-token';
 import { RefreshTokenModel } from '../../src/models/refresh-token.model';
 import { SessionModel } from '../../src/models/session.model';
 import { createTestContext, type TestContext } from '../support/context';
+import { connectTestProcess } from '../support/database';
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 import { buildUser, eventually, loginAs } from '../support/factories';
 
@@ -26,13 +26,7 @@ describe('refresh while the database is frozen', () => {
 
   beforeAll(async () => {
     database = await startOwnDatabase();
-    await connectDatabase({
-      uri: database.uri,
-      dbName: 'keyhold_refresh_faults',
-      serverSelectionTimeoutMs: 5000,
-      maxPoolSize: 10,
-      connectRetries: 0,
-    });
+    await connectTestProcess(database.uri, 'keyhold_refresh_faults');
     await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
     ctx = createTestContext({ REFRESH_REUSE_GRACE: `${GRACE_MS}ms` });
     server = ctx.app.listen(0, '127.0.0.1');

@@ -4,8 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { connectDatabase } from '../../src/db/connection';
-import { useTestDatabase, testDatabaseUri } from '../support/database';
+import { connectTestProcess, useTestDatabase, testDatabaseUri } from '../support/database';
 import { createTestContext, TEST_ENV, type TestContext } from '../support/context';
 
 /** A TCP relay we can cut and restore, standing in for a database that goes away and comes back. */
@@ -43,13 +42,7 @@ describe('GET /readyz follows the database', () => {
 
   beforeAll(async () => {
     const port = await relay.open();
-    await connectDatabase({
-      uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
-      dbName: 'keyhold_readyz',
-      serverSelectionTimeoutMs: 1000,
-      maxPoolSize: 5,
-      connectRetries: 0,
-    });
+    await connectTestProcess(`mongodb://127.0.0.1:${port}/?directConnection=true`, 'keyhold_readyz', { serverSelectionTimeoutMs: 1000 });
     ctx = createTestContext();
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { connectDatabase } from '../../src/db/connection';
+import { connectDatabase, type DatabaseOptions } from '../../src/db/connection';
 
 /** The server the global setup provisioned (without a database name). */
 export function testDatabaseUri(): string {
@@ -9,11 +9,19 @@ export function testDatabaseUri(): string {
   return uri;
 }
 
+/**
+ * Connects this process's Mongoose the way the service does, without retries (a test wants a failure
+ * at once); `overrides` for the few tests that need another bound.
+ */
+export async function connectTestProcess(uri: string, dbName: string, overrides: Partial<DatabaseOptions> = {}): Promise<void> {
+  await connectDatabase({ uri, dbName, serverSelectionTimeoutMs: 5000, maxPoolSize: 20, connectRetries: 0, ...overrides });
+}
+
 /** Connects this test file to a database of its own and drops it afterwards. */
 export function useTestDatabase(): void {
   const dbName = `keyhold_test_${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
-    await connectDatabase({ uri: testDatabaseUri(), dbName, serverSelectionTimeoutMs: 5000, maxPoolSize: 20, connectRetries: 0 });
+    await connectTestProcess(testDatabaseUri(), dbName);
     await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
   });
   afterAll(async () => {
