@@ -81,25 +81,32 @@ export function createAccountTokenService(deps: { now: Clock; resendIntervalMs: 
     );
   }
 
-  /**
-   * Opens the resend gate of (purpose, address) unless it was opened within MAIL_RESEND_INTERVAL.
-   * One conditional upsert on _id: a recent gate makes the filter miss and the upsert collide with
-   * the existing _id, so exactly one of many concurrent callers gets true.
-   */
-  async function openGate(purpose: string, address: string): Promise<boolean> {
-    const now = deps.now();
-    const expiresAt = addMs(now, deps.resendIntervalMs);
+  /** Creates the gate: the unique _id lets exactly one of many concurrent callers do it. */
+  async function insertGate(_id: string, now: Date, expiresAt: Date): Promise<boolean> {
     try {
-      await MailGateModel.updateOne(
-        { _id: `${purpose}:${address}`, expiresAt: { $lte: now } },
-        { $set: { openedAt: now, expiresAt } },
-        { upsert: true },
-      );
+      await MailGateModel.create({ _id, openedAt: now, expiresAt });
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Opens the resend gate of (purpose, address) unless it was opened within MAIL_RESEND_INTERVAL;
+   * exactly one of many concurrent callers gets true. The usual case is one insert, which every server
+   * checks through the _id index (a conditional upsert would make the fallback database scan every
+   * gate on each request). A gate that exists is reopened only once its interval is over, by one
+   * conditional update; if the clean-up deleted it just before, the insert is tried once more.
+   */
+  async function openGate(purpose: string, address: string): Promise<boolean> {
+    const _id = `${purpose}:${address}`;
+    const now = deps.now();
+    const expiresAt = addMs(now, deps.resendIntervalMs);
+    if (await insertGate(_id, now, expiresAt)) return true;
+    const reopened = await MailGateModel.updateOne({ _id, expiresAt: { $lte: now } }, { $set: { openedAt: now, expiresAt } });
+    // Not reopened: the gate is inside its interval (the insert collides again) or was just deleted.
+    return reopened.modifiedCount > 0 || insertGate(_id, now, expiresAt);
   }
 
   /** Storage clean-up beside the TTL indexes (which some servers never apply). */
