@@ -23,9 +23,13 @@ declare module 'autocannon' {
       duration: number;
     }
 
-    /** One connection; `setHeaders` rebuilds the request it sends next. */
+    /**
+     * One connection; `setHeaders` and `setBody` rebuild the request it sends next. It emits
+     * 'response' (statusCode, bytes, durationMs) before it sends the next request.
+     */
     interface Client extends EventEmitter {
       setHeaders(headers: Record<string, string>): void;
+      setBody(body: string): void;
     }
 
     interface Options {

@@ -25,15 +25,19 @@ function figure(rows: Row[], key: RowKey, pick: 'requestsPerSecond' | 'okPerSeco
   return value === undefined ? null : value;
 }
 
+function targetText(target: { atLeast?: number; atMost?: number }): string {
+  if (target.atLeast !== undefined && target.atMost !== undefined) return `${target.atLeast}–${target.atMost}`;
+  return target.atLeast !== undefined ? `>= ${target.atLeast}` : `<= ${target.atMost}`;
+}
+
 function ratio(name: string, numerator: number | null, denominator: number | null, target: { atLeast?: number; atMost?: number }): Ratio {
   const value = numerator !== null && denominator ? numerator / denominator : null;
   if (target.atLeast === undefined && target.atMost === undefined) return { name, value, target: '(figure)', met: null };
-  const targetText = target.atLeast !== undefined ? `>= ${target.atLeast}` : `<= ${target.atMost}`;
-  const met = value === null ? null : target.atLeast !== undefined ? value >= target.atLeast : value <= (target.atMost ?? Infinity);
-  return { name, value, target: targetText, met };
+  const met = value === null ? null : value >= (target.atLeast ?? -Infinity) && value <= (target.atMost ?? Infinity);
+  return { name, value, target: targetText(target), met };
 }
 
-/** The targets of issues 7 and 19, each a ratio of two figures of the same run. */
+/** The targets of issues 7, 16 and 19, each a ratio of two figures of the same run. */
 export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] {
   const healthz = figure(rows, 'healthz', 'requestsPerSecond');
   const me = figure(rows, 'me', 'requestsPerSecond');
@@ -46,6 +50,10 @@ export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] 
     }),
     ratio('/users ÷ /healthz (req/s)', figure(rows, 'users', 'requestsPerSecond'), healthz, { atLeast: 0.25 }),
     ratio('/audit-events ÷ /healthz (req/s)', figure(rows, 'audit', 'requestsPerSecond'), healthz, { atLeast: 0.25 }),
+    ratio('forgot p50: known ÷ unknown address', figure(rows, 'forgotKnown', 'p50Ms'), figure(rows, 'forgotUnknown', 'p50Ms'), {
+      atLeast: 0.9,
+      atMost: 1.1,
+    }),
     ratio('logins/s (2xx) ÷ hash limit', figure(rows, 'login', 'okPerSecond'), hashLimitPerSecond, { atLeast: 0.8 }),
     ratio('storm /me p99 ÷ idle /me p99', figure(rows, 'stormMe', 'p99Ms'), figure(rows, 'me', 'p99Ms'), { atMost: 1.5 }),
     ratio('/me p50 at big ÷ p50 at 1k', figure(rows, 'meBig', 'p50Ms'), figure(rows, 'me', 'p50Ms'), { atMost: 1.2 }),

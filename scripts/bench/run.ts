@@ -7,6 +7,7 @@ import { computeRatios, formatReport, writeReport, type BenchReport } from './re
 import { measureHashLimit, type HashLimit } from './hash-limit';
 import {
   loadAudit,
+  loadForgotPassword,
   loadHealthz,
   loadLogin,
   loadMe,
@@ -161,6 +162,12 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   log(`warm-up: ${options.warmupS} s of /me after the bulk insert (not reported)`);
   await loadMe(context, options.warmupS);
   await measure(rows, 'meBig', `GET /me (${options.sessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
+  // Last: the worker then sends the queued requests for a while, which would weigh on any row after it.
+  log('measuring POST /auth/password/forgot: registered and unknown addresses at once');
+  const forgot = await loadForgotPassword(context);
+  rows.push({ key: 'forgotKnown', label: 'POST /auth/password/forgot (known)', connections: conns / 2, figures: forgot.known });
+  rows.push({ key: 'forgotUnknown', label: '  same, unknown addresses, meanwhile', connections: conns / 2, figures: forgot.unknown });
+  log(`  p50 known ${forgot.known.p50Ms.toFixed(2)} ms, unknown ${forgot.unknown.p50Ms.toFixed(2)} ms`);
   return { rows, sessionSeedMs: filled.ms, storm };
 }
 

@@ -1,12 +1,32 @@
 import type { Config } from '../../src/config/env';
 import { SessionModel } from '../../src/models/session.model';
 import type { AccessTokenIssuer } from '../../src/lib/access-token';
-import { cookieChainPerConnection, headersPerConnection, runLoad, type LoadFigures } from './load';
+import {
+  bodiesInTurn,
+  cookieChainPerConnection,
+  headersPerConnection,
+  percentile,
+  runLoad,
+  type LatencyLog,
+  type LoadFigures,
+} from './load';
 import type { BenchOptions } from './options';
-import { BENCH_PASSWORD, type Account, type SeededSession } from './seed';
+import { BENCH_PASSWORD, seededUserEmail, type Account, type SeededSession } from './seed';
 
 export type RowKey =
-  'healthz' | 'me' | 'users' | 'audit' | 'refresh' | 'login' | 'stormMe' | 'stormLogin' | 'meBig' | 'meTwoInstances' | 'meMemoryStore';
+  | 'healthz'
+  | 'me'
+  | 'users'
+  | 'audit'
+  | 'refresh'
+  | 'forgotKnown'
+  | 'forgotUnknown'
+  | 'login'
+  | 'stormMe'
+  | 'stormLogin'
+  | 'meBig'
+  | 'meTwoInstances'
+  | 'meMemoryStore';
 
 export interface Row {
   key: RowKey;
@@ -127,6 +147,38 @@ export function loadRefresh(
     body: '{}',
     setupClient: cookieChainPerConnection(cookies, JSON_HEADERS, name),
   });
+}
+
+/** One forgot-password load: a body per address, and the exact p50 of its response times. */
+async function loadForgotFor(context: ScenarioContext, emails: string[], connections: number): Promise<LoadFigures> {
+  const log: LatencyLog = { durationsMs: [] };
+  const figures = await runLoad({
+    url: `${context.baseUrl}/api/v1/auth/password/forgot`,
+    connections,
+    durationS: context.options.durationS,
+    method: 'POST',
+    headers: JSON_HEADERS,
+    setupClient: bodiesInTurn(
+      emails.map((email) => JSON.stringify({ email })),
+      log,
+    ),
+  });
+  return { ...figures, p50Ms: percentile(log, 0.5), p99Ms: percentile(log, 0.99) };
+}
+
+/**
+ * Forgot-password for registered, active addresses and for addresses nobody registered, at the same
+ * time on half the connections each, so whatever the worker does in the background weighs on both
+ * alike. Each request names the next address of its list; both lists are equally long.
+ */
+export async function loadForgotPassword(context: ScenarioContext): Promise<{ known: LoadFigures; unknown: LoadFigures }> {
+  const known = Array.from({ length: context.options.users }, (_, index) => index)
+    .filter((index) => index % 10 !== 0)
+    .map(seededUserEmail);
+  const unknown = known.map((_, index) => `nobody.${index}@bench.test`);
+  const half = Math.max(1, Math.floor(context.options.connections / 2));
+  const [knownFigures, unknownFigures] = await Promise.all([loadForgotFor(context, known, half), loadForgotFor(context, unknown, half)]);
+  return { known: knownFigures, unknown: unknownFigures };
 }
 
 export function loadLogin(context: ScenarioContext): Promise<LoadFigures> {

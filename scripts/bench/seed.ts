@@ -75,6 +75,11 @@ async function insertInBatches(collection: mongoose.mongo.Collection, total: num
 }
 
 /** Bulk users for the list, sharing one real bcrypt hash (computing thousands would take minutes). */
+/** The address of the seeded user with this index; every tenth one is disabled. */
+export function seededUserEmail(index: number): string {
+  return `bench.user.${index}@bench.test`;
+}
+
 export async function seedUsers(count: number, copyHashFrom: string): Promise<Types.ObjectId[]> {
   const stored = await UserModel.findOne({ email: copyHashFrom }).select('+passwordHash').lean();
   if (!stored) throw new Error(`no user ${copyHashFrom} to copy a password hash from`);
@@ -83,7 +88,7 @@ export async function seedUsers(count: number, copyHashFrom: string): Promise<Ty
   const created = Date.now();
   await insertInBatches(UserModel.collection, count, (index) => ({
     _id: ids[index],
-    email: `bench.user.${index}@bench.test`,
+    email: seededUserEmail(index),
     passwordHash: stored.passwordHash,
     name: `Bench User ${index}`,
     role: roles[index % roles.length],
