@@ -90,7 +90,7 @@ describe('device cookies (OWASP): a lockout others caused does not lock out the 
     expect(locked.details).toMatchObject({ scope: 'account', lockedForMs: 600_000 });
   });
 
-  it('when a sibling site tosses in a device cookie of the same name ahead of the owner\'s, then the owner\'s own still gets past the lock', async () => {
+  it("when a sibling site tosses in a device cookie of the same name ahead of the owner's, then the owner's own still gets past the lock", async () => {
     const owner = await buildUser(ctx.container);
     const stranger = await buildUser(ctx.container);
     const device = await deviceCookieOf(owner);
