@@ -66,15 +66,31 @@ function onTopologyChanged(event: mongo.TopologyDescriptionChangedEvent): void {
 }
 
 /**
+ * A pooled connection found closed by the server: it may have restarted (empty, if in memory) between
+ * two health checks, which the topology never shows. Verify again; requests wait or get 503 meanwhile.
+ */
+function onConnectionClosed(event: mongo.ConnectionClosedEvent): void {
+  if (event.reason !== 'error' || state === 'unavailable') return;
+  if (state === 'ready') logger.warn('database connection lost; verifying the guarantees again');
+  generation++;
+  clearTimeout(recheck);
+  verification = undefined;
+  void verifyGuarantees();
+}
+
+/**
  * Follows the driver's view of the server: losing it makes the service refuse database work at once;
- * regaining it re-verifies the guarantees first, because the server that answers may have come back
- * empty (restored, or an in-memory server restarted) without the unique indexes correctness rests on.
+ * regaining it, or finding a pooled connection closed under it, re-verifies the guarantees first,
+ * because the server that answers may have come back empty (restored, or an in-memory server
+ * restarted) without the unique indexes correctness rests on. Operations already under way when the
+ * server went away may still reach the new one before that: the watch narrows the window to them.
  */
 export async function watchDatabase(client: mongo.MongoClient, options: AvailabilityOptions): Promise<void> {
   settings = options;
   if (watched !== client) {
-    watched?.off('topologyDescriptionChanged', onTopologyChanged);
+    unfollow();
     client.on('topologyDescriptionChanged', onTopologyChanged);
+    client.on('connectionClosed', onConnectionClosed);
     watched = client;
   }
   generation++;
@@ -84,9 +100,14 @@ export async function watchDatabase(client: mongo.MongoClient, options: Availabi
 
 /** Stops following the driver (the connection is being closed on purpose). */
 export function unwatchDatabase(): void {
-  watched?.off('topologyDescriptionChanged', onTopologyChanged);
-  watched = undefined;
+  unfollow();
   markUnavailable('closed');
+}
+
+function unfollow(): void {
+  watched?.off('topologyDescriptionChanged', onTopologyChanged);
+  watched?.off('connectionClosed', onConnectionClosed);
+  watched = undefined;
 }
 
 export function databaseState(): DatabaseState {

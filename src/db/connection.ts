@@ -92,7 +92,8 @@ export async function isDatabaseReady(): Promise<boolean> {
     .then(() => true)
     .catch(() => false);
   try {
-    return await Promise.race([ping, timeout]);
+    // The ping itself may be what finds the server restarted, which starts a new verification.
+    return (await Promise.race([ping, timeout])) && databaseState() === 'ready';
   } finally {
     clearTimeout(timer);
   }
