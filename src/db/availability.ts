@@ -119,12 +119,18 @@ export function databaseRetryAfterSeconds(): number {
   return Math.max(1, Math.ceil(settings.retryAfterMs / 1000));
 }
 
-/** True once the database is ready; waits (boundedly) for a verification in progress, never for a lost server. */
+/**
+ * True once the database is ready; waits (boundedly) for a verification in progress, and for the one
+ * that replaced it when more lost connections turned up meanwhile, never for a lost server.
+ */
 export async function whenDatabaseUsable(): Promise<boolean> {
-  if (state === 'verifying' && verification) {
+  const deadline = Date.now() + settings.waitMs;
+  let awaited: Promise<void> | undefined;
+  while (state === 'verifying' && verification && verification !== awaited && Date.now() < deadline) {
+    awaited = verification;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, settings.waitMs)));
-    await Promise.race([verification, timeout]).finally(() => clearTimeout(timer));
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
+    await Promise.race([awaited, timeout]).finally(() => clearTimeout(timer));
   }
   return state === 'ready';
 }
