@@ -30,12 +30,17 @@ function isUsable(description: mongo.TopologyDescription): boolean {
   return description.hasDataBearingServers && description.type !== 'ReplicaSetNoPrimary';
 }
 
-function markUnavailable(reason: string): void {
+/** Drops the check in progress (its outcome no longer counts) and any recheck it scheduled. */
+function abandonVerification(): void {
   generation++;
   clearTimeout(recheck);
+  verification = undefined;
+}
+
+function markUnavailable(reason: string): void {
+  abandonVerification();
   if (state !== 'unavailable') logger.warn('database unavailable; requests that need it answer 503', { reason });
   state = 'unavailable';
-  verification = undefined;
 }
 
 /** Checks (and rebuilds) the guarantees; until they hold, requests that need the database get 503. */
@@ -72,9 +77,7 @@ function onTopologyChanged(event: mongo.TopologyDescriptionChangedEvent): void {
 function onConnectionClosed(event: mongo.ConnectionClosedEvent): void {
   if (event.reason !== 'error' || state === 'unavailable') return;
   if (state === 'ready') logger.warn('database connection lost; verifying the guarantees again');
-  generation++;
-  clearTimeout(recheck);
-  verification = undefined;
+  abandonVerification();
   void verifyGuarantees();
 }
 
@@ -93,8 +96,7 @@ export async function watchDatabase(client: mongo.MongoClient, options: Availabi
     client.on('connectionClosed', onConnectionClosed);
     watched = client;
   }
-  generation++;
-  verification = undefined;
+  abandonVerification();
   await verifyGuarantees();
 }
 
