@@ -1,5 +1,6 @@
 import os from 'node:os';
 import bcrypt from 'bcryptjs';
+import { percentile } from './load';
 
 export interface HashLimit {
   cost: number;
@@ -18,8 +19,8 @@ export function measureHashLimit(cost: number, samples = 3): HashLimit {
     const started = performance.now();
     bcrypt.hashSync('a password of ordinary length', cost);
     return performance.now() - started;
-  }).sort((a, b) => a - b);
-  const singleHashMs = durations[Math.floor(samples / 2)] ?? 0;
+  });
+  const singleHashMs = percentile(durations, 0.5);
   const cores = os.availableParallelism();
   return { cost, singleHashMs, cores, loginsPerSecond: cores / (singleHashMs / 1000) };
 }

@@ -99,27 +99,24 @@ export function cookieChainPerConnection(
   };
 }
 
-/** Every response time of one load, in milliseconds, for percentiles finer than autocannon's whole milliseconds. */
-export interface LatencyLog {
-  durationsMs: number[];
-}
-
-export function percentile(log: LatencyLog, fraction: number): number {
-  const sorted = [...log.durationsMs].sort((a, b) => a - b);
+/** The value below which `fraction` of the values lie (0.5: the median); 0 when there are none. */
+export function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
 }
 
 /**
  * Sends each request with the next body of the list (shared by all connections, round robin), e.g. a
- * different address each time, and logs every response time.
+ * different address each time, and adds every response time, in milliseconds, to `durationsMs` (for
+ * percentiles finer than autocannon's whole milliseconds).
  */
-export function bodiesInTurn(bodies: string[], log: LatencyLog): (client: autocannon.Client) => void {
+export function bodiesInTurn(bodies: string[], durationsMs: number[]): (client: autocannon.Client) => void {
   let next = 0;
   const take = (): string => bodies[next++ % bodies.length]!;
   return (client) => {
     client.setBody(take());
     client.on('response', (_status: number, _bytes: number, durationMs: number) => {
-      log.durationsMs.push(durationMs);
+      durationsMs.push(durationMs);
       client.setBody(take());
     });
   };

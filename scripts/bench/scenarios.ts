@@ -1,15 +1,7 @@
 import type { Config } from '../../src/config/env';
 import { SessionModel } from '../../src/models/session.model';
 import type { AccessTokenIssuer } from '../../src/lib/access-token';
-import {
-  bodiesInTurn,
-  cookieChainPerConnection,
-  headersPerConnection,
-  percentile,
-  runLoad,
-  type LatencyLog,
-  type LoadFigures,
-} from './load';
+import { bodiesInTurn, cookieChainPerConnection, headersPerConnection, percentile, runLoad, type LoadFigures } from './load';
 import type { BenchOptions } from './options';
 import { BENCH_PASSWORD, seededUserEmail, type Account, type SeededSession } from './seed';
 
@@ -151,7 +143,7 @@ export function loadRefresh(
 
 /** One forgot-password load: a body per address, and the exact p50 of its response times. */
 async function loadForgotFor(context: ScenarioContext, emails: string[], connections: number): Promise<LoadFigures> {
-  const log: LatencyLog = { durationsMs: [] };
+  const durationsMs: number[] = [];
   const figures = await runLoad({
     url: `${context.baseUrl}/api/v1/auth/password/forgot`,
     connections,
@@ -160,10 +152,10 @@ async function loadForgotFor(context: ScenarioContext, emails: string[], connect
     headers: JSON_HEADERS,
     setupClient: bodiesInTurn(
       emails.map((email) => JSON.stringify({ email })),
-      log,
+      durationsMs,
     ),
   });
-  return { ...figures, p50Ms: percentile(log, 0.5), p99Ms: percentile(log, 0.99) };
+  return { ...figures, p50Ms: percentile(durationsMs, 0.5), p99Ms: percentile(durationsMs, 0.99) };
 }
 
 /**
