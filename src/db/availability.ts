@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import { logger } from '../lib/logger';
+import { withTimeout } from '../lib/with-timeout';
 import { ensureDatabaseGuarantees } from './guarantees';
 
 /**
@@ -130,9 +131,7 @@ export async function whenDatabaseUsable(): Promise<boolean> {
   let awaited: Promise<void> | undefined;
   while (state === 'verifying' && verification && verification !== awaited && Date.now() < deadline) {
     awaited = verification;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
-    await Promise.race([awaited, timeout]).finally(() => clearTimeout(timer));
+    await withTimeout(awaited, deadline - Date.now(), () => undefined);
   }
   return state === 'ready';
 }

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { logger, redactText } from '../lib/logger';
+import { withTimeout } from '../lib/with-timeout';
 import { databaseState, unwatchDatabase, watchDatabase, whenDatabaseUsable } from './availability';
 
 export interface DatabaseOptions {
@@ -84,19 +85,13 @@ export async function connectDatabase(options: DatabaseOptions): Promise<typeof 
 export async function isDatabaseReady(): Promise<boolean> {
   const db = mongoose.connection.db;
   if (!db || !(await whenDatabaseUsable())) return false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READINESS_PING_TIMEOUT_MS)));
   const ping = db
     .admin()
     .ping()
     .then(() => true)
     .catch(() => false);
-  try {
-    // The ping itself may be what finds the server restarted, which starts a new verification.
-    return (await Promise.race([ping, timeout])) && databaseState() === 'ready';
-  } finally {
-    clearTimeout(timer);
-  }
+  // The ping itself may be what finds the server restarted, which starts a new verification.
+  return (await withTimeout(ping, READINESS_PING_TIMEOUT_MS, () => false)) && databaseState() === 'ready';
 }
 
 /** Closes the connection; the disconnect it causes is expected, so it is not logged as a warning. */

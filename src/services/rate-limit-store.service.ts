@@ -3,6 +3,7 @@ import { isDuplicateKeyError } from '../db/errors';
 import type { Clock } from '../lib/clock';
 import { logger } from '../lib/logger';
 import { createMicroBatcher, fulfilled, rejected } from '../lib/micro-batcher';
+import { withTimeout } from '../lib/with-timeout';
 import { RateLimitCounterModel, type RateLimitCounterRecord } from '../models/rate-limit-counter.model';
 
 export interface SharedStoreOptions {
@@ -22,11 +23,9 @@ class StoreTimeoutError extends Error {
 }
 
 function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms);
+  return withTimeout(work, ms, (): never => {
+    throw new StoreTimeoutError(ms);
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The hits of one loop turn on one counter, counted by one `$inc` of their number. */
