@@ -123,7 +123,7 @@ describe('when the database fails under a running service', () => {
     // One after the other: concurrent sign-ins of one account are the lockout's business, not this test's.
     for (let index = 0; index < 10; index++) signedIn.push(await login(server.baseUrl, email));
 
-    database.freeze();
+    await database.freeze();
     let responses: TimedResponse[];
     let refreshes: TimedResponse[];
     try {

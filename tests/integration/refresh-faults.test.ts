@@ -56,7 +56,7 @@ describe('refresh while the database is frozen', () => {
     const signedIn = await loginAs(ctx.app, await buildUser(ctx.container));
     const parentId = hashRefreshToken(signedIn.refreshCookie.split('=')[1]!);
 
-    database.freeze();
+    await database.freeze();
     const frozen = await refresh(signedIn.refreshCookie, AbortSignal.timeout(CLIENT_TIMEOUT_MS)).then(
       () => 'answered',
       () => 'gave up',

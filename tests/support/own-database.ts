@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ensureFallbackJars, FALLBACK_DIR, JAR_CACHE } from '../../scripts/db/provision';
@@ -17,8 +18,11 @@ export interface OwnDatabase {
   readonly port: number;
   /** Stops the server process at once, as a crash would: its port refuses connections. */
   kill(): Promise<void>;
-  /** SIGSTOP: the process keeps its sockets open and answers nothing. */
-  freeze(): void;
+  /**
+   * SIGSTOP, resolved once every thread of the process has stopped: from then on it keeps its sockets
+   * open and answers nothing (a request sent before that could still be answered).
+   */
+  freeze(): Promise<void>;
   /** SIGCONT: it works through whatever arrived meanwhile. */
   thaw(): void;
   /** Starts the server again on the same port (killing it first if it still runs). */
@@ -44,6 +48,25 @@ function waitForPort(child: ChildProcess): Promise<number> {
     });
     child.once('exit', (code, signal) => finish(new Error(`mongo-java-server exited (${code ?? signal}): ${stderr.trim()}`)));
   });
+}
+
+const STOP_TIMEOUT_MS = 5000;
+
+/** True when every thread of the process is stopped by a signal ('T' in /proc/<pid>/task/<tid>/stat). */
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  });
+}
+
+async function stopped(child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (!allThreadsStopped(child.pid!)) {
+    if (Date.now() > deadline) throw new Error(`mongo-java-server did not stop within ${STOP_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -86,7 +109,11 @@ export async function startOwnDatabase(options: { port?: number; h2File?: string
       return port;
     },
     kill,
-    freeze: () => void child?.kill('SIGSTOP'),
+    async freeze() {
+      if (!child) return;
+      child.kill('SIGSTOP');
+      await stopped(child);
+    },
     thaw: () => void child?.kill('SIGCONT'),
     async restart() {
       await kill();
