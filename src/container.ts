@@ -8,7 +8,7 @@ import { createSuccessorDeriver } from './lib/refresh-token';
 import { createOutboxJob } from './jobs/outbox.job';
 import { createAccountMailService } from './services/account-mail.service';
 import { createAccountTokenService } from './services/account-token.service';
-import { createSecretBox } from './lib/secret-box';
+import { createSecretBox, type SecretBox } from './lib/secret-box';
 import { createAuditService } from './services/audit.service';
 import { createAuthService, type GeoLookup } from './services/auth.service';
 import { createEmailChangeService } from './services/email-change.service';
@@ -40,10 +40,10 @@ function messageIdDomainOf(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'keyhold.localhost';
 }
 
-function createMailServices(config: Config, now: Clock, audit: ReturnType<typeof createAuditService>) {
+function createMailServices(config: Config, now: Clock, audit: ReturnType<typeof createAuditService>, box: SecretBox) {
   const { mail } = config;
   const tokens = createAccountTokenService({ now, resendIntervalMs: mail.resendIntervalMs });
-  const outbox = createMailOutboxService({ now, settings: mail, messageIdDomain: messageIdDomainOf(mail.from) });
+  const outbox = createMailOutboxService({ now, settings: mail, messageIdDomain: messageIdDomainOf(mail.from), box });
   const accountMail = createAccountMailService({ mail, tokens, outbox });
   const verification = createEmailVerificationService({ mail, tokens, outbox, accountMail, audit });
   return { tokens, outbox, accountMail, verification };
@@ -69,7 +69,7 @@ export function createContainer(options: ContainerOptions) {
   const box = createSecretBox(config.encryption);
   const mfaCodes = createMfaCodeService({ box, now });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
-  const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit);
+  const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit, box);
   const auth = createAuthService({
     config,
     now,
@@ -85,9 +85,18 @@ export function createContainer(options: ContainerOptions) {
     mfaCodes,
     verification,
     accountMail,
+    voidPendingEmailChanges: tokens.voidPendingEmailChanges,
   });
   const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, audit });
-  const users = createUserService({ now, hasher, sessions, audit, locks, tokens, reauth, throttle });
+  const forgetAccount = async (account: { id: string; email: string }) => {
+    await Promise.all([
+      tokens.forgetAccount(account),
+      outbox.forgetAccount(account),
+      mfaChallenges.forgetUser(account.id),
+      throttle.forgetAccount(account),
+    ]);
+  };
+  const users = createUserService({ now, hasher, sessions, audit, locks, tokens, reauth, throttle, forgetAccount });
   const mfa = createMfaService({
     config: config.mfa,
     now,
@@ -95,7 +104,11 @@ export function createContainer(options: ContainerOptions) {
     reauth,
     sessions,
     audit,
-    notifyMfaReset: (user) => accountMail.sendMfaResetNotice(user),
+    notify: {
+      reset: (user) => accountMail.sendMfaResetNotice(user),
+      changed: (user, change, client) => accountMail.sendSecondFactorNotice(user, change, { at: now(), ...client }),
+    },
+    voidPendingEmailChanges: tokens.voidPendingEmailChanges,
   });
   const passwordReset = createPasswordResetService({
     mail: config.mail,

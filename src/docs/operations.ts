@@ -216,7 +216,8 @@ export function listOperations(config: Config): Operation[] {
       method: 'post',
       path: '/api/v1/auth/email/revert',
       tag: 'Auth',
-      summary: '"This wasn\'t me": restore the previous address with the token mailed to it, sign out everywhere',
+      summary:
+        '"This wasn\'t me": restore the previous address with the token mailed to it, sign out everywhere; works for its whole lifetime whatever came after it',
       security: 'none',
       request: recovery.revertEmail,
       success: noContent('Previous address restored; every session revoked; outstanding reset and verification links voided'),
@@ -307,7 +308,8 @@ export function listOperations(config: Config): Operation[] {
       method: 'post',
       path: '/api/v1/me/email',
       tag: 'Me',
-      summary: 'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL)',
+      summary:
+        'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL). At most one mail per address and kind per MAIL_RESEND_INTERVAL: a request inside it answers 202 and sends nothing',
       security: 'bearer',
       request: recovery.changeEmail,
       success: accepted('Accepted, empty body: the address changes only when the link mailed to the new address is used'),
@@ -426,11 +428,15 @@ export function listOperations(config: Config): Operation[] {
       method: 'delete',
       path: '/api/v1/users/:id/mfa',
       tag: 'Users',
-      summary: "Turn a user's MFA off (admin): the user's sessions end and a notice is mailed",
+      summary: "Turn another user's MFA off (admin): the user's sessions end, pending address changes are void, a notice is mailed",
       security: 'bearer',
       request: mfa.resetByAdmin,
       success: noContent('MFA is off'),
-      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['MFA_NOT_ENABLED'] },
+      problems: {
+        403: ["FORBIDDEN (also for one's own account: use DELETE /api/v1/me/mfa/totp)"],
+        404: ['NOT_FOUND'],
+        409: ['MFA_NOT_ENABLED'],
+      },
     },
     {
       method: 'delete',

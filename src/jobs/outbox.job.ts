@@ -5,10 +5,10 @@ import type { MailContent } from '../lib/mail-templates';
 import type { MailTransport } from '../lib/mail-transport';
 import type { OutboxKind, OutboxMessageRecord } from '../models/outbox-message.model';
 import type { AuditService } from '../services/audit.service';
-import type { MailOutboxService } from '../services/mail-outbox.service';
+import type { MailOutboxService, ResolvedMail } from '../services/mail-outbox.service';
 
 /** Turns a public request into its mail, or null when it leads to none. */
-export type RequestResolver = (message: OutboxMessageRecord) => Promise<MailContent | null>;
+export type RequestResolver = (message: OutboxMessageRecord) => Promise<ResolvedMail | null>;
 
 export interface OutboxJobOptions {
   outbox: MailOutboxService;
@@ -38,24 +38,21 @@ export function createOutboxJob(options: OutboxJobOptions) {
   let stopped: Promise<void> | null = null;
   const abort = new AbortController();
 
-  async function contentOf(message: OutboxMessageRecord): Promise<OutboxMessageRecord | null> {
-    if (message.kind === 'mail') return message;
-    const content = await options.resolvers[message.kind](message);
-    if (!content) {
+  async function contentOf(message: OutboxMessageRecord): Promise<MailContent | null> {
+    if (message.kind === 'mail') return outbox.openContent(message);
+    const resolved = await options.resolvers[message.kind](message);
+    if (!resolved) {
       await outbox.discard(message, workerId);
       return null;
     }
-    return (await outbox.storeContent(message, workerId, content)) ? { ...message, ...content } : null;
+    return (await outbox.storeContent(message, workerId, resolved)) ? resolved.content : null;
   }
 
   async function deliver(message: OutboxMessageRecord): Promise<void> {
     try {
       const mail = await contentOf(message);
       if (!mail) return;
-      await transport.send(
-        { to: mail.to, subject: mail.subject ?? '', text: mail.text ?? '', html: mail.html ?? '', messageId: mail.messageId },
-        abort.signal,
-      );
+      await transport.send({ to: message.to, ...mail, messageId: message.messageId }, abort.signal);
       await outbox.markSent(message, workerId);
     } catch (error) {
       if (abort.signal.aborted) {

@@ -2,7 +2,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Fixed label of the MAC key derivation: the device-cookie key is never the signing secret itself. */
 const KEY_LABEL = 'keyhold/device-cookie/v1';
-const VERSION = 'd1';
+/** d2 binds the account's credential version into the MAC (d1 cookies did not, and count as absent). */
+const VERSION = 'd2';
 const NONCE_BYTES = 16;
 const ACCOUNT_ID = /^[0-9a-f]{24}$/;
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
@@ -20,25 +21,30 @@ export interface IssuedDeviceToken {
 }
 
 export interface DeviceTokens {
-  /** A new token for an account that has just completed a login. */
-  issue(accountId: string): IssuedDeviceToken;
+  /** A new token for an account that has just completed a login under this credential version. */
+  issue(accountId: string, credentialVersion: number): IssuedDeviceToken;
   /**
-   * The identity of the first presented token that is valid for this account, or null when none is
-   * (each may be malformed, forged, expired or for another account).
+   * The identity of the first presented token that is valid for this account at its current credential
+   * version, or null when none is (each may be malformed, forged, expired, for another account, or
+   * issued before a password reset or change).
    */
-  verify(values: readonly string[], accountId: string): DeviceIdentity | null;
+  verify(values: readonly string[], accountId: string, credentialVersion: number): DeviceIdentity | null;
 }
 
 function macKey(secret: string): Buffer {
   return createHmac('sha256', secret).update(KEY_LABEL).digest();
 }
 
-function mac(key: Buffer, payload: string): Buffer {
-  return createHmac('sha256', key).update(payload).digest();
+/**
+ * The credential version is signed but not written into the cookie: a password reset or change moves
+ * it, and every cookie issued before no longer verifies, without a list of cookies to revoke.
+ */
+function mac(key: Buffer, payload: string, credentialVersion: number): Buffer {
+  return createHmac('sha256', key).update(`${payload}.${credentialVersion}`).digest();
 }
 
 /**
- * OWASP device cookies: `d1.<account id>.<expiry, epoch seconds>.<nonce>.<HMAC-SHA256>`, with a key
+ * OWASP device cookies: `d2.<account id>.<expiry, epoch seconds>.<nonce>.<HMAC-SHA256>`, with a key
  * derived from JWT_SECRET (and JWT_PREVIOUS_SECRET while a rotation runs), so every instance checks
  * every other's cookies and none can be forged, extended or moved to another account.
  */
@@ -46,7 +52,7 @@ export function createDeviceTokens(options: { secret: string; previousSecret?: s
   const signingKey = macKey(options.secret);
   const verifyingKeys = [signingKey, ...(options.previousSecret ? [macKey(options.previousSecret)] : [])];
 
-  function verifyOne(value: string, accountId: string): DeviceIdentity | null {
+  function verifyOne(value: string, accountId: string, credentialVersion: number): DeviceIdentity | null {
     const parts = value.split('.');
     if (parts.length !== 5) return null;
     const [version, account, expiry, nonce, signature] = parts as [string, string, string, string, string];
@@ -54,7 +60,7 @@ export function createDeviceTokens(options: { secret: string; previousSecret?: s
     const presented = Buffer.from(signature, 'base64url');
     const payload = parts.slice(0, 4).join('.');
     const authentic = verifyingKeys.some((key) => {
-      const expected = mac(key, payload);
+      const expected = mac(key, payload, credentialVersion);
       return presented.length === expected.length && timingSafeEqual(presented, expected);
     });
     if (!authentic || account !== accountId || Number(expiry) * 1000 <= options.now().getTime()) return null;
@@ -62,15 +68,15 @@ export function createDeviceTokens(options: { secret: string; previousSecret?: s
   }
 
   return {
-    issue(accountId) {
+    issue(accountId, credentialVersion) {
       const expiresAt = Math.floor((options.now().getTime() + options.ttlMs) / 1000);
       const payload = [VERSION, accountId, String(expiresAt), randomBytes(NONCE_BYTES).toString('base64url')].join('.');
-      return { value: `${payload}.${mac(signingKey, payload).toString('base64url')}`, maxAgeMs: options.ttlMs };
+      return { value: `${payload}.${mac(signingKey, payload, credentialVersion).toString('base64url')}`, maxAgeMs: options.ttlMs };
     },
 
-    verify(values, accountId) {
+    verify(values, accountId, credentialVersion) {
       for (const value of values) {
-        const identity = verifyOne(value, accountId);
+        const identity = verifyOne(value, accountId, credentialVersion);
         if (identity) return identity;
       }
       return null;

@@ -5,8 +5,14 @@ export const MAIL_TEMPLATES = [
   'email_change_notice',
   'login_new_location',
   'mfa_reset_notice',
+  'mfa_enabled_notice',
+  'mfa_disabled_notice',
+  'recovery_codes_notice',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
+
+/** The notices of second-factor changes a user makes themselves. */
+export type SecondFactorChange = Extract<MailTemplate, 'mfa_enabled_notice' | 'mfa_disabled_notice' | 'recovery_codes_notice'>;
 
 export interface MailContent {
   subject: string;
@@ -76,6 +82,21 @@ const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
       'Sign in with your password and set up two-step sign-in again.',
     ],
     closing: 'If you did not ask for this, contact your administrator at once.',
+  }),
+  mfa_enabled_notice: () => ({
+    subject: 'Two-step sign-in was turned on for your account',
+    lines: ['Two-step sign-in (authenticator codes) was just turned on for your account.'],
+    closing: 'If this was not you, someone has your password: reset it at once and sign out all sessions.',
+  }),
+  mfa_disabled_notice: () => ({
+    subject: 'Two-step sign-in was turned off for your account',
+    lines: ['Two-step sign-in (authenticator codes) was just turned off for your account.'],
+    closing: 'If this was not you, reset your password at once and turn two-step sign-in on again.',
+  }),
+  recovery_codes_notice: () => ({
+    subject: 'New recovery codes for your account',
+    lines: ['New recovery codes were just made for your account; the old ones no longer work.'],
+    closing: 'If this was not you, reset your password at once and sign out all sessions.',
   }),
 };
 

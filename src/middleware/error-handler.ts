@@ -10,9 +10,19 @@ function zodProblems(error: ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 }
 
+/** The router's error for a path parameter that is not valid percent-encoding (`%ZZ`, broken UTF-8). */
+function isUndecodableParameter(error: unknown): boolean {
+  return error instanceof URIError && (error as URIError & { status?: number }).status === 400;
+}
+
 /** Maps any thrown value to an AppError; unknown errors become a 500 that reveals nothing. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isUndecodableParameter(error)) {
+    return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', {
+      errors: [{ path: 'params', message: 'A path parameter is not valid percent-encoding.' }],
+    });
+  }
   if (error instanceof ZodError) {
     return new AppError(400, 'VALIDATION_FAILED', 'The request is not valid.', { errors: zodProblems(error) });
   }

@@ -17,9 +17,12 @@ const outboxMessageSchema = new Schema(
     template: { type: String, required: true },
     to: { type: String, required: true },
     messageId: { type: String, required: true },
+    /** The account the mail is about, once known: deleting the account deletes its mail records. */
+    userId: { type: Schema.Types.ObjectId, default: null },
     /** Who asked for a public request, for its audit event. */
     requestIp: { type: String, default: null },
-    // The body carries live tokens: it is removed as soon as the SMTP server has accepted it.
+    // The body carries live tokens: it waits sealed (lib/secret-box) and is removed as soon as the SMTP
+    // server has accepted it.
     subject: { type: String, default: null },
     text: { type: String, default: null },
     html: { type: String, default: null },
@@ -38,6 +41,9 @@ const outboxMessageSchema = new Schema(
 outboxMessageSchema.index({ status: 1, nextAttemptAt: 1 });
 outboxMessageSchema.index({ status: 1, leaseExpiresAt: 1 });
 outboxMessageSchema.index({ status: 1, sentAt: 1 });
+// Deleting an account finds its mail records.
+outboxMessageSchema.index({ userId: 1 });
+outboxMessageSchema.index({ to: 1 });
 
 export type OutboxMessageRecord = InferSchemaType<typeof outboxMessageSchema> & { _id: Types.ObjectId };
 export const OutboxMessageModel = model('OutboxMessage', outboxMessageSchema);

@@ -1,5 +1,5 @@
 import type { Config } from '../config/env';
-import { describeDuration, renderMail, type MailContent, type MailTemplate } from '../lib/mail-templates';
+import { describeDuration, renderMail, type MailContent, type MailTemplate, type SecondFactorChange } from '../lib/mail-templates';
 import type { AccountTokenPurpose } from '../models/account-token.model';
 import type { Location } from '../views/session.view';
 import type { AccountTokenService } from './account-token.service';
@@ -16,7 +16,22 @@ const LINK_PATHS: Record<AccountTokenPurpose, string> = {
 export interface MailRecipient {
   id: string;
   name?: string | null;
+  /**
+   * True once the account has proven it holds the address the mail goes to. Only then does the mail
+   * greet it by name: a name is free text, and a stranger's address must not receive text of an
+   * account holder's choosing.
+   */
+  addressProven?: boolean;
 }
+
+/** What a security notice reports: the change, when, and from where. */
+export interface SecurityEvent {
+  at: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const greetingNameOf = (recipient: MailRecipient): string | null => (recipient.addressProven ? (recipient.name ?? null) : null);
 
 export interface TokenMail {
   template: MailTemplate;
@@ -45,7 +60,7 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
     const token = await tokens.mintToken({ purpose, userId: input.user.id, email, ttlMs, keepOlder });
     return renderMail(input.template, {
       productName: mail.productName,
-      name: input.user.name ?? null,
+      name: greetingNameOf(input.user),
       link: linkFor(input.purpose, token),
       ttl: describeDuration(input.ttlMs),
       facts: input.facts,
@@ -54,7 +69,7 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
 
   /** Mints, renders and queues a mail with a link to `to`. */
   async function sendTokenMail(to: string, input: TokenMail): Promise<void> {
-    await outbox.enqueueMail(input.template, to, await composeTokenMail(input));
+    await outbox.enqueueMail(input.template, to, await composeTokenMail(input), input.user.id);
   }
 
   /** Tells the user about a sign-in from a country the account was not used from before. */
@@ -65,15 +80,22 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
       'IP address': sign.ip ?? 'unknown',
       Time: sign.at.toISOString(),
     };
-    const content = renderMail('login_new_location', { productName: mail.productName, name: user.name ?? null, facts });
-    await outbox.enqueueMail('login_new_location', user.email, content);
+    const content = renderMail('login_new_location', { productName: mail.productName, name: greetingNameOf(user), facts });
+    await outbox.enqueueMail('login_new_location', user.email, content, user.id);
   }
 
   /** Tells the user an administrator turned their second factor off (a lost phone, or an attacker with admin rights). */
   async function sendMfaResetNotice(user: MailRecipient & { email: string }): Promise<void> {
-    const content = renderMail('mfa_reset_notice', { productName: mail.productName, name: user.name ?? null });
-    await outbox.enqueueMail('mfa_reset_notice', user.email, content);
+    const content = renderMail('mfa_reset_notice', { productName: mail.productName, name: greetingNameOf(user) });
+    await outbox.enqueueMail('mfa_reset_notice', user.email, content, user.id);
   }
 
-  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice };
+  /** Tells the user their second factor changed (turned on or off, new recovery codes): a takeover shows here. */
+  async function sendSecondFactorNotice(user: MailRecipient & { email: string }, change: SecondFactorChange, event: SecurityEvent) {
+    const facts = { Time: event.at.toISOString(), 'IP address': event.ip ?? 'unknown', Device: event.userAgent ?? 'unknown' };
+    const content = renderMail(change, { productName: mail.productName, name: greetingNameOf(user), facts });
+    await outbox.enqueueMail(change, user.email, content, user.id);
+  }
+
+  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice, sendSecondFactorNotice };
 }

@@ -11,6 +11,12 @@ export function hashAccountToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** What a resend gate limits: one mail of each kind per address per MAIL_RESEND_INTERVAL. */
+export const MAIL_GATE_PURPOSES = ['password_reset', 'email_verification', 'email_change', 'email_change_notice'] as const;
+export type MailGatePurpose = (typeof MAIL_GATE_PURPOSES)[number];
+
+const gateId = (purpose: MailGatePurpose, address: string): string => `${purpose}:${address}`;
+
 export interface MintRequest {
   purpose: AccountTokenPurpose;
   userId: string;
@@ -73,12 +79,21 @@ export function createAccountTokenService(deps: { now: Clock; resendIntervalMs: 
     await AccountTokenModel.updateOne({ _id: record._id, usedAt: record.usedAt }, { $set: { usedAt: null } });
   }
 
-  /** Voids every unused token of these purposes of a user (a password or address change). */
-  async function voidTokens(userId: string, purposes: readonly AccountTokenPurpose[]): Promise<void> {
-    await AccountTokenModel.updateMany(
-      { userId, purpose: { $in: purposes }, usedAt: null, voidedAt: null },
+  /**
+   * Voids every unused token of these purposes of a user (a password or address change), or only
+   * those issued after `issuedAfter`; returns how many it voided.
+   */
+  async function voidTokens(userId: string, purposes: readonly AccountTokenPurpose[], issuedAfter?: Date): Promise<number> {
+    const result = await AccountTokenModel.updateMany(
+      { userId, purpose: { $in: purposes }, usedAt: null, voidedAt: null, ...(issuedAfter ? { issuedAt: { $gt: issuedAfter } } : {}) },
       { $set: { voidedAt: deps.now() } },
     );
+    return result.modifiedCount;
+  }
+
+  /** Voids the account's pending address changes: every credential remedy calls this. */
+  function voidPendingEmailChanges(userId: string): Promise<number> {
+    return voidTokens(userId, ['email_change']);
   }
 
   /** Creates the gate: the unique _id lets exactly one of many concurrent callers do it. */
@@ -99,14 +114,22 @@ export function createAccountTokenService(deps: { now: Clock; resendIntervalMs: 
    * gate on each request). A gate that exists is reopened only once its interval is over, by one
    * conditional update; if the clean-up deleted it just before, the insert is tried once more.
    */
-  async function openGate(purpose: string, address: string): Promise<boolean> {
-    const _id = `${purpose}:${address}`;
+  async function openGate(purpose: MailGatePurpose, address: string): Promise<boolean> {
+    const _id = gateId(purpose, address);
     const now = deps.now();
     const expiresAt = addMs(now, deps.resendIntervalMs);
     if (await insertGate(_id, now, expiresAt)) return true;
     const reopened = await MailGateModel.updateOne({ _id, expiresAt: { $lte: now } }, { $set: { openedAt: now, expiresAt } });
     // Not reopened: the gate is inside its interval (the insert collides again) or was just deleted.
     return reopened.modifiedCount > 0 || insertGate(_id, now, expiresAt);
+  }
+
+  /** Deletes every token of a deleted account and the resend gates of its address. */
+  async function forgetAccount(account: { id: string; email: string }): Promise<void> {
+    await Promise.all([
+      AccountTokenModel.deleteMany({ userId: account.id }),
+      MailGateModel.deleteMany({ _id: { $in: MAIL_GATE_PURPOSES.map((purpose) => gateId(purpose, account.email)) } }),
+    ]);
   }
 
   /** Storage clean-up beside the TTL indexes (which some servers never apply). */
@@ -119,5 +142,15 @@ export function createAccountTokenService(deps: { now: Clock; resendIntervalMs: 
     return tokens.deletedCount + gates.deletedCount;
   }
 
-  return { mintToken, findUsableToken, spendToken, unspendToken, voidTokens, openGate, pruneExpired };
+  return {
+    mintToken,
+    findUsableToken,
+    spendToken,
+    unspendToken,
+    voidTokens,
+    voidPendingEmailChanges,
+    openGate,
+    forgetAccount,
+    pruneExpired,
+  };
 }

@@ -68,6 +68,8 @@ export interface AuthServiceDeps {
   mfaCodes: MfaCodeService;
   verification: Pick<EmailVerificationService, 'startVerification'>;
   accountMail: Pick<AccountMailService, 'sendNewLocationNotice'>;
+  /** Voids an account's pending address changes (signing out everywhere is a remedy after a takeover). */
+  voidPendingEmailChanges: (userId: string) => Promise<number>;
 }
 
 const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
@@ -89,7 +91,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     try {
       const user = await UserModel.create({ email: input.email, passwordHash, name: input.name ?? null });
       audit.record({ type: 'auth.register', actorId: user.id, targetId: user.id, ip: client.ip });
-      await deps.verification.startVerification({ id: user.id as string, name: user.name, email: user.email });
+      await deps.verification.startVerification({ id: user.id as string, email: user.email });
       return toUserView(user);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
@@ -114,7 +116,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceTokens: readonly string[]) {
     const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
     const hash = user?.passwordHash ?? (await currentDummyHash());
-    const device = user ? deps.deviceTokens.verify(presentedDeviceTokens, user._id.toString()) : null;
+    const device = user ? deps.deviceTokens.verify(presentedDeviceTokens, user._id.toString(), credentialVersionOf(user)) : null;
     const slot = await throttle.reserveAttempt({ email, device });
     if ((await comparePassword(password, hash, slot)) && user) {
       await throttle.releaseAttempt(slot);
@@ -128,7 +130,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   async function recordLoginLocation(
-    user: { _id: SessionRecord['userId']; email: string; name?: string | null },
+    user: { _id: SessionRecord['userId']; email: string; name?: string | null; emailVerified?: boolean | null },
     session: SessionRecord,
     location: Location | null,
   ): Promise<void> {
@@ -143,7 +145,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     // The first located sign-in of an account sets its baseline; a mail about it would only be noise.
     if (await SessionModel.exists({ ...others, 'location.countryCode': { $type: 'string' } })) {
       await deps.accountMail.sendNewLocationNotice(
-        { id: userId, name: user.name, email: user.email },
+        { id: userId, name: user.name, email: user.email, addressProven: user.emailVerified === true },
         { location, ip: session.ip ?? null, at: deps.now() },
       );
     }
@@ -186,7 +188,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     // A credential change since the password step (change, reset) voids the pending login.
     if (!user || credentialVersionOf(user) !== challenge.credentialVersion) throw invalidMfaToken();
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    const device = deps.deviceTokens.verify(presentedDeviceTokens, challenge.userId);
+    const device = deps.deviceTokens.verify(presentedDeviceTokens, challenge.userId, challenge.credentialVersion);
     const factor = await spendSecondFactor({ email: user.email, device }, challenge.userId, input.code, client);
     await deps.mfaChallenges.spend(input.mfaToken);
     if (factor === 'recovery_code') {
@@ -238,7 +240,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       user: toUserView({ ...user, lastLoginAt: now }),
       session: toSessionView(session, session._id.toString()),
       refreshToken: { value: refreshToken, expiresAt: session.expiresAt },
-      deviceToken: deps.deviceTokens.issue(userId),
+      deviceToken: deps.deviceTokens.issue(userId, credentialVersionOf(user)),
     };
   }
 
@@ -305,16 +307,17 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
-  /** Ends every session of the caller. */
+  /** Ends every session of the caller and voids the account's pending address changes. */
   async function logoutAll(auth: AuthContext, client: ClientInfo): Promise<void> {
     const count = await sessions.revokeAllUserSessions(auth.userId, 'logout_all');
+    const voidedEmailChanges = await deps.voidPendingEmailChanges(auth.userId);
     audit.record({
       type: 'auth.logout_all',
       actorId: auth.userId,
       targetId: auth.userId,
       sessionId: auth.sessionId,
       ip: client.ip,
-      details: { sessions: count },
+      details: { sessions: count, voidedEmailChanges },
     });
   }
 

@@ -28,25 +28,30 @@ export function createEmailChangeService(deps: {
 
   /**
    * Mails a verification link to the new address and, to the current one, a notice whose only link
-   * reverts the change. Nothing about the account changes until the new address is verified.
+   * reverts the change. Nothing about the account changes until the new address is verified. Each
+   * mail passes its own resend gate, so repeated requests cannot turn this into a relay to a stranger
+   * (a gated-out request answers the same and mints nothing); the mail to the unproven new address
+   * carries nothing the account holder chose.
    */
   async function requestChange(auth: AuthContext, input: { newEmail: string; password: string; code?: string }, client: ClientInfo) {
     await deps.reauthenticate(auth, input, client);
     const current = auth.user.email;
     if (input.newEmail === current) throw new ValidationError([{ path: 'newEmail', message: 'is the current address' }]);
     if (await UserModel.exists({ email: input.newEmail })) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
-    const user = { id: auth.userId, name: auth.user.name };
+    if (!(await tokens.openGate('email_change', input.newEmail))) return;
     await accountMail.sendTokenMail(input.newEmail, {
       template: 'email_change',
       purpose: 'email_change',
-      user,
+      user: { id: auth.userId, addressProven: false },
       email: input.newEmail,
       ttlMs: deps.mail.emailVerificationTtlMs,
     });
+    // A notice gated out still leaves the earlier one's revert link working: no later change voids it.
+    if (!(await tokens.openGate('email_change_notice', current))) return;
     await accountMail.sendTokenMail(current, {
       template: 'email_change_notice',
       purpose: 'email_revert',
-      user,
+      user: { id: auth.userId, name: auth.user.name, addressProven: auth.user.emailVerified === true },
       email: current,
       ttlMs: deps.mail.emailRevertTtlMs,
       keepOlder: true,
@@ -55,8 +60,9 @@ export function createEmailChangeService(deps: {
   }
 
   /**
-   * "This wasn't me": restores the address the link was sent to, ends every session and voids every
-   * outstanding link of the account (resets, verifications, other reverts).
+   * "This wasn't me": restores the address the link was sent to, ends every session and voids the
+   * account's resets, verifications, pending changes and every revert link sent after this one. Older
+   * revert links stay valid: whoever holds a later address cannot void the owner's way back.
    */
   async function revertChange(input: { token: string }, client: ClientInfo): Promise<void> {
     const token = await tokens.spendToken(input.token, ['email_revert']);
@@ -77,13 +83,14 @@ export function createEmailChangeService(deps: {
     }
     if (!before) throw invalidRevertToken();
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'email_reverted');
-    await tokens.voidTokens(userId, ['password_reset', 'email_verification', 'email_change', 'email_revert']);
+    await tokens.voidTokens(userId, ['password_reset', 'email_verification', 'email_change']);
+    const voidedReverts = await tokens.voidTokens(userId, ['email_revert'], token.issuedAt);
     deps.audit.record({
       type: 'user.email_reverted',
       actorId: userId,
       targetId: userId,
       ip: client.ip,
-      details: { from: before.email, to: token.email, revokedSessions },
+      details: { from: before.email, to: token.email, revokedSessions, voidedReverts },
     });
   }
 

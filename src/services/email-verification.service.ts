@@ -1,15 +1,14 @@
 import type { Config } from '../config/env';
 import { isDuplicateKeyError } from '../db/errors';
 import { AppError, ConflictError } from '../errors/app-error';
-import type { MailContent } from '../lib/mail-templates';
 import type { AccountTokenRecord } from '../models/account-token.model';
 import type { OutboxMessageRecord } from '../models/outbox-message.model';
 import { UserModel } from '../models/user.model';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from '../views/user.view';
-import type { AccountMailService, MailRecipient } from './account-mail.service';
+import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
-import type { MailOutboxService } from './mail-outbox.service';
+import type { MailOutboxService, ResolvedMail } from './mail-outbox.service';
 import type { AuthContext, ClientInfo } from './session.service';
 
 const GATE = 'email_verification';
@@ -29,46 +28,50 @@ export function createEmailVerificationService(deps: {
 }) {
   const { tokens, accountMail, audit } = deps;
 
-  async function sendVerification(user: MailRecipient & { email: string }): Promise<void> {
-    await accountMail.sendTokenMail(user.email, {
-      template: 'email_verification',
-      purpose: 'email_verification',
-      user,
-      email: user.email,
-      ttlMs: deps.mail.emailVerificationTtlMs,
-    });
+  /** The address is not proven yet, so the mail carries nothing the account holder chose (no name). */
+  const verificationMail = (user: { id: string; email: string }) => ({
+    template: 'email_verification' as const,
+    purpose: 'email_verification' as const,
+    user: { id: user.id, addressProven: false },
+    email: user.email,
+    ttlMs: deps.mail.emailVerificationTtlMs,
+  });
+
+  async function sendVerification(user: { id: string; email: string }): Promise<void> {
+    await accountMail.sendTokenMail(user.email, verificationMail(user));
   }
 
-  /** Mails the verification link of a new account (and starts its resend interval). */
-  async function startVerification(user: MailRecipient & { email: string }): Promise<void> {
+  /**
+   * Mails the verification link of a new account and starts its resend interval. The gate it opens is
+   * read only by the outbox worker, never on the public resend's request path.
+   */
+  async function startVerification(user: { id: string; email: string }): Promise<void> {
     await tokens.openGate(GATE, user.email);
     await sendVerification(user);
   }
 
-  /** Public resend: same work for any address; the worker finds out whether it is an unverified account. */
+  /**
+   * Public resend: one insert, whatever the address. The worker takes the resend gate and finds out
+   * whether the address is an unverified account, so the answer's timing tells nothing of an account,
+   * of its registration's gate or of a recent mail.
+   */
   async function requestVerification(email: string, client: ClientInfo): Promise<void> {
-    if (await tokens.openGate(GATE, email))
-      await deps.outbox.enqueueRequest('verification_request', 'email_verification', email, client.ip);
+    await deps.outbox.enqueueRequest('verification_request', 'email_verification', email, client.ip);
   }
 
-  /** The worker's half of a public resend: a mail for an active, unverified account, else nothing. */
-  async function composeVerificationMail(message: OutboxMessageRecord): Promise<MailContent | null> {
-    const user = await UserModel.findOne({ email: message.to }, { email: 1, name: 1, status: 1, emailVerified: 1 }).lean();
+  /** The worker's half of a public resend: a mail for an active, unverified account outside the gate's interval, else nothing. */
+  async function composeVerificationMail(message: OutboxMessageRecord): Promise<ResolvedMail | null> {
+    if (!(await tokens.openGate(GATE, message.to))) return null;
+    const user = await UserModel.findOne({ email: message.to }, { email: 1, status: 1, emailVerified: 1 }).lean();
     if (!user || user.status !== 'active' || user.emailVerified) return null;
-    return accountMail.composeTokenMail({
-      template: 'email_verification',
-      purpose: 'email_verification',
-      user: { id: user._id.toString(), name: user.name },
-      email: user.email,
-      ttlMs: deps.mail.emailVerificationTtlMs,
-    });
+    const userId = user._id.toString();
+    return { userId, content: await accountMail.composeTokenMail(verificationMail({ id: userId, email: user.email })) };
   }
 
   /** Resend for the signed-in caller; 409 when the address is verified already. */
   async function resendForCaller(auth: AuthContext): Promise<void> {
     if (auth.user.emailVerified) throw new ConflictError('EMAIL_ALREADY_VERIFIED', 'The e-mail address is verified already.');
-    if (await tokens.openGate(GATE, auth.user.email))
-      await sendVerification({ id: auth.userId, name: auth.user.name, email: auth.user.email });
+    if (await tokens.openGate(GATE, auth.user.email)) await sendVerification({ id: auth.userId, email: auth.user.email });
   }
 
   async function confirmAddress(token: AccountTokenRecord): Promise<UserFields | null> {

@@ -172,11 +172,23 @@ export function createLoginThrottleService(deps: { throttle: Config['loginThrott
     await LoginAttemptModel.updateOne({ _id: key }, { $set: freshWindow(deps.now(), 0) });
   }
 
+  /**
+   * Deletes the counters of a deleted account: its address's and its device cookies'. The address is
+   * free again, so a new account there starts without the old one's failures.
+   */
+  async function forgetAccount(account: { id: string; email: string }): Promise<void> {
+    await Promise.all([
+      LoginAttemptModel.deleteOne({ _id: accountThrottleKey(account.email) }),
+      // An anchored prefix: the _id index finds them.
+      LoginAttemptModel.deleteMany({ _id: { $regex: `^${deviceThrottleKey({ accountId: account.id, nonce: '' })}` } }),
+    ]);
+  }
+
   /** Deletes counters whose window and lock are over (what a TTL index does where the server has one). */
   async function sweepExpired(): Promise<number> {
     const result = await LoginAttemptModel.deleteMany({ expiresAt: { $lte: deps.now() } });
     return result.deletedCount;
   }
 
-  return { reserveAttempt, releaseAttempt, recordFailure, clearFailures, sweepExpired };
+  return { reserveAttempt, releaseAttempt, recordFailure, clearFailures, forgetAccount, sweepExpired };
 }

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { addMs, type Clock } from '../lib/clock';
 import type { MailContent, MailTemplate } from '../lib/mail-templates';
+import type { SecretBox } from '../lib/secret-box';
 import { OutboxMessageModel, type OutboxKind, type OutboxMessageRecord } from '../models/outbox-message.model';
 
 export interface OutboxSettings {
@@ -17,21 +18,32 @@ export type FailureOutcome = { outcome: 'retry'; nextAttemptAt: Date } | { outco
 const MAX_ERROR_LENGTH = 500;
 const NO_BODY = { subject: null, text: null, html: null };
 
+/** A public request resolved by the worker: the account it concerns and the mail to send. */
+export interface ResolvedMail {
+  userId: string;
+  content: MailContent;
+}
+
 export type MailOutboxService = ReturnType<typeof createMailOutboxService>;
 
 /**
  * The durable outbox: requests only insert here; workers claim a message with an atomic lease, send
  * it and mark the outcome. Every write after the claim is conditional on still holding the lease.
  */
-export function createMailOutboxService(deps: { now: Clock; settings: OutboxSettings; messageIdDomain: string }) {
-  const { settings } = deps;
+export function createMailOutboxService(deps: { now: Clock; settings: OutboxSettings; messageIdDomain: string; box: SecretBox }) {
+  const { settings, box } = deps;
+
+  /** A body waits sealed (AES-256-GCM under DATA_ENCRYPTION_KEY): its links carry live tokens. */
+  function seal(content: MailContent): MailContent {
+    return { subject: box.seal(content.subject), text: box.seal(content.text), html: box.seal(content.html) };
+  }
 
   async function insert(
     kind: OutboxKind,
     template: MailTemplate,
     to: string,
     content: MailContent | null,
-    requestIp: string | null = null,
+    about: { userId?: string | null; requestIp?: string | null },
   ): Promise<void> {
     const _id = new Types.ObjectId();
     await OutboxMessageModel.create({
@@ -40,15 +52,16 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
       template,
       to,
       messageId: `<${_id.toString()}@${deps.messageIdDomain}>`,
-      requestIp,
-      ...(content ?? NO_BODY),
+      userId: about.userId ?? null,
+      requestIp: about.requestIp ?? null,
+      ...(content ? seal(content) : NO_BODY),
       nextAttemptAt: deps.now(),
     });
   }
 
-  /** Queues a composed mail. */
-  async function enqueueMail(template: MailTemplate, to: string, content: MailContent): Promise<void> {
-    await insert('mail', template, to, content);
+  /** Queues a composed mail about an account (whose deletion removes it). */
+  async function enqueueMail(template: MailTemplate, to: string, content: MailContent, userId: string): Promise<void> {
+    await insert('mail', template, to, content, { userId });
   }
 
   /** Queues a public request about an address; a worker finds out whether it leads to a mail. */
@@ -58,7 +71,7 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
     to: string,
     requestIp: string | null,
   ): Promise<void> {
-    await insert(kind, template, to, null, requestIp);
+    await insert(kind, template, to, null, { requestIp });
   }
 
   /** Leases the message due longest (or one whose lease ran out: its worker died) to this worker. */
@@ -79,9 +92,17 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
   const leased = (message: OutboxMessageRecord, workerId: string) => ({ _id: message._id, status: 'sending', leaseOwner: workerId });
 
   /** Turns a resolved request into a mail ready to send; false when the lease was lost meanwhile. */
-  async function storeContent(message: OutboxMessageRecord, workerId: string, content: MailContent): Promise<boolean> {
-    const result = await OutboxMessageModel.updateOne(leased(message, workerId), { $set: { kind: 'mail', ...content } });
+  async function storeContent(message: OutboxMessageRecord, workerId: string, resolved: ResolvedMail): Promise<boolean> {
+    const result = await OutboxMessageModel.updateOne(leased(message, workerId), {
+      $set: { kind: 'mail', userId: resolved.userId, ...seal(resolved.content) },
+    });
     return result.modifiedCount === 1;
+  }
+
+  /** The plain body of a composed mail; throws when it was tampered with or its key is gone. */
+  function openContent(message: OutboxMessageRecord): MailContent {
+    if (!message.subject || !message.text || !message.html) throw new Error('the message has no body');
+    return { subject: box.open(message.subject), text: box.open(message.text), html: box.open(message.html) };
   }
 
   /** Removes a request that leads to no mail (an address without a matching account). */
@@ -119,6 +140,29 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
     });
   }
 
+  /** Re-seals waiting bodies sealed under an earlier DATA_ENCRYPTION_KEY; returns how many (the rekey script). */
+  async function resealBodies(): Promise<number> {
+    let resealed = 0;
+    const waiting = OutboxMessageModel.find(
+      { status: { $in: ['pending', 'sending'] }, text: { $ne: null } },
+      { subject: 1, text: 1, html: 1 },
+    )
+      .lean<OutboxMessageRecord[]>()
+      .cursor();
+    for await (const message of waiting) {
+      if (!message.text || !box.needsResealing(message.text)) continue;
+      const body = seal(openContent(message));
+      const result = await OutboxMessageModel.updateOne({ _id: message._id, text: message.text }, { $set: body });
+      resealed += result.modifiedCount;
+    }
+    return resealed;
+  }
+
+  /** Deletes every mail record about a deleted account, pending or sent. */
+  async function forgetAccount(account: { id: string; email: string }): Promise<void> {
+    await OutboxMessageModel.deleteMany({ $or: [{ userId: account.id }, { to: account.email }] });
+  }
+
   /** Deletes sent messages older than MAIL_SENT_RETENTION. */
   async function pruneSent(): Promise<number> {
     const result = await OutboxMessageModel.deleteMany({ status: 'sent', sentAt: { $lt: addMs(deps.now(), -settings.sentRetentionMs) } });
@@ -131,5 +175,19 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
     return Object.fromEntries(rows.map((row) => [row._id, row.count]));
   }
 
-  return { enqueueMail, enqueueRequest, claimNext, storeContent, discard, markSent, recordFailure, releaseLease, pruneSent, countByStatus };
+  return {
+    enqueueMail,
+    enqueueRequest,
+    claimNext,
+    storeContent,
+    openContent,
+    discard,
+    markSent,
+    recordFailure,
+    releaseLease,
+    resealBodies,
+    forgetAccount,
+    pruneSent,
+    countByStatus,
+  };
 }

@@ -57,5 +57,10 @@ export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 't
     return result.deletedCount;
   }
 
-  return { issue, reserveAttempt, spend, sweepExpired };
+  /** Deletes the pending sign-ins of a deleted account. */
+  async function forgetUser(userId: string): Promise<void> {
+    await MfaChallengeModel.deleteMany({ userId });
+  }
+
+  return { issue, reserveAttempt, spend, forgetUser, sweepExpired };
 }

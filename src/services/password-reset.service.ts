@@ -1,7 +1,6 @@
 import type { Config } from '../config/env';
 import { AppError } from '../errors/app-error';
 import type { Clock } from '../lib/clock';
-import type { MailContent } from '../lib/mail-templates';
 import type { PasswordHasher } from '../lib/password-hasher';
 import type { OutboxMessageRecord } from '../models/outbox-message.model';
 import { BUMP_CREDENTIAL_VERSION, UserModel } from '../models/user.model';
@@ -9,7 +8,7 @@ import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 import type { AuditService } from './audit.service';
 import { accountThrottleKey, type LoginThrottleService } from './login-throttle.service';
-import type { MailOutboxService } from './mail-outbox.service';
+import type { MailOutboxService, ResolvedMail } from './mail-outbox.service';
 import type { ClientInfo, SessionService } from './session.service';
 
 const GATE = 'password_reset';
@@ -42,26 +41,27 @@ export function createPasswordResetService(deps: {
   }
 
   /** The worker's half of a request: the reset mail for an active account, else nothing. */
-  async function composeResetMail(message: OutboxMessageRecord): Promise<MailContent | null> {
-    const user = await UserModel.findOne({ email: message.to }, { email: 1, name: 1, status: 1 }).lean();
+  async function composeResetMail(message: OutboxMessageRecord): Promise<ResolvedMail | null> {
+    const user = await UserModel.findOne({ email: message.to }, { email: 1, name: 1, status: 1, emailVerified: 1 }).lean();
     if (!user || user.status !== 'active') return null;
     const userId = user._id.toString();
     const content = await deps.accountMail.composeTokenMail({
       template: 'password_reset',
       purpose: 'password_reset',
-      user: { id: userId, name: user.name },
+      user: { id: userId, name: user.name, addressProven: user.emailVerified === true },
       email: user.email,
       ttlMs: deps.mail.passwordResetTtlMs,
     });
     audit.record({ type: 'user.password_reset_requested', targetId: userId, ip: message.requestIp ?? null });
-    return content;
+    return { userId, content };
   }
 
   /**
    * Replaces the password of the token's account. The token is checked cheaply first, the new
    * password hashed, and only then spent in one conditional write (so exactly one of concurrent
    * uses wins, and a hashing failure leaves it unspent). Every session and refresh token ends, the
-   * login failures are cleared; multi-factor settings stay as they are.
+   * login failures are cleared, pending address changes and device cookies are void; multi-factor
+   * settings stay as they are.
    */
   async function resetPassword(input: { token: string; newPassword: string }, client: ClientInfo): Promise<void> {
     if (!(await tokens.findUsableToken(input.token, ['password_reset']))) throw invalidResetToken();
@@ -79,7 +79,14 @@ export function createPasswordResetService(deps: {
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'password_reset');
     await deps.throttle.clearFailures(accountThrottleKey(token.email));
     await tokens.voidTokens(userId, ['password_reset']);
-    audit.record({ type: 'user.password_reset', actorId: userId, targetId: userId, ip: client.ip, details: { revokedSessions } });
+    const voidedEmailChanges = await tokens.voidPendingEmailChanges(userId);
+    audit.record({
+      type: 'user.password_reset',
+      actorId: userId,
+      targetId: userId,
+      ip: client.ip,
+      details: { revokedSessions, voidedEmailChanges },
+    });
   }
 
   return { requestReset, composeResetMail, resetPassword };

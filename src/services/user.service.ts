@@ -42,7 +42,9 @@ export function createUserService(deps: {
   locks: LockService;
   reauth: ReauthService;
   throttle: LoginThrottleService;
-  tokens: Pick<AccountTokenService, 'voidTokens'>;
+  tokens: Pick<AccountTokenService, 'voidTokens' | 'voidPendingEmailChanges'>;
+  /** Deletes what other capabilities keep about a deleted account (mail records, tokens, throttling state). */
+  forgetAccount: (account: { id: string; email: string }) => Promise<void>;
 }) {
   const { sessions, audit } = deps;
   const sharedUserPages = createTurnSharedReads<Page<UserView>>();
@@ -74,16 +76,18 @@ export function createUserService(deps: {
   }
 
   /**
-   * Removes the user matching `filter`, then their sessions and refresh tokens; null when none matched.
-   * Once the user is gone no token of theirs passes the session check, so an interruption after that
-   * leaves only unusable sessions and tokens, which the sweep removes.
+   * Removes the user matching `filter`, then their sessions, refresh tokens and every other document
+   * that names them (only the audit trail keeps the id); null when none matched. Once the user is gone
+   * no token of theirs passes the session check, so an interruption after that leaves only unusable
+   * documents, which the sweeps remove.
    */
   async function removeUser(filter: Record<string, unknown>): Promise<true | null> {
-    const user = await UserModel.findOneAndDelete(filter, { projection: { _id: 1 } }).lean();
+    const user = await UserModel.findOneAndDelete(filter, { projection: { _id: 1, email: 1 } }).lean();
     if (!user) return null;
     const userId = user._id.toString();
     await sessions.revokeAllUserSessions(userId, 'user_deleted');
     await SessionModel.deleteMany({ userId });
+    await deps.forgetAccount({ id: userId, email: user.email });
     return true;
   }
 
@@ -137,13 +141,14 @@ export function createUserService(deps: {
     await sessions.adoptCredentialVersion(auth.sessionId, credentialVersionOf(changed));
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
     await deps.tokens.voidTokens(auth.userId, ['password_reset']);
+    const voidedEmailChanges = await deps.tokens.voidPendingEmailChanges(auth.userId);
     audit.record({
       type: 'user.password_changed',
       actorId: auth.userId,
       targetId: auth.userId,
       sessionId: auth.sessionId,
       ip: client.ip,
-      details: { revokedSessions: revoked },
+      details: { revokedSessions: revoked, voidedEmailChanges },
     });
   }
 
@@ -207,7 +212,7 @@ export function createUserService(deps: {
     return toUserView(updated);
   }
 
-  /** Enables or disables an account; disabling ends every session of it at once. */
+  /** Enables or disables an account; disabling ends every session of it at once and voids its pending address changes. */
   async function changeStatus(actor: AuthContext, userId: string, status: UserStatus, client: ClientInfo): Promise<UserView> {
     const before = await findUser(userId);
     // Disabling also ends, in the same write, any session a login racing it opens (see BUMP_CREDENTIAL_VERSION).
@@ -216,14 +221,16 @@ export function createUserService(deps: {
         ? await guardLastAdmin(userId, updateUser({ status }, BUMP_CREDENTIAL_VERSION))
         : await updateUser({ status })({ _id: userId });
     if (!updated) throw new NotFoundError('No such user.');
-    const revokedSessions = status === 'disabled' ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
+    const disabled = status === 'disabled';
+    const revokedSessions = disabled ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
+    const voidedEmailChanges = disabled ? await deps.tokens.voidPendingEmailChanges(userId) : 0;
     audit.record({
       type: 'user.status_changed',
       actorId: actor.userId,
       targetId: userId,
       sessionId: actor.sessionId,
       ip: client.ip,
-      details: { from: before.status, to: status, revokedSessions },
+      details: { from: before.status, to: status, revokedSessions, voidedEmailChanges },
     });
     return toUserView(updated);
   }
@@ -242,13 +249,14 @@ export function createUserService(deps: {
   async function revokeUserSessions(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
     await findUser(userId);
     const count = await sessions.revokeAllUserSessions(userId, 'revoked_by_admin');
+    const voidedEmailChanges = await deps.tokens.voidPendingEmailChanges(userId);
     audit.record({
       type: 'session.revoked',
       actorId: actor.userId,
       targetId: userId,
       sessionId: actor.sessionId,
       ip: client.ip,
-      details: { all: true, sessions: count },
+      details: { all: true, sessions: count, voidedEmailChanges },
     });
   }
 

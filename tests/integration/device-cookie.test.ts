@@ -45,7 +45,7 @@ describe('device cookies (OWASP): a lockout others caused does not lock out the 
     const response = await login(user, user.password).expect(200);
 
     const line = ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((cookie) => cookie.startsWith('deviceToken='));
-    expect(line).toMatch(/^deviceToken=d1\.[0-9a-f]{24}\.\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43};/);
+    expect(line).toMatch(/^deviceToken=d2\.[0-9a-f]{24}\.\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43};/);
     expect(line).toContain(`Max-Age=${NINETY_DAYS_S};`);
     expect(line).toContain('Path=/api/v1/auth;');
     expect(line).toContain('HttpOnly');

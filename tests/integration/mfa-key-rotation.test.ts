@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { OutboxMessageModel } from '../../src/models/outbox-message.model';
 import { UserModel } from '../../src/models/user.model';
 import { createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
@@ -17,7 +18,7 @@ describe('rotating DATA_ENCRYPTION_KEY', () => {
   };
   afterAll(() => Promise.all(contexts.map((ctx) => ctx.container.close())));
 
-  it('when the old key becomes the previous one, then codes keep working, and mfa:rekey re-seals every secret under the new key', async () => {
+  it('when the old key becomes the previous one, then codes keep working, and data:rekey re-seals every secret under the new key', async () => {
     const before = contextWith({ DATA_ENCRYPTION_KEY: oldKey });
     const user = await buildUser(before.container);
     const signedIn = await loginAs(before.app, user);
@@ -51,5 +52,25 @@ describe('rotating DATA_ENCRYPTION_KEY', () => {
       .post('/api/v1/auth/mfa/verify')
       .send({ mfaToken: again.body.mfaToken, code: totpCode(secret, 1) })
       .expect(200);
+  });
+
+  it('when a mail waits sealed under the old key, then data:rekey re-seals its body and the new key alone opens it', async () => {
+    const before = contextWith({ DATA_ENCRYPTION_KEY: oldKey });
+    const user = await buildUser(before.container);
+    const content = { subject: 'Reset your password', text: 'https://app.example.test/reset-password?token=secret', html: '<p>link</p>' };
+    await before.container.services.outbox.enqueueMail('password_reset', user.email, content, user.id);
+    const sealedUnderOld = await OutboxMessageModel.findOne({ to: user.email }).lean();
+    // Every mail waiting here was sealed under the old key (the first test's MFA notice too).
+    const waiting = await OutboxMessageModel.countDocuments({ status: 'pending' });
+
+    const rotated = contextWith({ DATA_ENCRYPTION_KEY: newKey, DATA_ENCRYPTION_PREVIOUS_KEY: oldKey });
+    expect(await rotated.container.services.outbox.resealBodies()).toBe(waiting);
+    expect(await rotated.container.services.outbox.resealBodies()).toBe(0);
+
+    const resealed = await OutboxMessageModel.findOne({ to: user.email }).lean();
+    expect(resealed?.text).not.toBe(sealedUnderOld?.text);
+    const newOnly = contextWith({ DATA_ENCRYPTION_KEY: newKey });
+    expect(newOnly.container.services.outbox.openContent(resealed!)).toEqual(content);
+    expect(() => newOnly.container.services.outbox.openContent(sealedUnderOld!)).toThrow();
   });
 });

@@ -37,6 +37,24 @@ describe('renderError', () => {
     expect(response.headers['retry-after']).toBe('42');
   });
 
+  it('when the router cannot decode a path parameter, then 400 VALIDATION_FAILED, not 500', async () => {
+    const app = express();
+    app.use(assignRequestId);
+    app.get('/items/:id', (_req: Request, res: Response) => void res.send('unreachable'));
+    app.use(renderError);
+
+    const response = await request(app).get('/items/%ZZ');
+
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'params' }] });
+  });
+
+  it('when a URIError of our own escapes, then it stays a 500 that reveals nothing', async () => {
+    const response = await request(appThrowing(new URIError('URI malformed'))).get('/boom');
+    expect(response.status).toBe(500);
+    expect(response.body.code).toBe('INTERNAL');
+  });
+
   it('when a ZodError escapes, then 400 VALIDATION_FAILED lists field paths', async () => {
     const error = z.object({ email: z.string() }).safeParse({ email: 1 }).error;
     const response = await request(appThrowing(error)).get('/boom');

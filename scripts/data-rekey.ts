@@ -1,0 +1,34 @@
+/**
+ * `npm run data:rekey` (also `npm run mfa:rekey`): after rotating DATA_ENCRYPTION_KEY (new key in
+ * DATA_ENCRYPTION_KEY, old one in DATA_ENCRYPTION_PREVIOUS_KEY), re-seals every value sealed under the
+ * old key: stored TOTP secrets and the bodies of mails waiting in the outbox. Safe to run while the
+ * service runs and to run again; afterwards DATA_ENCRYPTION_PREVIOUS_KEY can be removed.
+ */
+import { loadConfigFromEnvironment } from '../src/config/env';
+import { connectDatabase, disconnectDatabase } from '../src/db/connection';
+import { systemClock } from '../src/lib/clock';
+import { configureLogger } from '../src/lib/logger';
+import { createSecretBox } from '../src/lib/secret-box';
+import { createMailOutboxService } from '../src/services/mail-outbox.service';
+import { createMfaCodeService } from '../src/services/mfa-code.service';
+
+async function main(): Promise<void> {
+  const config = loadConfigFromEnvironment();
+  configureLogger({ level: 'warn', format: config.log.format });
+  await connectDatabase(config.db);
+  try {
+    const box = createSecretBox(config.encryption);
+    const codes = createMfaCodeService({ box, now: systemClock });
+    const outbox = createMailOutboxService({ now: systemClock, settings: config.mail, messageIdDomain: 'rekey.localhost', box });
+    const secrets = await codes.resealSecrets();
+    const bodies = await outbox.resealBodies();
+    process.stdout.write(`re-sealed ${secrets} TOTP secret(s) and ${bodies} waiting mail bod(ies) under the current DATA_ENCRYPTION_KEY\n`);
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`data:rekey failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
