@@ -7,7 +7,8 @@ const runBrowserTests = isChromiumInstalled();
 
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
+  // Tests of one module sit beside it (src/modules/<name>/__tests__); suites that cross modules stay in tests/.
+  roots: ['<rootDir>/src', '<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...(runBrowserTests ? [] : ['<rootDir>/tests/browser/'])],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },

@@ -9,8 +9,8 @@ import { connectDatabase, disconnectDatabase } from '../src/db/connection';
 import { systemClock } from '../src/lib/clock';
 import { configureLogger } from '../src/lib/logger';
 import { createSecretBox } from '../src/lib/secret-box';
-import { createMailOutboxService } from '../src/services/mail-outbox.service';
-import { createMfaCodeService } from '../src/services/mfa-code.service';
+import { createMailOutboxService } from '../src/modules/mail/mail-outbox.service';
+import { createMfaCodeService } from '../src/modules/mfa/mfa-code.service';
 
 async function main(): Promise<void> {
   const config = loadConfigFromEnvironment();

@@ -5,8 +5,8 @@
  */
 import { loadGeoIpConfigFromEnvironment } from '../src/config/env';
 import { configureLogger } from '../src/lib/logger';
-import { createGeoLocator } from '../src/services/geo-locator.service';
-import { createGeoIpUpdater } from '../src/services/geoip-updater.service';
+import { createGeoLocator } from '../src/modules/geoip/geo-locator.service';
+import { createGeoIpUpdater } from '../src/modules/geoip/geoip-updater.service';
 
 async function updateGeoIpDatabase(): Promise<number> {
   const geoip = loadGeoIpConfigFromEnvironment();

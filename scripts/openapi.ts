@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/env';
-import { buildOpenApiDocument } from '../src/docs/openapi.document';
+import { buildOpenApiDocument } from '../src/modules/docs/openapi.document';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'openapi.json' } } });
 // Placeholders: the document depends on limits (password length, page size), never on these two.

@@ -14,9 +14,9 @@ import { connectDatabase, disconnectDatabase } from '../src/db/connection';
 import { systemClock } from '../src/lib/clock';
 import { configureLogger } from '../src/lib/logger';
 import { createPasswordHasher } from '../src/lib/password-hasher';
-import { seedAdmin } from '../src/services/admin-seed.service';
-import { createAuditService } from '../src/services/audit.service';
-import { createSessionService } from '../src/services/session.service';
+import { seedAdmin } from '../src/modules/users/admin-seed.service';
+import { createAuditService } from '../src/modules/audit/audit.service';
+import { createSessionService } from '../src/modules/sessions/session.service';
 import { askHidden } from './lib/hidden-prompt';
 import { readDevSecret, readDevState } from './lib/dev-state';
 

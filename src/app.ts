@@ -1,16 +1,26 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container';
-import { createAccountRecoveryController } from './controllers/account-recovery.controller';
-import { createAuditController } from './controllers/audit.controller';
-import { createAuthController } from './controllers/auth.controller';
-import { createMeController } from './controllers/me.controller';
-import { createDeviceCookie } from './controllers/device-cookie';
-import { createMfaController } from './controllers/mfa.controller';
-import { createRefreshCookie } from './controllers/refresh-cookie';
-import { createUserController } from './controllers/user.controller';
-import { buildOpenApiDocument } from './docs/openapi.document';
-import { createAuthenticate } from './middleware/authenticate';
+import { createAccountRecoveryController, createAccountRecoverySchemas } from './modules/account-recovery';
+import { createAuditController, createAuditRouter, createAuditSchemas } from './modules/audit';
+import {
+  createAuthController,
+  createAuthenticate,
+  createAuthRouter,
+  createAuthSchemas,
+  createDeviceCookie,
+  createRefreshCookie,
+} from './modules/auth';
+import {
+  createMeController,
+  createMeRouter,
+  createMeSchemas,
+  createUserController,
+  createUserRouter,
+  createUserSchemas,
+} from './modules/users';
+import { createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
+import { buildOpenApiDocument, createDocsRouter } from './modules/docs';
 import { parseJsonBody } from './middleware/body-parser';
 import { rejectUnservedMethods } from './middleware/method-not-allowed';
 import { forbidCaching } from './middleware/no-store';
@@ -20,22 +30,8 @@ import { requireDatabase } from './middleware/require-database';
 import { limitRequests } from './middleware/rate-limit';
 import { assignRequestId } from './middleware/request-id';
 import { logRequests } from './middleware/request-logger';
-import { measureRequests } from './middleware/request-metrics';
+import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
 import { corsForAllowList, securityHeaders } from './middleware/security';
-import { createAuditRouter } from './routes/audit.routes';
-import { createAuthRouter } from './routes/auth.routes';
-import { createDocsRouter } from './routes/docs.routes';
-import { createMeRouter } from './routes/me.routes';
-import { createMfaRouter } from './routes/mfa.routes';
-import { createMetricsRouter } from './routes/metrics.routes';
-import { createOperationalRouter } from './routes/operational.routes';
-import { createUserRouter } from './routes/user.routes';
-import { createAccountRecoverySchemas } from './schemas/account-recovery.schemas';
-import { createAuditSchemas } from './schemas/audit.schemas';
-import { createAuthSchemas } from './schemas/auth.schemas';
-import { createMeSchemas } from './schemas/me.schemas';
-import { createMfaSchemas } from './schemas/mfa.schemas';
-import { createUserSchemas } from './schemas/user.schemas';
 
 function createApiRouter(container: Container): express.Router {
   const { config, services } = container;

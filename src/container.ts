@@ -1,31 +1,29 @@
 import type { Config } from './config/env';
-import { createAccessTokenIssuer } from './lib/access-token';
+import {
+  createAccessTokenIssuer,
+  createAuthService,
+  createDeviceTokens,
+  createLoginThrottleService,
+  createReauthService,
+  type GeoLookup,
+} from './modules/auth';
 import { systemClock, type Clock } from './lib/clock';
-import { createDeviceTokens } from './lib/device-cookie';
-import { createMailTransport } from './lib/mail-transport';
+import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
 import { createPasswordHasher } from './lib/password-hasher';
-import { createSuccessorDeriver } from './lib/refresh-token';
-import { createOutboxJob } from './jobs/outbox.job';
-import { createAccountMailService } from './services/account-mail.service';
-import { createAccountTokenService } from './services/account-token.service';
+import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
+import {
+  createAccountMailService,
+  createAccountTokenService,
+  createEmailChangeService,
+  createEmailVerificationService,
+  createPasswordResetService,
+} from './modules/account-recovery';
 import { createSecretBox, type SecretBox } from './lib/secret-box';
-import { createAuditService } from './services/audit.service';
-import { createAuthService, type GeoLookup } from './services/auth.service';
-import { createEmailChangeService } from './services/email-change.service';
-import { createEmailVerificationService } from './services/email-verification.service';
-import { createLockService } from './services/lock.service';
-import { createLoginThrottleService } from './services/login-throttle.service';
-import { createMfaChallengeService } from './services/mfa-challenge.service';
-import { createMfaCodeService } from './services/mfa-code.service';
-import { createMfaService } from './services/mfa.service';
-import { createMailOutboxService } from './services/mail-outbox.service';
-import { createPasswordResetService } from './services/password-reset.service';
-import { createMetricsService } from './services/metrics.service';
-import { createSharedRateLimitStore } from './services/rate-limit-store.service';
-import { createReauthService } from './services/reauth.service';
-import { createRefreshTokenService } from './services/refresh-token.service';
-import { createSessionService } from './services/session.service';
-import { createUserService } from './services/user.service';
+import { createAuditService } from './modules/audit';
+import { createLockService, createUserService } from './modules/users';
+import { createMfaChallengeService, createMfaCodeService, createMfaService } from './modules/mfa';
+import { createMetricsService } from './modules/operations';
+import { createSharedRateLimitStore } from './modules/rate-limiting';
 
 export interface ContainerOptions {
   config: Config;

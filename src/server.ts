@@ -2,13 +2,12 @@ import { createApp } from './app';
 import { ConfigError, loadConfigFromEnvironment, type Config } from './config/env';
 import { createContainer, type Container } from './container';
 import { connectDatabase, disconnectDatabase } from './db/connection';
-import type { Job } from './jobs/job';
-import { createSweepJob } from './jobs/sweep.job';
+import type { Job } from './lib/job';
+import { createSweepJob } from './sweep.job';
 import { createHttpServer, type HttpServer } from './lib/http-server';
 import { configureLogger, logger } from './lib/logger';
-import { seedAdminFromConfig } from './services/admin-seed.service';
-import { createGeoLocator } from './services/geo-locator.service';
-import { createGeoIpUpdater } from './services/geoip-updater.service';
+import { seedAdminFromConfig } from './modules/users';
+import { createGeoIpUpdater, createGeoLocator } from './modules/geoip';
 
 /** Exit codes a shell gives a process ended by the signal: 128 + its number. */
 const SIGNAL_EXIT_CODES: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };

@@ -10,7 +10,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/env';
 import { createContainer } from '../../src/container';
 import { connectDatabase } from '../../src/db/connection';
-import { createSweepJob, type SweepReport } from '../../src/jobs/sweep.job';
+import { createSweepJob, type SweepReport } from '../../src/sweep.job';
 import { configureLogger } from '../../src/lib/logger';
 import { provisionBenchDatabase } from './server';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../../src/config/env';
-import { SessionModel } from '../../src/models/session.model';
-import type { AccessTokenIssuer } from '../../src/lib/access-token';
+import { SessionModel } from '../../src/modules/sessions/session.model';
+import type { AccessTokenIssuer } from '../../src/modules/auth/access-token';
 import { bodiesInTurn, cookieChainPerConnection, headersPerConnection, percentile, runLoad, type LoadFigures } from './load';
 import type { BenchOptions } from './options';
 import { BENCH_PASSWORD, seededUserEmail, type Account, type SeededSession } from './seed';

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findFreePort } from '../../scripts/lib/processes';
-import { RefreshTokenModel } from '../../src/models/refresh-token.model';
-import { SessionModel } from '../../src/models/session.model';
-import { UserModel } from '../../src/models/user.model';
+import { RefreshTokenModel } from '../../src/modules/sessions/refresh-token.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
+import { UserModel } from '../../src/modules/users/user.model';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
 import { useTestDatabase } from '../support/database';
 import { createTestContext, type TestContext } from '../support/context';

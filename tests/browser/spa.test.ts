@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { hashRefreshToken } from '../../src/lib/refresh-token';
-import { RefreshTokenModel } from '../../src/models/refresh-token.model';
+import { hashRefreshToken } from '../../src/modules/sessions/refresh-token';
+import { RefreshTokenModel } from '../../src/modules/sessions/refresh-token.model';
 import { findFreePort } from '../../scripts/lib/processes';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
 import { useTestDatabase } from '../support/database';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { UserModel } from '../../src/models/user.model';
+import { UserModel } from '../../src/modules/users/user.model';
 import { useTestApp } from '../support/context';
 import { eventually, uniqueEmail } from '../support/factories';
 import { useListeningServer } from '../support/listening';

@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
-import { toOpenApiPath } from '../../src/docs/openapi.document';
+import { toOpenApiPath } from '../../src/modules/docs/openapi.document';
 import { useTestApp } from '../support/context';
 import { buildUser, loginAs } from '../support/factories';
 import { listRegisteredRoutes } from '../support/routes';

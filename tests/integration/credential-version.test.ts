@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { SessionModel } from '../../src/models/session.model';
-import { BUMP_CREDENTIAL_VERSION, UserModel } from '../../src/models/user.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
+import { BUMP_CREDENTIAL_VERSION, UserModel } from '../../src/modules/users/user.model';
 import { useTestApp, type TestContext } from '../support/context';
 import { buildUser, eventually, loginAs, type TestUser } from '../support/factories';
 import { listen } from '../support/listening';

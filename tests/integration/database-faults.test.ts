@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { hashRefreshToken } from '../../src/lib/refresh-token';
+import { hashRefreshToken } from '../../src/modules/sessions/refresh-token';
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 import { DEFAULT_PASSWORD, uniqueEmail } from '../support/factories';
 import { timedRequest, waitForStatus, type TimedResponse } from '../support/http-client';

@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { UserModel } from '../../src/models/user.model';
-import { createGeoLocator } from '../../src/services/geo-locator.service';
+import { UserModel } from '../../src/modules/users/user.model';
+import { createGeoLocator } from '../../src/modules/geoip/geo-locator.service';
 import { createTestContext, useTestApp } from '../support/context';
 import { buildUser, loginAs, uniqueEmail } from '../support/factories';
 

@@ -1,4 +1,4 @@
-import { SessionModel } from '../../src/models/session.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
 import { useTestApp } from '../support/context';
 import { buildUser } from '../support/factories';
 import { listen } from '../support/listening';

@@ -1,5 +1,5 @@
-import { LoginAttemptModel } from '../../src/models/login-attempt.model';
-import { accountThrottleKey } from '../../src/services/login-throttle.service';
+import { LoginAttemptModel } from '../../src/modules/auth/login-attempt.model';
+import { accountThrottleKey } from '../../src/modules/auth/login-throttle.service';
 import { useTestApp } from '../support/context';
 import { uniqueEmail } from '../support/factories';
 import { interleaveBefore, type Interleaving } from '../support/interleave';

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { SessionModel } from '../../src/models/session.model';
-import { UserModel } from '../../src/models/user.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
+import { UserModel } from '../../src/modules/users/user.model';
 import { useTestApp } from '../support/context';
 import { buildUser, loginAs } from '../support/factories';
 import { useListeningServer } from '../support/listening';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { SessionModel } from '../../src/models/session.model';
-import { UserModel } from '../../src/models/user.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
+import { UserModel } from '../../src/modules/users/user.model';
 import { createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
 import { buildUser, loginAs, refreshCookieOf } from '../support/factories';

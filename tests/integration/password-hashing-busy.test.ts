@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { createPasswordHasher } from '../../src/lib/password-hasher';
-import { SessionModel } from '../../src/models/session.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
 import { createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
 import { buildUser, loginAs, type TestUser } from '../support/factories';

@@ -1,9 +1,9 @@
 import mongoose, { Types, type Query } from 'mongoose';
-import { AuditEventModel } from '../../src/models/audit-event.model';
-import { RefreshTokenModel } from '../../src/models/refresh-token.model';
-import { SessionModel } from '../../src/models/session.model';
-import { UserModel } from '../../src/models/user.model';
-import { USER_VIEW_PROJECTION } from '../../src/views/user.view';
+import { AuditEventModel } from '../../src/modules/audit/audit-event.model';
+import { RefreshTokenModel } from '../../src/modules/sessions/refresh-token.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
+import { UserModel } from '../../src/modules/users/user.model';
+import { USER_VIEW_PROJECTION } from '../../src/modules/users/user.view';
 import { useTestDatabase } from '../support/database';
 
 /*

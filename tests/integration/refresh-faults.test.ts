@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
-import { hashRefreshToken } from '../../src/lib/refresh-token';
-import { RefreshTokenModel } from '../../src/models/refresh-token.model';
-import { SessionModel } from '../../src/models/session.model';
+import { hashRefreshToken } from '../../src/modules/sessions/refresh-token';
+import { RefreshTokenModel } from '../../src/modules/sessions/refresh-token.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
 import { createTestContext, type TestContext } from '../support/context';
 import { connectTestProcess } from '../support/database';
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';

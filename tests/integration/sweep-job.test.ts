@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { createSweepJob } from '../../src/jobs/sweep.job';
+import { createSweepJob } from '../../src/sweep.job';
 import { addMs } from '../../src/lib/clock';
-import { hashRefreshToken } from '../../src/lib/refresh-token';
-import { AuditEventModel } from '../../src/models/audit-event.model';
-import { LoginAttemptModel } from '../../src/models/login-attempt.model';
-import { RefreshTokenModel } from '../../src/models/refresh-token.model';
-import { SessionModel } from '../../src/models/session.model';
+import { hashRefreshToken } from '../../src/modules/sessions/refresh-token';
+import { AuditEventModel } from '../../src/modules/audit/audit-event.model';
+import { LoginAttemptModel } from '../../src/modules/auth/login-attempt.model';
+import { RefreshTokenModel } from '../../src/modules/sessions/refresh-token.model';
+import { SessionModel } from '../../src/modules/sessions/session.model';
 import { createTestClock, useTestApp } from '../support/context';
 import { buildUser, eventually, loginAs, refreshCookieOf, uniqueEmail } from '../support/factories';
 

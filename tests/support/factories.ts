@@ -4,7 +4,7 @@ import { Secret, TOTP } from 'otpauth';
 import request from 'supertest';
 import type { Role } from '../../src/config/roles';
 import type { Container } from '../../src/container';
-import { UserModel, type UserStatus } from '../../src/models/user.model';
+import { UserModel, type UserStatus } from '../../src/modules/users/user.model';
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
 

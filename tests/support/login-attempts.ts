@@ -1,4 +1,4 @@
-import { LoginAttemptModel } from '../../src/models/login-attempt.model';
+import { LoginAttemptModel } from '../../src/modules/auth/login-attempt.model';
 
 export interface CountedFailures {
   failures: number;

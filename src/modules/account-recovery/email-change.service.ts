@@ -1,0 +1,98 @@
+import type { Config } from '../../config/env';
+import { isDuplicateKeyError } from '../../db/errors';
+import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import { BUMP_CREDENTIAL_VERSION, UserModel } from '../users';
+import type { AccountMailService } from './account-mail.service';
+import type { AccountTokenService } from './account-token.service';
+import type { AuditService } from '../audit';
+import type { AuthContext, ClientInfo, SessionService } from '../sessions';
+
+/** Checks the caller's password (and second factor, where there is one) before a sensitive change. */
+export type Reauthenticate = (auth: AuthContext, proof: { password: string; code?: string }, client: ClientInfo) => Promise<void>;
+
+const invalidRevertToken = (): AppError =>
+  new AppError(400, 'VERIFICATION_TOKEN_INVALID', 'This link is not valid: it is unknown, used or expired.');
+
+export type EmailChangeService = ReturnType<typeof createEmailChangeService>;
+
+/** Address changes: verified before they apply, and revertible from the old address for a week. */
+export function createEmailChangeService(deps: {
+  mail: Config['mail'];
+  tokens: AccountTokenService;
+  accountMail: AccountMailService;
+  sessions: SessionService;
+  audit: AuditService;
+  reauthenticate: Reauthenticate;
+}) {
+  const { tokens, accountMail } = deps;
+
+  /**
+   * Mails a verification link to the new address and, to the current one, a notice whose only link
+   * reverts the change. Nothing about the account changes until the new address is verified. Each
+   * mail passes its own resend gate, so repeated requests cannot turn this into a relay to a stranger
+   * (a gated-out request answers the same and mints nothing); the mail to the unproven new address
+   * carries nothing the account holder chose.
+   */
+  async function requestChange(auth: AuthContext, input: { newEmail: string; password: string; code?: string }, client: ClientInfo) {
+    await deps.reauthenticate(auth, input, client);
+    const current = auth.user.email;
+    if (input.newEmail === current) throw new ValidationError([{ path: 'newEmail', message: 'is the current address' }]);
+    if (await UserModel.exists({ email: input.newEmail })) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
+    if (!(await tokens.openGate('email_change', input.newEmail))) return;
+    await accountMail.sendTokenMail(input.newEmail, {
+      template: 'email_change',
+      purpose: 'email_change',
+      user: { id: auth.userId, addressProven: false },
+      email: input.newEmail,
+      ttlMs: deps.mail.emailVerificationTtlMs,
+    });
+    // A notice gated out still leaves the earlier one's revert link working: no later change voids it.
+    if (!(await tokens.openGate('email_change_notice', current))) return;
+    await accountMail.sendTokenMail(current, {
+      template: 'email_change_notice',
+      purpose: 'email_revert',
+      user: { id: auth.userId, name: auth.user.name, addressProven: auth.user.emailVerified === true },
+      email: current,
+      ttlMs: deps.mail.emailRevertTtlMs,
+      keepOlder: true,
+      facts: { 'New address': input.newEmail },
+    });
+  }
+
+  /**
+   * "This wasn't me": restores the address the link was sent to, ends every session and voids the
+   * account's resets, verifications, pending changes and every revert link sent after this one. Older
+   * revert links stay valid: whoever holds a later address cannot void the owner's way back.
+   */
+  async function revertChange(input: { token: string }, client: ClientInfo): Promise<void> {
+    const token = await tokens.spendToken(input.token, ['email_revert']);
+    if (!token) throw invalidRevertToken();
+    const userId = token.userId.toString();
+    let before: { email: string } | null;
+    try {
+      before = await UserModel.findOneAndUpdate(
+        { _id: token.userId },
+        // The credential version ends every session made before this write, a racing login's included.
+        { $set: { email: token.email, emailVerified: true }, ...BUMP_CREDENTIAL_VERSION },
+        { new: false, projection: { email: 1 } },
+      ).lean();
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      await tokens.unspendToken(token);
+      throw new ConflictError('EMAIL_TAKEN', 'Another account has taken the previous address in the meantime.');
+    }
+    if (!before) throw invalidRevertToken();
+    const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'email_reverted');
+    await tokens.voidTokens(userId, ['password_reset', 'email_verification', 'email_change']);
+    const voidedReverts = await tokens.voidTokens(userId, ['email_revert'], token.issuedAt);
+    deps.audit.record({
+      type: 'user.email_reverted',
+      actorId: userId,
+      targetId: userId,
+      ip: client.ip,
+      details: { from: before.email, to: token.email, revokedSessions, voidedReverts },
+    });
+  }
+
+  return { requestChange, revertChange };
+}

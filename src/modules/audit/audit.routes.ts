@@ -1,0 +1,16 @@
+import { Router, type RequestHandler } from 'express';
+import type { createAuditController } from './audit.controller';
+import { requirePermission } from '../auth';
+import { validate } from '../../middleware/validate';
+import type { AuditSchemas } from './audit.schemas';
+
+export function createAuditRouter(deps: {
+  controller: ReturnType<typeof createAuditController>;
+  schemas: AuditSchemas;
+  authenticate: RequestHandler;
+}): Router {
+  const router = Router();
+  router.use(deps.authenticate);
+  router.get('/', requirePermission('audit:read'), validate(deps.schemas.list), deps.controller.list);
+  return router;
+}

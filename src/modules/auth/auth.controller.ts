@@ -1,0 +1,61 @@
+import type { Request, Response } from 'express';
+import { authOf, bearerTokenOf } from './authenticate';
+import { inputOf } from '../../middleware/validate';
+import type { AuthSchemas } from './auth.schemas';
+import type { AuthService, LoginResult } from './auth.service';
+import { clientInfoOf } from '../sessions';
+import type { DeviceCookie } from './device-cookie';
+import type { RefreshCookie } from './refresh-cookie';
+
+export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie, deviceCookie: DeviceCookie) {
+  /** A completed login, by password alone or after the second factor: the cookies and the login body. */
+  function sendLogin(res: Response, { refreshToken, deviceToken, ...result }: LoginResult): void {
+    refreshCookie.set(res, refreshToken);
+    deviceCookie.set(res, deviceToken);
+    res.json({
+      data: {
+        accessToken: result.accessToken,
+        tokenType: 'Bearer',
+        expiresIn: result.expiresIn,
+        user: result.user,
+        session: result.session,
+      },
+    });
+  }
+
+  return {
+    async register(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.register);
+      const user = await auth.register(body, clientInfoOf(req));
+      res.status(201).json({ data: { user } });
+    },
+
+    async login(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.login);
+      sendLogin(res, await auth.login(body, clientInfoOf(req), deviceCookie.read(req)));
+    },
+
+    async verifyMfa(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.verifyMfa);
+      sendLogin(res, await auth.verifyMfa(body, clientInfoOf(req), deviceCookie.read(req)));
+    },
+
+    async refresh(req: Request, res: Response): Promise<void> {
+      const result = await auth.refresh(refreshCookie.read(req), clientInfoOf(req), { isOpen: () => !req.socket.destroyed });
+      if (result.refreshToken) refreshCookie.set(res, result.refreshToken);
+      res.json({ data: { accessToken: result.accessToken, tokenType: 'Bearer', expiresIn: result.expiresIn } });
+    },
+
+    async logout(req: Request, res: Response): Promise<void> {
+      await auth.logout({ refreshToken: refreshCookie.read(req), accessToken: bearerTokenOf(req) }, clientInfoOf(req));
+      refreshCookie.clear(res);
+      res.status(204).end();
+    },
+
+    async logoutAll(req: Request, res: Response): Promise<void> {
+      await auth.logoutAll(authOf(req), clientInfoOf(req));
+      refreshCookie.clear(res);
+      res.status(204).end();
+    },
+  };
+}

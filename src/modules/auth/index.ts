@@ -1,0 +1,12 @@
+export { createAccessTokenIssuer } from './access-token';
+export { createAuthController } from './auth.controller';
+export { createAuthRouter } from './auth.routes';
+export { createAuthSchemas } from './auth.schemas';
+export { createAuthService, type GeoLookup } from './auth.service';
+export { authOf, createAuthenticate } from './authenticate';
+export { allowOwnerOr, requirePermission } from './authorize';
+export { createDeviceCookie } from './device-cookie';
+export { createDeviceTokens } from './device-token';
+export { accountThrottleKey, createLoginThrottleService, type LoginThrottleService } from './login-throttle.service';
+export { createReauthService, type ReauthProof, type ReauthService } from './reauth.service';
+export { createRefreshCookie, type RefreshCookie } from './refresh-cookie';

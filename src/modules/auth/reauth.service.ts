@@ -1,0 +1,117 @@
+import type { Config } from '../../config/env';
+import { AppError, ForbiddenError, RateLimitedError } from '../../errors/app-error';
+import { addMs, type Clock } from '../../lib/clock';
+import { toSeconds } from '../../lib/duration';
+import type { PasswordHasher } from '../../lib/password-hasher';
+import { type AuthContext, type ClientInfo, SessionModel } from '../sessions';
+import { UserModel } from '../users';
+import type { AuditService } from '../audit';
+import type { MfaCodeService, SecondFactor } from '../mfa';
+
+/** What the caller presents to prove it is still the account's owner. */
+export interface ReauthProof {
+  password: string;
+  code?: string;
+}
+
+/** The outcome of a re-authentication check: passed (with the factor used, if any), or which answer was wrong. */
+export type ReauthOutcome = { ok: true; factor: SecondFactor | null } | { ok: false; wrong: 'password' | 'code' };
+
+export const invalidMfaCode = (): AppError => new AppError(400, 'MFA_CODE_INVALID', 'The code is wrong, expired or already used.');
+
+export type ReauthService = ReturnType<typeof createReauthService>;
+
+/**
+ * Re-authentication of a signed-in caller before sensitive changes. Wrong answers are counted per
+ * session in the session document (not per account, so nobody can lock the owner out of their own
+ * settings): each check reserves an attempt atomically before any hashing, so however many arrive at
+ * once, at most LOGIN_MAX_FAILURES are ever checked per window; a passed check gives its attempt back.
+ */
+export function createReauthService(deps: {
+  throttle: Config['loginThrottle'];
+  now: Clock;
+  hasher: PasswordHasher;
+  codes: MfaCodeService;
+  audit: AuditService;
+}) {
+  const { maxFailures, failureWindowMs } = deps.throttle;
+
+  async function reserveAttempt(sessionId: string): Promise<void> {
+    const now = deps.now();
+    const windowOver = { $or: [{ reauthWindowStartedAt: null }, { reauthWindowStartedAt: { $lt: addMs(now, -failureWindowMs) } }] };
+    await SessionModel.updateOne({ _id: sessionId, ...windowOver }, { $set: { reauthAttempts: 0, reauthWindowStartedAt: now } });
+    const reserved = await SessionModel.findOneAndUpdate(
+      { _id: sessionId, reauthAttempts: { $lt: maxFailures } },
+      { $inc: { reauthAttempts: 1 } },
+      { projection: { _id: 1 } },
+    ).lean();
+    if (reserved) return;
+    const session = await SessionModel.findById(sessionId, { reauthWindowStartedAt: 1 }).lean<{ reauthWindowStartedAt?: Date | null }>();
+    const endsAt = addMs(session?.reauthWindowStartedAt ?? now, failureWindowMs);
+    const retryAfterSeconds = Math.max(1, toSeconds(endsAt.getTime() - now.getTime()));
+    throw new RateLimitedError(retryAfterSeconds, 'Too many wrong answers in this session; try again later.');
+  }
+
+  async function releaseAttempt(sessionId: string): Promise<void> {
+    await SessionModel.updateOne({ _id: sessionId, reauthAttempts: { $gt: 0 } }, { $inc: { reauthAttempts: -1 } });
+  }
+
+  /**
+   * Runs one re-authentication check under the session's attempt budget. A wrong answer keeps its
+   * attempt, is audited and throws (403 for a password, 400 for a code); anything else gives it back.
+   */
+  async function guard(auth: AuthContext, client: ClientInfo, check: () => Promise<ReauthOutcome>): Promise<SecondFactor | null> {
+    await reserveAttempt(auth.sessionId);
+    let outcome: ReauthOutcome;
+    try {
+      outcome = await check();
+    } catch (error) {
+      await releaseAttempt(auth.sessionId);
+      throw error;
+    }
+    if (outcome.ok) {
+      await releaseAttempt(auth.sessionId);
+      return outcome.factor;
+    }
+    deps.audit.record({
+      type: 'auth.reauth_failed',
+      actorId: auth.userId,
+      targetId: auth.userId,
+      sessionId: auth.sessionId,
+      ip: client.ip,
+      details: { wrong: outcome.wrong },
+    });
+    if (outcome.wrong === 'code') throw invalidMfaCode();
+    throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
+  }
+
+  async function checkPasswordAndCode(userId: string, proof: ReauthProof, askCode: boolean): Promise<ReauthOutcome> {
+    const user = await UserModel.findById(userId, { passwordHash: 1, mfaEnabled: 1 }).select('+passwordHash').lean();
+    if (!user || !(await deps.hasher.verify(proof.password, user.passwordHash))) return { ok: false, wrong: 'password' };
+    if (!askCode || !user.mfaEnabled) return { ok: true, factor: null };
+    const factor = proof.code ? await deps.codes.spendCode(userId, proof.code) : null;
+    return factor ? { ok: true, factor } : { ok: false, wrong: 'code' };
+  }
+
+  /** Confirms the caller's password, and with MFA on also a code (spending it); throws on a wrong answer. */
+  async function confirmIdentity(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<SecondFactor | null> {
+    const factor = await guard(auth, client, () => checkPasswordAndCode(auth.userId, proof, true));
+    if (factor === 'recovery_code') {
+      deps.audit.record({
+        type: 'auth.recovery_code_used',
+        actorId: auth.userId,
+        targetId: auth.userId,
+        sessionId: auth.sessionId,
+        ip: client.ip,
+      });
+    }
+    return factor;
+  }
+
+  /** Confirms the caller's password alone (a password change asks for no code); throws on a wrong one. */
+  async function confirmPassword(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
+    await guard(auth, client, () => checkPasswordAndCode(auth.userId, { password }, false));
+  }
+
+  return { guard, confirmIdentity, confirmPassword };
+}

@@ -1,0 +1,2 @@
+export { createDocsRouter } from './docs.routes';
+export { buildOpenApiDocument } from './openapi.document';

@@ -1,0 +1,461 @@
+import { z, type ZodType } from 'zod';
+import type { Config } from '../../config/env';
+import type { RequestSchemas } from '../../middleware/validate';
+import { createAccountRecoverySchemas } from '../account-recovery';
+import { createAuditSchemas } from '../audit';
+import { createAuthSchemas } from '../auth';
+import { createMeSchemas, createUserSchemas } from '../users';
+import { createMfaSchemas } from '../mfa';
+import * as responses from './response.schemas';
+
+export type Security = 'none' | 'bearer' | 'cookie' | 'cookieOrBearer';
+
+export interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express-style path (`/users/:id`). */
+  path: string;
+  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit';
+  summary: string;
+  security: Security;
+  request?: RequestSchemas;
+  /** `mediaType` when the body is not JSON (the Prometheus text of /metrics). */
+  success: {
+    status: 200 | 201 | 202 | 204;
+    description: string;
+    schema?: ZodType;
+    mediaType?: string;
+    setsCookie?: boolean;
+    setsDeviceCookie?: boolean;
+  };
+  /** Problem responses beyond the ones every route of its kind can give (401s on bearer routes, 400s on validated input...). */
+  problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
+}
+
+const metricsOperation: Operation = {
+  method: 'get',
+  path: '/metrics',
+  tag: 'Operational',
+  summary: 'Prometheus metrics; with METRICS_TOKEN set, send it as `Authorization: Bearer`; in production without one, 404',
+  security: 'none',
+  success: { status: 200, description: 'Prometheus text exposition format', schema: z.string(), mediaType: 'text/plain' },
+  problems: { 401: ['UNAUTHENTICATED (METRICS_TOKEN is set and was not sent)'], 404: ['NOT_FOUND (production without METRICS_TOKEN)'] },
+};
+
+/** Every route of the API with the very schemas the validation middleware uses. */
+export function listOperations(config: Config): Operation[] {
+  const auth = createAuthSchemas(config.password);
+  const me = createMeSchemas(config.password);
+  const users = createUserSchemas(config.pagination);
+  const audit = createAuditSchemas(config.pagination);
+  const mfa = createMfaSchemas();
+  const reauthProblems = { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] };
+  const recovery = createAccountRecoverySchemas(config.password);
+  const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
+  const noContent = (description: string) => ({ status: 204 as const, description });
+  const accepted = (description: string) => ({ status: 202 as const, description });
+  return [
+    {
+      method: 'get',
+      path: '/',
+      tag: 'Operational',
+      summary: 'Service name and version',
+      security: 'none',
+      success: ok(responses.serviceInfoResponse),
+    },
+    {
+      method: 'get',
+      path: '/healthz',
+      tag: 'Operational',
+      summary: 'Liveness: 200 while the process runs',
+      security: 'none',
+      success: ok(responses.healthResponse),
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      tag: 'Operational',
+      summary: 'Readiness: 200 when the database answers, else 503',
+      security: 'none',
+      success: ok(responses.readinessResponse),
+      problems: { 503: ['database down (plain JSON body with status "unavailable")'] },
+    },
+    ...(config.metrics.enabled ? [metricsOperation] : []),
+    {
+      method: 'post',
+      path: '/api/v1/auth/register',
+      tag: 'Auth',
+      summary: 'Create an account',
+      security: 'none',
+      request: auth.register,
+      success: { status: 201, description: 'Created', schema: responses.userEnvelopeResponse },
+      problems: { 409: ['EMAIL_TAKEN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/login',
+      tag: 'Auth',
+      summary: 'Sign in: access token in the body, refresh token and device cookie in HttpOnly cookies',
+      security: 'none',
+      request: auth.login,
+      success: { ...ok(responses.loginResponse), setsCookie: true, setsDeviceCookie: true },
+      problems: {
+        401: ['INVALID_CREDENTIALS'],
+        403: ['ACCOUNT_DISABLED', 'MFA_REQUIRED (with mfaToken and expiresIn: finish at POST /api/v1/auth/mfa/verify)'],
+        429: [
+          'RATE_LIMITED (per IP; or every failure slot of the account, or of the presented device cookie, is spent or in use: no password was checked)',
+        ],
+        503: ['BUSY (password hashing saturated; retry after Retry-After)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/mfa/verify',
+      tag: 'Auth',
+      summary: 'Second step of an MFA login: the mfaToken and a TOTP or recovery code',
+      security: 'none',
+      request: auth.verifyMfa,
+      success: { ...ok(responses.loginResponse), setsCookie: true },
+      problems: {
+        400: ['MFA_CODE_INVALID (wrong, replayed or used code)'],
+        401: ['MFA_TOKEN_INVALID (unknown, expired, used, or 5 wrong codes)'],
+        403: ['ACCOUNT_DISABLED'],
+        429: ['RATE_LIMITED (per IP, or the account is locked)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/refresh',
+      tag: 'Auth',
+      summary: 'Rotate the refresh cookie and get a new access token',
+      security: 'cookie',
+      request: auth.refresh,
+      success: {
+        ...ok(
+          responses.refreshResponse,
+          'A new access token; Set-Cookie holds the successor refresh token. Presenting the just-rotated token again ' +
+            'within REFRESH_REUSE_GRACE, while its successor is unused (a lost answer, a racing tab), answers the same ' +
+            'way with the same successor, so the chain never forks.',
+        ),
+        setsCookie: true,
+      },
+      problems: {
+        401: [
+          'REFRESH_TOKEN_INVALID (also for two or more refresh cookies)',
+          'REFRESH_TOKEN_REUSED (the session is revoked: the successor was used, or the grace is over)',
+          'SESSION_REVOKED',
+        ],
+        403: ['CSRF_REJECTED', 'ACCOUNT_DISABLED'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/logout',
+      tag: 'Auth',
+      summary: 'End this session (idempotent) and clear the cookie',
+      security: 'cookieOrBearer',
+      request: auth.logout,
+      success: noContent('Signed out'),
+      problems: { 401: ['REFRESH_TOKEN_INVALID (two or more refresh cookies)'], 403: ['CSRF_REJECTED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/logout-all',
+      tag: 'Auth',
+      summary: 'End every session of the caller',
+      security: 'bearer',
+      request: auth.logoutAll,
+      success: noContent('Signed out everywhere'),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/password/forgot',
+      tag: 'Auth',
+      summary: 'Ask for a password-reset link by mail (same answer, in the same time, for any address)',
+      security: 'none',
+      request: recovery.forgotPassword,
+      success: accepted(
+        'Accepted, empty body, always. An active account gets <APP_URL>/reset-password?token=... (PASSWORD_RESET_TTL); at most one link per MAIL_RESEND_INTERVAL.',
+      ),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/password/reset',
+      tag: 'Auth',
+      summary: 'Set a new password with the mailed token; every session of the account ends',
+      security: 'none',
+      request: recovery.resetPassword,
+      success: noContent('Password replaced; sessions and refresh tokens revoked, login failures cleared, token spent'),
+      problems: { 400: ['RESET_TOKEN_INVALID (unknown, used, replaced or expired token)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/verify',
+      tag: 'Auth',
+      summary: 'Confirm the registration address, or a pending address change, with the mailed token',
+      security: 'none',
+      request: recovery.verifyEmail,
+      success: ok(responses.userEnvelopeResponse),
+      problems: {
+        400: ['VERIFICATION_TOKEN_INVALID'],
+        409: ['EMAIL_TAKEN (the new address was taken in the meantime; the link stays usable)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/verification',
+      tag: 'Auth',
+      summary: 'Mail the verification link again (public; same answer for any address)',
+      security: 'none',
+      request: recovery.requestVerification,
+      success: accepted(
+        'Accepted, empty body, always. An unverified active account gets a new link; at most one per MAIL_RESEND_INTERVAL.',
+      ),
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/revert',
+      tag: 'Auth',
+      summary:
+        '"This wasn\'t me": restore the previous address with the token mailed to it, sign out everywhere; works for its whole lifetime whatever came after it',
+      security: 'none',
+      request: recovery.revertEmail,
+      success: noContent('Previous address restored; every session revoked; outstanding reset and verification links voided'),
+      problems: { 400: ['VERIFICATION_TOKEN_INVALID'], 409: ['EMAIL_TAKEN (the previous address was taken in the meantime)'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: 'The caller and the current session',
+      security: 'bearer',
+      success: ok(responses.meResponse),
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: "Update the caller's profile",
+      security: 'bearer',
+      request: me.updateProfile,
+      success: ok(responses.userEnvelopeResponse),
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: "Delete the caller's account (password required)",
+      security: 'bearer',
+      request: me.deleteAccount,
+      success: noContent('Deleted with all sessions and tokens'),
+      problems: { 403: ['INVALID_CREDENTIALS'], 409: ['LAST_ADMIN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/password',
+      tag: 'Me',
+      summary: 'Change password; every other session ends',
+      security: 'bearer',
+      request: me.changePassword,
+      success: noContent('Changed'),
+      problems: { 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/mfa/totp',
+      tag: 'Me',
+      summary: 'Start TOTP enrolment (password required): a new secret, pending until confirmed',
+      security: 'bearer',
+      request: mfa.startEnrolment,
+      success: ok(responses.mfaEnrolmentResponse),
+      problems: { ...reauthProblems, 409: ['MFA_ALREADY_ENABLED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/mfa/totp/confirm',
+      tag: 'Me',
+      summary: 'Confirm enrolment with a code: MFA is on, this session counts as ["pwd","otp"]',
+      security: 'bearer',
+      request: mfa.confirmEnrolment,
+      success: ok(responses.recoveryCodesResponse),
+      problems: {
+        400: ['MFA_CODE_INVALID'],
+        409: ['MFA_NOT_ENABLED (no enrolment started)', 'MFA_ALREADY_ENABLED'],
+        429: ['RATE_LIMITED'],
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me/mfa/totp',
+      tag: 'Me',
+      summary: 'Turn MFA off (password and code required)',
+      security: 'bearer',
+      request: mfa.disable,
+      success: noContent('MFA is off'),
+      problems: { ...reauthProblems, 400: ['MFA_CODE_INVALID'], 409: ['MFA_NOT_ENABLED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/mfa/recovery-codes',
+      tag: 'Me',
+      summary: 'Replace the recovery codes (password and code required); the old ones stop working',
+      security: 'bearer',
+      request: mfa.regenerateRecoveryCodes,
+      success: ok(responses.recoveryCodesResponse),
+      problems: { ...reauthProblems, 400: ['MFA_CODE_INVALID'], 409: ['MFA_NOT_ENABLED'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/email',
+      tag: 'Me',
+      summary:
+        'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL). At most one mail per address and kind per MAIL_RESEND_INTERVAL: a request inside it answers 202 and sends nothing',
+      security: 'bearer',
+      request: recovery.changeEmail,
+      success: accepted('Accepted, empty body: the address changes only when the link mailed to the new address is used'),
+      problems: {
+        400: ['VALIDATION_FAILED (also when newEmail is the current address)', 'MFA_CODE_INVALID'],
+        403: ['INVALID_CREDENTIALS (wrong password)'],
+        409: ['EMAIL_TAKEN'],
+        429: ['RATE_LIMITED (too many wrong answers in this session)'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/me/email/verification',
+      tag: 'Me',
+      summary: "Mail the caller's verification link again",
+      security: 'bearer',
+      request: recovery.resendVerification,
+      success: accepted('Accepted, empty body; at most one link per MAIL_RESEND_INTERVAL'),
+      problems: { 409: ['EMAIL_ALREADY_VERIFIED'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/me/sessions',
+      tag: 'Me',
+      summary: 'Active sessions of the caller',
+      security: 'bearer',
+      success: ok(responses.dataOf(responses.sessionResponse.array())),
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/me/sessions/:sessionId',
+      tag: 'Me',
+      summary: "Sign one of the caller's devices out",
+      security: 'bearer',
+      request: me.revokeSession,
+      success: noContent('Revoked'),
+      problems: { 404: ["NOT_FOUND (also when the session is someone else's)"] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/users',
+      tag: 'Users',
+      summary: 'List users (moderator, admin)',
+      security: 'bearer',
+      request: users.list,
+      success: ok(responses.pageOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/users/:id',
+      tag: 'Users',
+      summary: 'Get a user (owner, moderator, admin)',
+      security: 'bearer',
+      request: users.byId,
+      success: ok(responses.dataOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/users/:id/role',
+      tag: 'Users',
+      summary: 'Change a role (admin)',
+      security: 'bearer',
+      request: users.changeRole,
+      success: ok(responses.dataOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/users/:id/status',
+      tag: 'Users',
+      summary: 'Enable or disable (admin); disabling ends every session',
+      security: 'bearer',
+      request: users.changeStatus,
+      success: ok(responses.dataOf(responses.userResponse)),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id',
+      tag: 'Users',
+      summary: 'Delete a user with all sessions and tokens (admin; or the owner, with password and code as for DELETE /me)',
+      security: 'bearer',
+      request: users.remove,
+      success: noContent('Deleted'),
+      problems: {
+        400: ['VALIDATION_FAILED (the owner sent no password)', 'MFA_CODE_INVALID'],
+        403: ['FORBIDDEN', 'INVALID_CREDENTIALS (owner)'],
+        404: ['NOT_FOUND'],
+        409: ['LAST_ADMIN'],
+        429: ['RATE_LIMITED'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/users/:id/sessions',
+      tag: 'Users',
+      summary: 'Active sessions of a user (owner, moderator, admin)',
+      security: 'bearer',
+      request: users.byId,
+      success: ok(responses.dataOf(responses.sessionResponse.array())),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id/sessions',
+      tag: 'Users',
+      summary: 'Sign a user out everywhere (admin)',
+      security: 'bearer',
+      request: users.revokeSessions,
+      success: noContent('Revoked'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id/mfa',
+      tag: 'Users',
+      summary: "Turn another user's MFA off (admin): the user's sessions end, pending address changes are void, a notice is mailed",
+      security: 'bearer',
+      request: mfa.resetByAdmin,
+      success: noContent('MFA is off'),
+      problems: {
+        403: ["FORBIDDEN (also for one's own account: use DELETE /api/v1/me/mfa/totp)"],
+        404: ['NOT_FOUND'],
+        409: ['MFA_NOT_ENABLED'],
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/users/:id/lockout',
+      tag: 'Users',
+      summary: "Clear a user's login failures (admin)",
+      security: 'bearer',
+      request: mfa.unlock,
+      success: noContent('Unlocked'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
+    },
+    {
+      method: 'get',
+      path: '/api/v1/audit-events',
+      tag: 'Audit',
+      summary: 'Security events, newest first (moderator, admin)',
+      security: 'bearer',
+      request: audit.list,
+      success: ok(responses.pageOf(responses.auditEventResponse)),
+      problems: { 403: ['FORBIDDEN'] },
+    },
+  ];
+}

@@ -1,0 +1,1 @@
+export { createSharedRateLimitStore } from './rate-limit-store.service';

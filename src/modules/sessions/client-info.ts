@@ -1,0 +1,11 @@
+import type { Request } from 'express';
+import { normalizeIpAddress } from '../../lib/ip-address';
+import type { ClientInfo } from './session.service';
+
+const MAX_USER_AGENT_LENGTH = 512;
+
+/** Who is calling, as far as the service can tell: req.ip honours the `trust proxy` setting. */
+export function clientInfoOf(req: Request): ClientInfo {
+  const ip = req.ip ? normalizeIpAddress(req.ip) : null;
+  return { ip, userAgent: req.get('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH) ?? null };
+}

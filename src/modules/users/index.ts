@@ -1,0 +1,12 @@
+export { seedAdminFromConfig } from './admin-seed.service';
+export { createLockService } from './lock.service';
+export { createMeController } from './me.controller';
+export { createMeRouter } from './me.routes';
+export { createMeSchemas } from './me.schemas';
+export { createUserController } from './user.controller';
+export { BUMP_CREDENTIAL_VERSION, credentialVersionOf, USER_STATUSES, UserModel } from './user.model';
+export { createUserRouter } from './user.routes';
+export { createUserSchemas } from './user.schemas';
+export { createUserService, type UserService } from './user.service';
+export { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from './user.view';
+export { userResponse } from './user.response';

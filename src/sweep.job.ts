@@ -1,0 +1,71 @@
+import type { Container } from './container';
+import { logger } from './lib/logger';
+import { ENDED_SESSION_RETENTION_SECONDS } from './modules/sessions';
+
+/** How many documents of each kind one sweep removed. */
+export interface SweepReport {
+  endedSessions: number;
+  expiredTokens: number;
+  spentTokens: number;
+  orphanSessions: number;
+  orphanTokens: number;
+  loginAttempts: number;
+  mfaChallenges: number;
+  auditEvents: number;
+}
+
+export type SweepJob = ReturnType<typeof createSweepJob>;
+
+/**
+ * Removes what would otherwise grow without bound: ended sessions after their retention, expired and
+ * spent refresh tokens (spent ones once their grace is over), sessions and tokens left behind by a race
+ * or an interrupted delete, expired login-failure counters and mfaTokens, and audit events past AUDIT_RETENTION. TTL
+ * indexes do part of this on MongoDB; the fallback database has none, and the rest needs the service.
+ */
+export function createSweepJob(container: Pick<Container, 'config' | 'services'>) {
+  const { sessions, refreshTokens, throttle, audit, mfaChallenges } = container.services;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+
+  /** One full sweep, each step after the other so the database sees one delete at a time. */
+  async function runOnce(): Promise<SweepReport> {
+    const ended = await sessions.sweepExpired(ENDED_SESSION_RETENTION_SECONDS * 1000);
+    const spentTokens = await refreshTokens.pruneSpent();
+    const orphans = await sessions.sweepOrphans();
+    const loginAttempts = await throttle.sweepExpired();
+    const expiredChallenges = await mfaChallenges.sweepExpired();
+    const auditEvents = await audit.pruneOlderThan(container.config.audit.retentionMs);
+    return {
+      endedSessions: ended.sessions,
+      expiredTokens: ended.tokens,
+      spentTokens,
+      orphanSessions: orphans.sessions,
+      orphanTokens: orphans.tokens,
+      loginAttempts,
+      mfaChallenges: expiredChallenges,
+      auditEvents,
+    };
+  }
+
+  function tick(): void {
+    if (running) return;
+    running = runOnce()
+      .then((removed) => logger.info('sweep done', { ...removed }))
+      .catch((error: unknown) => logger.warn('sweep failed', { error }))
+      .finally(() => (running = undefined));
+  }
+
+  return {
+    name: 'sweep',
+    runOnce,
+    start(): void {
+      timer ??= setInterval(tick, container.config.session.sweepIntervalMs).unref();
+    },
+    /** Stops the schedule and waits for a sweep in progress. */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
