@@ -9,8 +9,9 @@ import { connectDatabase, disconnectDatabase } from '../src/db/connection';
 import { systemClock } from '../src/lib/clock';
 import { configureLogger } from '../src/lib/logger';
 import { createSecretBox } from '../src/lib/secret-box';
-import { createMailOutboxService } from '../src/modules/mail/mail-outbox.service';
-import { createMfaCodeService } from '../src/modules/mfa/mfa-code.service';
+import { createMailOutboxService } from '../src/modules/mail';
+import { createMfaCodeService } from '../src/modules/mfa';
+import { createUserRecords } from '../src/modules/users';
 
 async function main(): Promise<void> {
   const config = loadConfigFromEnvironment();
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   await connectDatabase(config.db);
   try {
     const box = createSecretBox(config.encryption);
-    const codes = createMfaCodeService({ box, now: systemClock });
+    const codes = createMfaCodeService({ box, now: systemClock, users: createUserRecords({ now: systemClock }) });
     const outbox = createMailOutboxService({ now: systemClock, settings: config.mail, messageIdDomain: 'rekey.localhost', box });
     const secrets = await codes.resealSecrets();
     const bodies = await outbox.resealBodies();

@@ -7,18 +7,19 @@
  * did not set; `--reset-password` sets ADMIN_PASSWORD on it and ends its sessions. Exit 0 when the
  * admin is in place, 1 otherwise. Prints what it did, never the password.
  */
-import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
+import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../src/config/env';
 import { connectDatabase, disconnectDatabase } from '../src/db/connection';
 import { systemClock } from '../src/lib/clock';
 import { configureLogger } from '../src/lib/logger';
 import { createPasswordHasher } from '../src/lib/password-hasher';
+import { createAuditService } from '../src/modules/audit';
+import { createSessionService } from '../src/modules/sessions';
+import { createUserRecords } from '../src/modules/users';
 import { seedAdmin } from '../src/modules/users/admin-seed.service';
-import { createAuditService } from '../src/modules/audit/audit.service';
-import { createSessionService } from '../src/modules/sessions/session.service';
-import { askHidden } from './lib/hidden-prompt';
 import { readDevSecret, readDevState } from './lib/dev-state';
+import { askHidden } from './lib/hidden-prompt';
 
 const ONE_HOUR_MS = 3_600_000;
 
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
         hasher,
         audit,
         passwordPolicy: config.password,
-        sessions: createSessionService({ session: config.session, now: systemClock }),
+        sessions: createSessionService({
+          session: config.session,
+          now: systemClock,
+          existingUserIds: createUserRecords({ now: systemClock }).existingIds,
+        }),
         now: systemClock,
       },
     );

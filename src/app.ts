@@ -1,7 +1,22 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container';
-import { createAccountRecoveryController, createAccountRecoverySchemas } from './modules/account-recovery';
+import { parseJsonBody } from './middleware/body-parser';
+import { renderError } from './middleware/error-handler';
+import { rejectUnservedMethods } from './middleware/method-not-allowed';
+import { forbidCaching } from './middleware/no-store';
+import { rejectUnknownRoute } from './middleware/not-found';
+import { limitRequests } from './middleware/rate-limit';
+import { assignRequestId } from './middleware/request-id';
+import { logRequests } from './middleware/request-logger';
+import { requireDatabase } from './middleware/require-database';
+import { corsForAllowList, securityHeaders } from './middleware/security';
+import {
+  createAccountRecoveryController,
+  createAccountRecoverySchemas,
+  createMyAddressRouter,
+  createRecoveryRouter,
+} from './modules/account-recovery';
 import { createAuditController, createAuditRouter, createAuditSchemas } from './modules/audit';
 import {
   createAuthController,
@@ -11,6 +26,9 @@ import {
   createDeviceCookie,
   createRefreshCookie,
 } from './modules/auth';
+import { buildOpenApiDocument, createDocsRouter } from './modules/docs';
+import { createMfaAdminRouter, createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
+import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
 import {
   createMeController,
   createMeRouter,
@@ -19,23 +37,14 @@ import {
   createUserRouter,
   createUserSchemas,
 } from './modules/users';
-import { createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
-import { buildOpenApiDocument, createDocsRouter } from './modules/docs';
-import { parseJsonBody } from './middleware/body-parser';
-import { rejectUnservedMethods } from './middleware/method-not-allowed';
-import { forbidCaching } from './middleware/no-store';
-import { renderError } from './middleware/error-handler';
-import { rejectUnknownRoute } from './middleware/not-found';
-import { requireDatabase } from './middleware/require-database';
-import { limitRequests } from './middleware/rate-limit';
-import { assignRequestId } from './middleware/request-id';
-import { logRequests } from './middleware/request-logger';
-import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
-import { corsForAllowList, securityHeaders } from './middleware/security';
 
+/**
+ * Mounts each module's routers. Where two modules serve one prefix, the one whose routes authenticate
+ * per route comes first, so a request is authenticated once, by the router that serves it.
+ */
 function createApiRouter(container: Container): express.Router {
   const { config, services } = container;
-  const authenticate = createAuthenticate(container.accessTokens, services.sessions, config.mfa.requiredRoles);
+  const authenticate = createAuthenticate(container.accessTokens, services.resolveCaller, config.mfa.requiredRoles);
   const refreshCookie = createRefreshCookie(config.cookie, container.now);
   const schemas = {
     auth: createAuthSchemas(config.password),
@@ -45,46 +54,44 @@ function createApiRouter(container: Container): express.Router {
     mfa: createMfaSchemas(),
     recovery: createAccountRecoverySchemas(config.password),
   };
-  const recovery = {
-    controller: createAccountRecoveryController({ ...services, schemas: schemas.recovery }),
-    schemas: schemas.recovery,
-  };
-  const mfaController = createMfaController({ mfa: services.mfa, users: services.users, schemas: schemas.mfa });
+  const recovery = { controller: createAccountRecoveryController({ ...services, schemas: schemas.recovery }), schemas: schemas.recovery };
+  const mfa = { controller: createMfaController({ mfa: services.mfa, schemas: schemas.mfa }), schemas: schemas.mfa };
   const authLimiter = limitRequests({
     enabled: config.rateLimit.enabled,
     windowMs: config.rateLimit.windowMs,
     limit: config.rateLimit.authMax,
     store: container.rateLimitStore('auth'),
   });
+  const authController = createAuthController(
+    services.auth,
+    schemas.auth,
+    refreshCookie,
+    createDeviceCookie(config.cookie, config.deviceCookie),
+  );
   const api = express.Router();
+  api.use('/auth', authLimiter);
   api.use(
     '/auth',
-    createAuthRouter({
-      controller: createAuthController(services.auth, schemas.auth, refreshCookie, createDeviceCookie(config.cookie, config.deviceCookie)),
-      schemas: schemas.auth,
-      recovery,
-      authenticate,
-      authLimiter,
-      allowedOrigins: config.http.corsOrigins,
-    }),
+    createAuthRouter({ controller: authController, schemas: schemas.auth, authenticate, allowedOrigins: config.http.corsOrigins }),
   );
-  api.use('/me/mfa', createMfaRouter({ controller: mfaController, schemas: schemas.mfa, authenticate, authLimiter }));
+  api.use('/auth', createRecoveryRouter(recovery));
+  api.use('/me/mfa', createMfaRouter({ ...mfa, authenticate, authLimiter }));
+  api.use('/me', createMyAddressRouter({ ...recovery, authenticate, authLimiter }));
   api.use(
     '/me',
     createMeRouter({
       controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
       schemas: schemas.me,
-      recovery,
       authenticate,
       authLimiter,
     }),
   );
+  api.use('/users', createMfaAdminRouter({ ...mfa, authenticate }));
   api.use(
     '/users',
     createUserRouter({
       controller: createUserController(services.users, schemas.users),
       schemas: schemas.users,
-      mfa: { controller: mfaController, schemas: schemas.mfa },
       authenticate,
       authLimiter,
     }),

@@ -1,16 +1,7 @@
 import type { Config } from './config/env';
-import {
-  createAccessTokenIssuer,
-  createAuthService,
-  createDeviceTokens,
-  createLoginThrottleService,
-  createReauthService,
-  type GeoLookup,
-} from './modules/auth';
 import { systemClock, type Clock } from './lib/clock';
-import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
-import { createPasswordHasher } from './lib/password-hasher';
-import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
+import { createPasswordHasher, type PasswordHasher } from './lib/password-hasher';
+import { createSecretBox, type SecretBox } from './lib/secret-box';
 import {
   createAccountMailService,
   createAccountTokenService,
@@ -18,12 +9,22 @@ import {
   createEmailVerificationService,
   createPasswordResetService,
 } from './modules/account-recovery';
-import { createSecretBox, type SecretBox } from './lib/secret-box';
-import { createAuditService } from './modules/audit';
-import { createLockService, createUserService } from './modules/users';
-import { createMfaChallengeService, createMfaCodeService, createMfaService } from './modules/mfa';
+import { createAuditService, type AuditService } from './modules/audit';
+import {
+  accountThrottleKey,
+  createAccessTokenIssuer,
+  createAuthService,
+  createCallerResolver,
+  createDeviceTokens,
+  createLoginThrottleService,
+  type GeoLookup,
+} from './modules/auth';
+import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
+import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService } from './modules/mfa';
 import { createMetricsService } from './modules/operations';
 import { createSharedRateLimitStore } from './modules/rate-limiting';
+import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
+import { createLockService, createUserRecords, createUserService, type UserRecords } from './modules/users';
 
 export interface ContainerOptions {
   config: Config;
@@ -38,42 +39,57 @@ function messageIdDomainOf(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'keyhold.localhost';
 }
 
-function createMailServices(config: Config, now: Clock, audit: ReturnType<typeof createAuditService>, box: SecretBox) {
-  const { mail } = config;
+/** The mail capabilities: mailed-link tokens and gates, the outbox, the account mails, verification. */
+function createMailServices(deps: { config: Config; now: Clock; audit: AuditService; box: SecretBox; users: UserRecords }) {
+  const { now, audit, box, users } = deps;
+  const { mail } = deps.config;
   const tokens = createAccountTokenService({ now, resendIntervalMs: mail.resendIntervalMs });
   const outbox = createMailOutboxService({ now, settings: mail, messageIdDomain: messageIdDomainOf(mail.from), box });
   const accountMail = createAccountMailService({ mail, tokens, outbox });
-  const verification = createEmailVerificationService({ mail, tokens, outbox, accountMail, audit });
+  const verification = createEmailVerificationService({ mail, users, tokens, outbox, accountMail, audit });
   return { tokens, outbox, accountMail, verification };
 }
 
-/** Wires the services once; the app, the server and tests all build on this. */
-export function createContainer(options: ContainerOptions) {
-  const { config } = options;
-  const now = options.clock ?? systemClock;
-  const geo = options.geo ?? NO_GEO;
-  const hasher = createPasswordHasher({
+function createHasher(config: Config): PasswordHasher {
+  return createPasswordHasher({
     cost: config.password.bcryptCost,
     workers: config.password.hashWorkers,
     maxWaitMs: config.password.hashMaxWaitMs,
   });
-  const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
+}
+
+/**
+ * Wires the modules once; the app, the server and tests all build on this. Where a lower module needs
+ * something of a higher one (users ending sessions is the other way round: users -> sessions), it gets
+ * a function here instead of an import, so module dependencies point one way (docs/ARCHITECTURE.md).
+ */
+export function createContainer(options: ContainerOptions) {
+  const { config } = options;
+  const now = options.clock ?? systemClock;
+  const geo = options.geo ?? NO_GEO;
+  const hasher = createHasher(config);
+  const box = createSecretBox(config.encryption);
   const audit = createAuditService({ now });
-  const sessions = createSessionService({ session: config.session, now });
+  const userRecords = createUserRecords({ now });
+  const sessions = createSessionService({ session: config.session, now, existingUserIds: userRecords.existingIds });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
+  const resolveCaller = createCallerResolver({ sessions, users: userRecords });
+  const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
+  const clearLoginFailures = (email: string) => throttle.clearFailures(accountThrottleKey(email));
   const locks = createLockService({ locks: config.locks, now });
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
-  const box = createSecretBox(config.encryption);
-  const mfaCodes = createMfaCodeService({ box, now });
+  const mfaCodes = createMfaCodeService({ box, now, users: userRecords });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
-  const { tokens, outbox, accountMail, verification } = createMailServices(config, now, audit, box);
+  const { tokens, outbox, accountMail, verification } = createMailServices({ config, now, audit, box, users: userRecords });
   const auth = createAuthService({
     config,
     now,
     hasher,
     accessTokens,
+    users: userRecords,
     sessions,
+    resolveCaller,
     refreshTokens,
     throttle,
     deviceTokens,
@@ -85,7 +101,7 @@ export function createContainer(options: ContainerOptions) {
     accountMail,
     voidPendingEmailChanges: tokens.voidPendingEmailChanges,
   });
-  const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, audit });
+  const reauth = createReauthService({ throttle: config.loginThrottle, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
   const forgetAccount = async (account: { id: string; email: string }) => {
     await Promise.all([
       tokens.forgetAccount(account),
@@ -94,7 +110,21 @@ export function createContainer(options: ContainerOptions) {
       throttle.forgetAccount(account),
     ]);
   };
-  const users = createUserService({ now, hasher, sessions, audit, locks, tokens, reauth, throttle, forgetAccount });
+  const users = createUserService({
+    now,
+    hasher,
+    records: userRecords,
+    sessions,
+    audit,
+    locks,
+    reauth,
+    clearLoginFailures,
+    mailedLinks: {
+      voidPasswordResets: (userId) => tokens.voidTokens(userId, ['password_reset']),
+      voidPendingEmailChanges: tokens.voidPendingEmailChanges,
+    },
+    forgetAccount,
+  });
   const mfa = createMfaService({
     config: config.mfa,
     now,
@@ -102,6 +132,7 @@ export function createContainer(options: ContainerOptions) {
     reauth,
     sessions,
     audit,
+    users: userRecords,
     notify: {
       reset: (user) => accountMail.sendMfaResetNotice(user),
       changed: (user, change, client) => accountMail.sendSecondFactorNotice(user, change, { at: now(), ...client }),
@@ -110,17 +141,18 @@ export function createContainer(options: ContainerOptions) {
   });
   const passwordReset = createPasswordResetService({
     mail: config.mail,
-    now,
     hasher,
+    users: userRecords,
     tokens,
     outbox,
     accountMail,
     sessions,
-    throttle,
+    clearLoginFailures,
     audit,
   });
   const emailChange = createEmailChangeService({
     mail: config.mail,
+    users: userRecords,
     tokens,
     accountMail,
     sessions,
@@ -139,7 +171,9 @@ export function createContainer(options: ContainerOptions) {
     pruneIntervalMs: config.mail.pruneIntervalMs,
     pruneAlso: tokens.pruneExpired,
   });
-  const metrics = config.metrics.enabled ? createMetricsService({ now, outboxCounts: outbox.countByStatus }) : undefined;
+  const metrics = config.metrics.enabled
+    ? createMetricsService({ now, outboxCounts: outbox.countByStatus, activeSessions: sessions.countActiveSessions })
+    : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
   const rateLimitStore = (prefix: string) =>
@@ -156,7 +190,9 @@ export function createContainer(options: ContainerOptions) {
     metrics,
     services: {
       audit,
+      userRecords,
       sessions,
+      resolveCaller,
       refreshTokens,
       throttle,
       auth,

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
+import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config/env';
 import { connectDatabase } from '../../src/db/connection';
-import { createAccessTokenIssuer, type AccessTokenIssuer } from '../../src/modules/auth/access-token';
 import { AuditEventModel } from '../../src/modules/audit/audit-event.model';
+import { createAccessTokenIssuer, type AccessTokenIssuer } from '../../src/modules/auth/access-token';
+import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from '../../src/modules/sessions';
 import { SessionModel } from '../../src/modules/sessions/session.model';
+import { createUserRecords } from '../../src/modules/users';
 import { UserModel } from '../../src/modules/users/user.model';
-import { createSuccessorDeriver } from '../../src/modules/sessions/refresh-token';
-import { createRefreshTokenService } from '../../src/modules/sessions/refresh-token.service';
-import { createSessionService } from '../../src/modules/sessions/session.service';
 import { BENCH_DB_NAME } from './server';
 
 export const BENCH_PASSWORD = 'bench-password-long-enough-1';
@@ -103,7 +102,8 @@ export async function seedUsers(count: number, copyHashFrom: string): Promise<Ty
 
 /** Opens sessions with the service's own code, each with a first refresh token, for one user. */
 export async function openSessions(config: Config, userId: string, count: number): Promise<SeededSession[]> {
-  const sessions = createSessionService({ session: config.session, now: () => new Date() });
+  const now = () => new Date();
+  const sessions = createSessionService({ session: config.session, now, existingUserIds: createUserRecords({ now }).existingIds });
   const tokens = createRefreshTokenService({
     session: config.session,
     now: () => new Date(),

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/env';
+import type { Location } from '../geoip';
 import {
   describeDuration,
   type MailContent,
@@ -8,7 +9,6 @@ import {
   type SecondFactorChange,
 } from '../mail';
 import type { AccountTokenPurpose } from './account-token.model';
-import type { Location } from '../sessions';
 import type { AccountTokenService } from './account-token.service';
 
 /** The frontend page each kind of link opens. */

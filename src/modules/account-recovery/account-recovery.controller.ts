@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
-import { authOf } from '../auth';
+import { clientInfoOf } from '../../lib/client-info';
 import { inputOf } from '../../middleware/validate';
+import { authOf } from '../users';
 import type { AccountRecoverySchemas } from './account-recovery.schemas';
 import type { EmailChangeService } from './email-change.service';
 import type { EmailVerificationService } from './email-verification.service';
 import type { PasswordResetService } from './password-reset.service';
-import { clientInfoOf } from '../sessions';
 
 export function createAccountRecoveryController(deps: {
   passwordReset: PasswordResetService;

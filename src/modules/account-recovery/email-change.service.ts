@@ -1,11 +1,11 @@
 import type { Config } from '../../config/env';
-import { isDuplicateKeyError } from '../../db/errors';
 import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
-import { BUMP_CREDENTIAL_VERSION, UserModel } from '../users';
+import type { ClientInfo } from '../../lib/client-info';
+import type { AuditService } from '../audit';
+import type { SessionService } from '../sessions';
+import type { AuthContext, UserRecords } from '../users';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
-import type { AuditService } from '../audit';
-import type { AuthContext, ClientInfo, SessionService } from '../sessions';
 
 /** Checks the caller's password (and second factor, where there is one) before a sensitive change. */
 export type Reauthenticate = (auth: AuthContext, proof: { password: string; code?: string }, client: ClientInfo) => Promise<void>;
@@ -18,6 +18,7 @@ export type EmailChangeService = ReturnType<typeof createEmailChangeService>;
 /** Address changes: verified before they apply, and revertible from the old address for a week. */
 export function createEmailChangeService(deps: {
   mail: Config['mail'];
+  users: Pick<UserRecords, 'isEmailTaken' | 'setEmail'>;
   tokens: AccountTokenService;
   accountMail: AccountMailService;
   sessions: SessionService;
@@ -37,7 +38,7 @@ export function createEmailChangeService(deps: {
     await deps.reauthenticate(auth, input, client);
     const current = auth.user.email;
     if (input.newEmail === current) throw new ValidationError([{ path: 'newEmail', message: 'is the current address' }]);
-    if (await UserModel.exists({ email: input.newEmail })) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
+    if (await deps.users.isEmailTaken(input.newEmail)) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
     if (!(await tokens.openGate('email_change', input.newEmail))) return;
     await accountMail.sendTokenMail(input.newEmail, {
       template: 'email_change',
@@ -68,20 +69,16 @@ export function createEmailChangeService(deps: {
     const token = await tokens.spendToken(input.token, ['email_revert']);
     if (!token) throw invalidRevertToken();
     const userId = token.userId.toString();
-    let before: { email: string } | null;
+    let before: string | null;
     try {
-      before = await UserModel.findOneAndUpdate(
-        { _id: token.userId },
-        // The credential version ends every session made before this write, a racing login's included.
-        { $set: { email: token.email, emailVerified: true }, ...BUMP_CREDENTIAL_VERSION },
-        { new: false, projection: { email: 1 } },
-      ).lean();
+      // Ending the sessions in the same write stops every session made before it, a racing login's included.
+      before = await deps.users.setEmail(token.userId, token.email, { endSessions: true });
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!(error instanceof ConflictError)) throw error;
       await tokens.unspendToken(token);
       throw new ConflictError('EMAIL_TAKEN', 'Another account has taken the previous address in the meantime.');
     }
-    if (!before) throw invalidRevertToken();
+    if (before === null) throw invalidRevertToken();
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'email_reverted');
     await tokens.voidTokens(userId, ['password_reset', 'email_verification', 'email_change']);
     const voidedReverts = await tokens.voidTokens(userId, ['email_revert'], token.issuedAt);
@@ -90,7 +87,7 @@ export function createEmailChangeService(deps: {
       actorId: userId,
       targetId: userId,
       ip: client.ip,
-      details: { from: before.email, to: token.email, revokedSessions, voidedReverts },
+      details: { from: before, to: token.email, revokedSessions, voidedReverts },
     });
   }
 

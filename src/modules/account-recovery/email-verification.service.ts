@@ -1,13 +1,12 @@
 import type { Config } from '../../config/env';
-import { isDuplicateKeyError } from '../../db/errors';
 import { AppError, ConflictError } from '../../errors/app-error';
-import type { AccountTokenRecord } from './account-token.model';
-import type { MailOutboxService, OutboxMessageRecord, ResolvedMail } from '../mail';
-import { toUserView, USER_VIEW_PROJECTION, type UserFields, UserModel, type UserView } from '../users';
-import type { AccountMailService } from './account-mail.service';
-import type { AccountTokenService } from './account-token.service';
+import type { ClientInfo } from '../../lib/client-info';
 import type { AuditService } from '../audit';
-import type { AuthContext, ClientInfo } from '../sessions';
+import type { MailOutboxService, OutboxMessageRecord, ResolvedMail } from '../mail';
+import { type AuthContext, toUserView, type UserFields, type UserRecords, type UserView } from '../users';
+import type { AccountMailService } from './account-mail.service';
+import type { AccountTokenRecord } from './account-token.model';
+import type { AccountTokenService } from './account-token.service';
 
 const GATE = 'email_verification';
 
@@ -19,6 +18,7 @@ export type EmailVerificationService = ReturnType<typeof createEmailVerification
 /** Confirms addresses: the registration address, and a new address before the account switches to it. */
 export function createEmailVerificationService(deps: {
   mail: Config['mail'];
+  users: Pick<UserRecords, 'findRecipient' | 'confirmEmail' | 'setEmail' | 'findView'>;
   tokens: AccountTokenService;
   outbox: MailOutboxService;
   accountMail: AccountMailService;
@@ -60,10 +60,9 @@ export function createEmailVerificationService(deps: {
   /** The worker's half of a public resend: a mail for an active, unverified account outside the gate's interval, else nothing. */
   async function composeVerificationMail(message: OutboxMessageRecord): Promise<ResolvedMail | null> {
     if (!(await tokens.openGate(GATE, message.to))) return null;
-    const user = await UserModel.findOne({ email: message.to }, { email: 1, status: 1, emailVerified: 1 }).lean();
+    const user = await deps.users.findRecipient(message.to);
     if (!user || user.status !== 'active' || user.emailVerified) return null;
-    const userId = user._id.toString();
-    return { userId, content: await accountMail.composeTokenMail(verificationMail({ id: userId, email: user.email })) };
+    return { userId: user.id, content: await accountMail.composeTokenMail(verificationMail(user)) };
   }
 
   /** Resend for the signed-in caller; 409 when the address is verified already. */
@@ -72,30 +71,18 @@ export function createEmailVerificationService(deps: {
     if (await tokens.openGate(GATE, auth.user.email)) await sendVerification({ id: auth.userId, email: auth.user.email });
   }
 
-  async function confirmAddress(token: AccountTokenRecord): Promise<UserFields | null> {
-    // Only while the account still has the address the link was sent to.
-    return UserModel.findOneAndUpdate(
-      { _id: token.userId, email: token.email },
-      { $set: { emailVerified: true } },
-      { new: true, projection: USER_VIEW_PROJECTION },
-    ).lean<UserFields>();
-  }
-
   async function switchAddress(token: AccountTokenRecord): Promise<{ user: UserFields; from: string } | null> {
+    let before: string | null;
     try {
-      const before = await UserModel.findOneAndUpdate(
-        { _id: token.userId },
-        { $set: { email: token.email, emailVerified: true } },
-        { new: false, projection: { email: 1 } },
-      ).lean();
-      if (!before) return null;
-      const user = await UserModel.findById(token.userId, USER_VIEW_PROJECTION).lean<UserFields>();
-      return user ? { user, from: before.email } : null;
+      before = await deps.users.setEmail(token.userId, token.email, { endSessions: false });
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!(error instanceof ConflictError)) throw error;
       await tokens.unspendToken(token);
-      throw new ConflictError('EMAIL_TAKEN', 'Another account has taken this address in the meantime.');
+      throw error;
     }
+    if (before === null) return null;
+    const user = await deps.users.findView(token.userId);
+    return user ? { user, from: before } : null;
   }
 
   /**
@@ -108,7 +95,8 @@ export function createEmailVerificationService(deps: {
     const userId = token.userId.toString();
     const base = { actorId: userId, targetId: userId, ip: client.ip };
     if (token.purpose === 'email_verification') {
-      const user = await confirmAddress(token);
+      // Only while the account still has the address the link was sent to.
+      const user = await deps.users.confirmEmail(token.userId, token.email);
       if (!user) throw invalidVerificationToken();
       audit.record({ type: 'user.email_verified', ...base, details: { email: token.email } });
       return toUserView(user);

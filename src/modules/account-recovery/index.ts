@@ -5,3 +5,4 @@ export { type AccountTokenService, createAccountTokenService } from './account-t
 export { createEmailChangeService } from './email-change.service';
 export { createEmailVerificationService, type EmailVerificationService } from './email-verification.service';
 export { createPasswordResetService } from './password-reset.service';
+export { createMyAddressRouter, createRecoveryRouter } from './account-recovery.routes';

@@ -1,14 +1,13 @@
 import type { Config } from '../../config/env';
 import { AppError } from '../../errors/app-error';
-import type { Clock } from '../../lib/clock';
+import type { ClientInfo } from '../../lib/client-info';
 import type { PasswordHasher } from '../../lib/password-hasher';
+import type { AuditService } from '../audit';
 import type { MailOutboxService, OutboxMessageRecord, ResolvedMail } from '../mail';
-import { BUMP_CREDENTIAL_VERSION, UserModel } from '../users';
+import type { SessionService } from '../sessions';
+import type { UserRecords } from '../users';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
-import type { AuditService } from '../audit';
-import { accountThrottleKey, type LoginThrottleService } from '../auth';
-import type { ClientInfo, SessionService } from '../sessions';
 
 const GATE = 'password_reset';
 
@@ -20,13 +19,14 @@ export type PasswordResetService = ReturnType<typeof createPasswordResetService>
 /** Forgot password and reset by a mailed single-use link. */
 export function createPasswordResetService(deps: {
   mail: Config['mail'];
-  now: Clock;
   hasher: PasswordHasher;
   tokens: AccountTokenService;
   outbox: MailOutboxService;
   accountMail: AccountMailService;
   sessions: SessionService;
-  throttle: LoginThrottleService;
+  users: Pick<UserRecords, 'findRecipient' | 'setPassword'>;
+  /** Forgets an address's login failures (the auth module's throttle, wired by container.ts). */
+  clearLoginFailures: (email: string) => Promise<void>;
   audit: AuditService;
 }) {
   const { tokens, audit } = deps;
@@ -41,13 +41,13 @@ export function createPasswordResetService(deps: {
 
   /** The worker's half of a request: the reset mail for an active account, else nothing. */
   async function composeResetMail(message: OutboxMessageRecord): Promise<ResolvedMail | null> {
-    const user = await UserModel.findOne({ email: message.to }, { email: 1, name: 1, status: 1, emailVerified: 1 }).lean();
+    const user = await deps.users.findRecipient(message.to);
     if (!user || user.status !== 'active') return null;
-    const userId = user._id.toString();
+    const userId = user.id;
     const content = await deps.accountMail.composeTokenMail({
       template: 'password_reset',
       purpose: 'password_reset',
-      user: { id: userId, name: user.name, addressProven: user.emailVerified === true },
+      user: { id: userId, name: user.name, addressProven: user.emailVerified },
       email: user.email,
       ttlMs: deps.mail.passwordResetTtlMs,
     });
@@ -70,13 +70,10 @@ export function createPasswordResetService(deps: {
     const userId = token.userId.toString();
     // The link proves control of the address it was sent to, which must still be the account's. The
     // credential version moves in the same write, so no session made before it is honoured again.
-    const updated = await UserModel.updateOne(
-      { _id: token.userId, email: token.email },
-      { $set: { passwordHash, passwordChangedAt: deps.now(), emailVerified: true }, ...BUMP_CREDENTIAL_VERSION },
-    );
-    if (updated.matchedCount === 0) throw invalidResetToken();
+    const changed = await deps.users.setPassword(userId, passwordHash, { whileEmailIs: token.email, proveEmail: true });
+    if (changed === null) throw invalidResetToken();
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'password_reset');
-    await deps.throttle.clearFailures(accountThrottleKey(token.email));
+    await deps.clearLoginFailures(token.email);
     await tokens.voidTokens(userId, ['password_reset']);
     const voidedEmailChanges = await tokens.voidPendingEmailChanges(userId);
     audit.record({

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import type { createAuditController } from './audit.controller';
-import { requirePermission } from '../auth';
+import { requirePermission } from '../../middleware/authorize';
 import { validate } from '../../middleware/validate';
+import type { createAuditController } from './audit.controller';
 import type { AuditSchemas } from './audit.schemas';
 
 export function createAuditRouter(deps: {

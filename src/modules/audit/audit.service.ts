@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
 import { addMs, systemClock, type Clock } from '../../lib/clock';
 import { logger } from '../../lib/logger';
+import { countMatching, paginate, type Page, type PageRequest } from '../../lib/pagination';
 import { createTurnSharedReads } from '../../lib/turn-shared-reads';
+import type { Location } from '../geoip';
 import { AuditEventModel, type AuditEventRecord, type AuditEventType } from './audit-event.model';
 import type { AuditEventView } from './audit.response';
-import type { Location } from '../sessions';
-import { countMatching, paginate, type Page, type PageRequest } from '../../lib/pagination';
 
 export interface AuditInput {
   type: AuditEventType;

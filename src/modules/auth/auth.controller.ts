@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
-import { authOf, bearerTokenOf } from './authenticate';
+import { clientInfoOf } from '../../lib/client-info';
 import { inputOf } from '../../middleware/validate';
+import { authOf } from '../users';
 import type { AuthSchemas } from './auth.schemas';
 import type { AuthService, LoginResult } from './auth.service';
-import { clientInfoOf } from '../sessions';
+import { bearerTokenOf } from './authenticate';
 import type { DeviceCookie } from './device-cookie';
 import type { RefreshCookie } from './refresh-cookie';
 

@@ -1,31 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config/env';
-import { isDuplicateKeyError } from '../../db/errors';
-import { ConflictError, ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../../errors/app-error';
-import type { AccessTokenIssuer } from './access-token';
+import { ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../../errors/app-error';
+import type { ClientInfo } from '../../lib/client-info';
 import type { Clock } from '../../lib/clock';
-import type { DeviceTokens, IssuedDeviceToken } from './device-token';
+import { credentialVersionOf } from '../../lib/credential-version';
+import type { PasswordHasher } from '../../lib/password-hasher';
+import type { AccountMailService, EmailVerificationService } from '../account-recovery';
+import type { AuditService } from '../audit';
+import type { Location } from '../geoip';
+import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
-  type AuthContext,
   type AuthMethod,
-  type ClientInfo,
-  hashRefreshToken,
-  type Location,
-  RefreshTokenModel,
   type RefreshTokenService,
-  SessionModel,
   type SessionRecord,
   type SessionService,
   type SessionView,
   toSessionView,
 } from '../sessions';
-import type { PasswordHasher } from '../../lib/password-hasher';
-import { credentialVersionOf, toUserView, type UserFields, UserModel, type UserView } from '../users';
-import type { AccountMailService, EmailVerificationService } from '../account-recovery';
-import type { AuditService } from '../audit';
+import { type AuthContext, toUserView, type UserFields, type UserRecords, type UserView } from '../users';
+import type { AccessTokenIssuer } from './access-token';
+import type { ResolveCaller } from './authenticate';
+import type { DeviceTokens, IssuedDeviceToken } from './device-token';
 import type { LoginSlot, LoginSubject, LoginThrottleService } from './login-throttle.service';
-import { invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
-import { invalidMfaCode } from './reauth.service';
 
 export interface GeoLookup {
   locate(ip: string): Location | null;
@@ -63,7 +59,9 @@ export interface AuthServiceDeps {
   now: Clock;
   hasher: PasswordHasher;
   accessTokens: AccessTokenIssuer;
+  users: UserRecords;
   sessions: SessionService;
+  resolveCaller: ResolveCaller;
   refreshTokens: RefreshTokenService;
   throttle: LoginThrottleService;
   deviceTokens: DeviceTokens;
@@ -93,15 +91,11 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** Creates an account with the default role. */
   async function register(input: { email: string; password: string; name?: string | null }, client: ClientInfo): Promise<UserView> {
     const passwordHash = await hasher.hash(input.password);
-    try {
-      const user = await UserModel.create({ email: input.email, passwordHash, name: input.name ?? null });
-      audit.record({ type: 'auth.register', actorId: user.id, targetId: user.id, ip: client.ip });
-      await deps.verification.startVerification({ id: user.id as string, email: user.email });
-      return toUserView(user);
-    } catch (error) {
-      if (isDuplicateKeyError(error)) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
-      throw error;
-    }
+    const user = await deps.users.createAccount({ email: input.email, passwordHash, name: input.name ?? null });
+    const userId = user._id.toString();
+    audit.record({ type: 'auth.register', actorId: userId, targetId: userId, ip: client.ip });
+    await deps.verification.startVerification({ id: userId, email: user.email });
+    return toUserView(user);
   }
 
   /** Compares within a reserved failure slot; a compare that never happened hands its slot back. */
@@ -119,7 +113,7 @@ export function createAuthService(deps: AuthServiceDeps) {
    * slot's key; the caller clears that key's failures only once the whole login has completed.
    */
   async function assertPassword(email: string, password: string, client: ClientInfo, presentedDeviceTokens: readonly string[]) {
-    const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
+    const user = await deps.users.findForLogin(email);
     const hash = user?.passwordHash ?? (await currentDummyHash());
     const device = user ? deps.deviceTokens.verify(presentedDeviceTokens, user._id.toString(), credentialVersionOf(user)) : null;
     const slot = await throttle.reserveAttempt({ email, device });
@@ -143,12 +137,10 @@ export function createAuthService(deps: AuthServiceDeps) {
     const base = { actorId: userId, targetId: userId, sessionId: session._id.toString(), ip: session.ip, location };
     audit.record({ type: 'auth.login', ...base });
     if (!location?.countryCode) return;
-    const others = { userId, _id: { $ne: session._id } };
-    const seenBefore = await SessionModel.exists({ ...others, 'location.countryCode': location.countryCode });
-    if (seenBefore) return;
+    if (await sessions.hasSignedInFrom(userId, location.countryCode, session._id)) return;
     audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
     // The first located sign-in of an account sets its baseline; a mail about it would only be noise.
-    if (await SessionModel.exists({ ...others, 'location.countryCode': { $type: 'string' } })) {
+    if (await sessions.hasLocatedSignIn(userId, session._id)) {
       await deps.accountMail.sendNewLocationNotice(
         { id: userId, name: user.name, email: user.email, addressProven: user.emailVerified === true },
         { location, ip: session.ip ?? null, at: deps.now() },
@@ -189,7 +181,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     presentedDeviceTokens: readonly string[] = [],
   ): Promise<LoginResult> {
     const challenge = await deps.mfaChallenges.reserveAttempt(input.mfaToken);
-    const user = await UserModel.findById(challenge.userId).lean();
+    const user = await deps.users.findForSignIn(challenge.userId);
     // A credential change since the password step (change, reset) voids the pending login.
     if (!user || credentialVersionOf(user) !== challenge.credentialVersion) throw invalidMfaToken();
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
@@ -236,7 +228,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const session = await sessions.startSession(userId, client, location, credentialVersionOf(user), amr);
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
-    await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: now } });
+    await deps.users.recordLogin(userId, now);
     await recordLoginLocation(user, session, location);
     const access = deps.accessTokens.sign({ userId, sessionId: session._id.toString() });
     return {
@@ -267,7 +259,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
     // The same check as every access token's: the session slides, and an ended session or account stops here.
-    const { session, userId, sessionId } = await sessions.authenticate({
+    const { session, userId, sessionId } = await deps.resolveCaller({
       userId: consumption.token.userId.toString(),
       sessionId: consumption.token.sessionId.toString(),
     });
@@ -283,11 +275,6 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { accessToken: access.token, expiresIn: access.expiresIn, ...(refreshToken ? { refreshToken } : {}) };
   }
 
-  async function sessionOfRefreshToken(token: string): Promise<{ sessionId: string; userId: string } | null> {
-    const stored = await RefreshTokenModel.findById(hashRefreshToken(token), { sessionId: 1, userId: 1 }).lean();
-    return stored ? { sessionId: stored.sessionId.toString(), userId: stored.userId.toString() } : null;
-  }
-
   function sessionOfAccessToken(token: string): { sessionId: string; userId: string } | null {
     try {
       return deps.accessTokens.verify(token);
@@ -299,7 +286,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** Ends the session named by the refresh cookie and/or the bearer token; idempotent. */
   async function logout(credentials: { refreshToken?: string; accessToken?: string }, client: ClientInfo): Promise<void> {
     const targets = [
-      credentials.refreshToken ? await sessionOfRefreshToken(credentials.refreshToken) : null,
+      credentials.refreshToken ? await refreshTokens.sessionOfToken(credentials.refreshToken) : null,
       credentials.accessToken ? sessionOfAccessToken(credentials.accessToken) : null,
     ];
     const seen = new Set<string>();

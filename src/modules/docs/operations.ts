@@ -4,8 +4,8 @@ import type { RequestSchemas } from '../../middleware/validate';
 import { createAccountRecoverySchemas } from '../account-recovery';
 import { createAuditSchemas } from '../audit';
 import { createAuthSchemas } from '../auth';
-import { createMeSchemas, createUserSchemas } from '../users';
 import { createMfaSchemas } from '../mfa';
+import { createMeSchemas, createUserSchemas } from '../users';
 import * as responses from './response.schemas';
 
 export type Security = 'none' | 'bearer' | 'cookie' | 'cookieOrBearer';
@@ -443,7 +443,7 @@ export function listOperations(config: Config): Operation[] {
       tag: 'Users',
       summary: "Clear a user's login failures (admin)",
       security: 'bearer',
-      request: mfa.unlock,
+      request: users.unlock,
       success: noContent('Unlocked'),
       problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
     },

@@ -1,12 +1,11 @@
 import type { Request, Response } from 'express';
-import { authOf } from '../auth';
+import { clientInfoOf } from '../../lib/client-info';
 import { inputOf } from '../../middleware/validate';
+import { authOf } from '../users';
 import type { MfaSchemas } from './mfa.schemas';
 import type { MfaService } from './mfa.service';
-import type { UserService } from '../users';
-import { clientInfoOf } from '../sessions';
 
-export function createMfaController(deps: { mfa: MfaService; users: UserService; schemas: MfaSchemas }) {
+export function createMfaController(deps: { mfa: MfaService; schemas: MfaSchemas }) {
   const { mfa, schemas } = deps;
   return {
     async startEnrolment(req: Request, res: Response): Promise<void> {
@@ -33,12 +32,6 @@ export function createMfaController(deps: { mfa: MfaService; users: UserService;
     async resetByAdmin(req: Request, res: Response): Promise<void> {
       const { params } = inputOf(res, schemas.resetByAdmin);
       await mfa.resetByAdmin(authOf(req), params.id, clientInfoOf(req));
-      res.status(204).end();
-    },
-
-    async unlock(req: Request, res: Response): Promise<void> {
-      const { params } = inputOf(res, schemas.unlock);
-      await deps.users.unlockAccount(authOf(req), params.id, clientInfoOf(req));
       res.status(204).end();
     },
   };

@@ -8,7 +8,7 @@ const totpCodeSchema = z
 
 const userIdParams = z.strictObject({ id: objectIdSchema });
 
-/** Request schemas of the MFA routes (/me/mfa/*, /users/:id/mfa and /users/:id/lockout). */
+/** Request schemas of the MFA routes (/me/mfa/* and /users/:id/mfa). */
 export function createMfaSchemas() {
   return {
     startEnrolment: { body: z.strictObject({ password: currentPasswordSchema }) },
@@ -16,7 +16,6 @@ export function createMfaSchemas() {
     disable: { body: z.strictObject({ password: currentPasswordSchema, code: mfaCodeSchema }) },
     regenerateRecoveryCodes: { body: z.strictObject({ password: currentPasswordSchema, code: mfaCodeSchema }) },
     resetByAdmin: { params: userIdParams, body: emptyBodySchema },
-    unlock: { params: userIdParams, body: emptyBodySchema },
   };
 }
 

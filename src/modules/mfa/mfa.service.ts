@@ -1,15 +1,15 @@
-import { Types } from 'mongoose';
 import type { Config } from '../../config/env';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors/app-error';
+import type { ClientInfo } from '../../lib/client-info';
 import type { Clock } from '../../lib/clock';
-import type { SecondFactorChange } from '../mail';
-import { generateRecoveryCodes } from './recovery-codes';
 import type { SecretBox } from '../../lib/secret-box';
-import { generateTotpSecret, matchTotpStep, totpUri } from './totp';
-import { UserModel } from '../users';
 import type { AuditService } from '../audit';
-import type { ReauthProof, ReauthService } from '../auth';
-import type { AuthContext, ClientInfo, SessionService } from '../sessions';
+import type { SecondFactorChange } from '../mail';
+import type { SessionService } from '../sessions';
+import type { AuthContext, UserRecords } from '../users';
+import type { ReauthProof, ReauthService } from './reauth.service';
+import { generateRecoveryCodes } from './recovery-codes';
+import { generateTotpSecret, matchTotpStep, totpUri } from './totp';
 
 /** The account a notice goes to. */
 export interface NoticeRecipient {
@@ -43,16 +43,16 @@ export function createMfaService(deps: {
   notify: MfaNotifier;
   /** Voids an account's pending address changes (an admin's MFA reset is a remedy after a takeover). */
   voidPendingEmailChanges: (userId: string) => Promise<number>;
+  users: Pick<UserRecords, 'mfa'>;
 }) {
   const { box, reauth, audit } = deps;
+  const { mfa } = deps.users;
 
   async function mfaStateOf(userId: string): Promise<{ recipient: NoticeRecipient; mfaEnabled: boolean; mfaSecret: string | null }> {
-    const user = Types.ObjectId.isValid(userId)
-      ? await UserModel.findById(userId, { email: 1, name: 1, emailVerified: 1, mfaEnabled: 1, mfaSecret: 1 }).select('+mfaSecret').lean()
-      : null;
+    const user = await mfa.find(userId);
     if (!user) throw new NotFoundError('No such user.');
-    const recipient = { id: userId, email: user.email, name: user.name ?? null, addressProven: user.emailVerified === true };
-    return { recipient, mfaEnabled: user.mfaEnabled === true, mfaSecret: user.mfaSecret ?? null };
+    const recipient = { id: userId, email: user.email, name: user.name, addressProven: user.emailVerified };
+    return { recipient, mfaEnabled: user.mfaEnabled, mfaSecret: user.mfaSecret };
   }
 
   const AUDIT_TYPES = {
@@ -73,11 +73,7 @@ export function createMfaService(deps: {
     if (state.mfaEnabled) throw alreadyEnabled();
     await reauth.confirmPassword(auth, password, client);
     const secret = generateTotpSecret();
-    const result = await UserModel.updateOne(
-      { _id: auth.userId, mfaEnabled: { $ne: true } },
-      { $set: { mfaSecret: box.seal(secret), mfaLastStep: null } },
-    );
-    if (result.matchedCount === 0) throw alreadyEnabled();
+    if (!(await mfa.startEnrolment(auth.userId, box.seal(secret)))) throw alreadyEnabled();
     return { secret, otpauthUrl: totpUri(secret, state.recipient.email, deps.config.issuer) };
   }
 
@@ -93,11 +89,9 @@ export function createMfaService(deps: {
       return matched.step === null ? { ok: false, wrong: 'code' } : { ok: true, factor: 'totp' };
     });
     const { codes, hashes } = generateRecoveryCodes();
-    const result = await UserModel.updateOne(
-      { _id: auth.userId, mfaEnabled: { $ne: true }, mfaSecret: sealed },
-      { $set: { mfaEnabled: true, mfaLastStep: matched.step, mfaRecoveryCodes: hashes } },
-    );
-    if (result.matchedCount === 0) throw new AppError(409, 'MFA_ALREADY_ENABLED', 'The enrolment changed meanwhile; start again.');
+    if (!(await mfa.enable(auth.userId, { sealedSecret: sealed, step: matched.step, recoveryCodeHashes: hashes }))) {
+      throw new AppError(409, 'MFA_ALREADY_ENABLED', 'The enrolment changed meanwhile; start again.');
+    }
     await deps.sessions.recordSecondFactor(auth.sessionId);
     await reportChange(auth, client, state.recipient, 'mfa_enabled_notice');
     return { recoveryCodes: codes };
@@ -108,7 +102,7 @@ export function createMfaService(deps: {
     const state = await mfaStateOf(auth.userId);
     if (!state.mfaEnabled) throw notEnabled();
     await reauth.confirmIdentity(auth, proof, client);
-    if (!(await turnOff(auth.userId))) throw notEnabled();
+    if (!(await mfa.disable(auth.userId))) throw notEnabled();
     await reportChange(auth, client, state.recipient, 'mfa_disabled_notice');
   }
 
@@ -118,18 +112,9 @@ export function createMfaService(deps: {
     if (!state.mfaEnabled) throw notEnabled();
     await reauth.confirmIdentity(auth, proof, client);
     const { codes, hashes } = generateRecoveryCodes();
-    const result = await UserModel.updateOne({ _id: auth.userId, mfaEnabled: true }, { $set: { mfaRecoveryCodes: hashes } });
-    if (result.matchedCount === 0) throw notEnabled();
+    if (!(await mfa.replaceRecoveryCodes(auth.userId, hashes))) throw notEnabled();
     await reportChange(auth, client, state.recipient, 'recovery_codes_notice');
     return { recoveryCodes: codes };
-  }
-
-  async function turnOff(userId: string): Promise<boolean> {
-    const result = await UserModel.updateOne(
-      { _id: userId, mfaEnabled: true },
-      { $set: { mfaEnabled: false, mfaSecret: null, mfaLastStep: null }, $unset: { mfaRecoveryCodes: 1 } },
-    );
-    return result.modifiedCount === 1;
   }
 
   /**
@@ -141,7 +126,7 @@ export function createMfaService(deps: {
       throw new ForbiddenError('FORBIDDEN', 'Turn off your own MFA with DELETE /api/v1/me/mfa/totp (password and code).');
     }
     const state = await mfaStateOf(userId);
-    if (!state.mfaEnabled || !(await turnOff(userId))) throw notEnabled();
+    if (!state.mfaEnabled || !(await mfa.disable(userId))) throw notEnabled();
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'mfa_reset');
     const voidedEmailChanges = await deps.voidPendingEmailChanges(userId);
     audit.record({

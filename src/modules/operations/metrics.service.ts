@@ -4,7 +4,6 @@ import type { Clock } from '../../lib/clock';
 import { logger } from '../../lib/logger';
 import { hashQueueChannel, type HashQueueEvent } from '../../lib/telemetry';
 import { OUTBOX_STATUSES } from '../mail';
-import { SessionModel } from '../sessions';
 
 /** One finished HTTP request, as the request-metrics middleware saw it. */
 export interface RequestSample {
@@ -28,7 +27,12 @@ export type MetricsService = ReturnType<typeof createMetricsService>;
  * the password-hash queue, the mail outbox, the database pool, and Node's default process metrics. Each container has
  * its own registry, so several apps in one process (tests) never share counters.
  */
-export function createMetricsService(deps: { now: Clock; outboxCounts: () => Promise<Record<string, number>> }) {
+export function createMetricsService(deps: {
+  now: Clock;
+  outboxCounts: () => Promise<Record<string, number>>;
+  /** Sessions neither revoked nor expired, within a time bound (the sessions module's count). */
+  activeSessions: (maxTimeMs: number) => Promise<number>;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -56,10 +60,8 @@ export function createMetricsService(deps: { now: Clock; outboxCounts: () => Pro
     help: 'Sessions neither revoked nor expired, counted at scrape time.',
     registers,
     async collect() {
-      const now = deps.now();
-      const filter = { revokedAt: null, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } };
       try {
-        this.set(await SessionModel.countDocuments(filter).maxTimeMS(ACTIVE_SESSIONS_QUERY_TIMEOUT_MS));
+        this.set(await deps.activeSessions(ACTIVE_SESSIONS_QUERY_TIMEOUT_MS));
       } catch (error) {
         logger.debug('active session count unavailable', { error });
       }

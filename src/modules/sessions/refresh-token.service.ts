@@ -246,5 +246,11 @@ export function createRefreshTokenService(deps: { session: Config['session']; no
     return result.deletedCount;
   }
 
-  return { issueToken, consumeToken, recordSpend, pruneSpent };
+  /** The session and user a refresh token belongs to (spent or not), for logout; null when unknown. */
+  async function sessionOfToken(token: string): Promise<{ sessionId: string; userId: string } | null> {
+    const stored = await RefreshTokenModel.findById(hashRefreshToken(token), { sessionId: 1, userId: 1 }).lean();
+    return stored ? { sessionId: stored.sessionId.toString(), userId: stored.userId.toString() } : null;
+  }
+
+  return { issueToken, consumeToken, recordSpend, pruneSpent, sessionOfToken };
 }

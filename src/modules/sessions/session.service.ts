@@ -1,28 +1,21 @@
 import { Types } from 'mongoose';
 import type { Config } from '../../config/env';
-import type { Role } from '../../config/roles';
 import { createByIdBatcher } from '../../db/by-id-batcher';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../errors/app-error';
+import { NotFoundError } from '../../errors/app-error';
+import type { ClientInfo } from '../../lib/client-info';
 import { addMs, earliest, type Clock } from '../../lib/clock';
-import { describeDevice } from './device';
+import { toSeconds } from '../../lib/duration';
 import { logger } from '../../lib/logger';
+import type { Location } from '../geoip';
+import { describeDevice } from './device';
 import { RefreshTokenModel } from './refresh-token.model';
 import { SessionModel, type AuthMethod, type SessionRecord } from './session.model';
-import { credentialVersionOf, USER_VIEW_PROJECTION, type UserFields, UserModel } from '../users';
-import { toSessionView, type Location, type SessionView } from './session.view';
+import { toSessionView, type SessionView } from './session.view';
 
-export interface AuthContext {
-  userId: string;
-  sessionId: string;
-  role: Role;
-  /** The records the check read, so handlers such as GET /me need no second round trip. */
-  user: UserFields;
-  session: SessionRecord;
-}
-
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
+/** What a re-authentication attempt budget allows per session: LOGIN_MAX_FAILURES per window. */
+export interface ReauthLimits {
+  maxFailures: number;
+  failureWindowMs: number;
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
@@ -46,13 +39,15 @@ function distinctIds(ids: Types.ObjectId[]): Types.ObjectId[] {
 }
 
 /** Database-backed sessions: the source of truth every access token is checked against. */
-export function createSessionService(deps: { session: Config['session']; now: Clock }) {
+export function createSessionService(deps: {
+  session: Config['session'];
+  now: Clock;
+  /** Which of these user ids still have an account (the users module's answer, wired by container.ts). */
+  existingUserIds: (ids: readonly Types.ObjectId[]) => Promise<Set<string>>;
+}) {
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
-  // Every authenticated request reads its session and user by _id: concurrent requests share one query.
+  // Every authenticated request reads its session by _id: concurrent requests share one query.
   const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection);
-  const usersById = createByIdBatcher<UserFields & { credentialVersion?: number }>(UserModel.collection, {
-    projection: { ...USER_VIEW_PROJECTION, credentialVersion: 1 },
-  });
 
   function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
@@ -88,29 +83,19 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   }
 
   /**
-   * Resolves a verified credential (an access token's claims, or a refresh token's record) to the
-   * caller as the database sees it now: an ended session, a deleted or disabled user, or a changed
-   * role take effect on this very request.
+   * The session a verified credential (an access token's claims, or a refresh token's record) names,
+   * while it is active and belongs to that user; null otherwise. Concurrent requests share one read.
    */
-  async function authenticate(claims: { userId: string; sessionId: string }): Promise<AuthContext> {
-    if (!Types.ObjectId.isValid(claims.sessionId) || !Types.ObjectId.isValid(claims.userId)) {
-      throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
-    }
+  async function findActiveSession(claims: { userId: string; sessionId: string }): Promise<SessionRecord | null> {
+    if (!Types.ObjectId.isValid(claims.sessionId)) return null;
+    const session = await sessionsById.load(new Types.ObjectId(claims.sessionId));
+    return session && isActive(session, deps.now()) && session.userId.toString() === claims.userId ? session : null;
+  }
+
+  /** A session that has just authenticated a request: its idle expiry slides, at most once per touch interval. */
+  async function slideSession(session: SessionRecord): Promise<SessionRecord> {
     const now = deps.now();
-    const [session, user] = await Promise.all([
-      sessionsById.load(new Types.ObjectId(claims.sessionId)),
-      usersById.load(new Types.ObjectId(claims.userId)),
-    ]);
-    if (!session || !isActive(session, now) || session.userId.toString() !== claims.userId) {
-      throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
-    }
-    if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
-    if (credentialVersionOf(session) !== credentialVersionOf(user)) {
-      throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
-    }
-    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    const current = now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs ? await touchSession(session, now) : session;
-    return { userId: claims.userId, sessionId: claims.sessionId, role: user.role as Role, user, session: current };
+    return now.getTime() - session.lastSeenAt.getTime() >= touchIntervalMs ? touchSession(session, now) : session;
   }
 
   /**
@@ -181,6 +166,52 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     return result.modifiedCount;
   }
 
+  /** Deletes every session of a deleted user (after revokeAllUserSessions has ended them and their tokens). */
+  async function deleteUserSessions(userId: string): Promise<void> {
+    await SessionModel.deleteMany({ userId });
+  }
+
+  /** Whether another session of the user was opened from this country (new-location notices). */
+  async function hasSignedInFrom(userId: string, countryCode: string, exceptSessionId: Types.ObjectId): Promise<boolean> {
+    return (await SessionModel.exists({ userId, _id: { $ne: exceptSessionId }, 'location.countryCode': countryCode })) !== null;
+  }
+
+  /** Whether another session of the user was located at all (the first located sign-in sets the baseline). */
+  async function hasLocatedSignIn(userId: string, exceptSessionId: Types.ObjectId): Promise<boolean> {
+    return (await SessionModel.exists({ userId, _id: { $ne: exceptSessionId }, 'location.countryCode': { $type: 'string' } })) !== null;
+  }
+
+  /**
+   * Reserves one re-authentication attempt of a session's budget atomically, before any hashing; a new
+   * window starts once the last one is over. Returns null when reserved, else the seconds until the
+   * window ends.
+   */
+  async function reserveReauthAttempt(sessionId: string, limits: ReauthLimits): Promise<number | null> {
+    const now = deps.now();
+    const windowOver = { $or: [{ reauthWindowStartedAt: null }, { reauthWindowStartedAt: { $lt: addMs(now, -limits.failureWindowMs) } }] };
+    await SessionModel.updateOne({ _id: sessionId, ...windowOver }, { $set: { reauthAttempts: 0, reauthWindowStartedAt: now } });
+    const reserved = await SessionModel.findOneAndUpdate(
+      { _id: sessionId, reauthAttempts: { $lt: limits.maxFailures } },
+      { $inc: { reauthAttempts: 1 } },
+      { projection: { _id: 1 } },
+    ).lean();
+    if (reserved) return null;
+    const session = await SessionModel.findById(sessionId, { reauthWindowStartedAt: 1 }).lean<{ reauthWindowStartedAt?: Date | null }>();
+    const endsAt = addMs(session?.reauthWindowStartedAt ?? now, limits.failureWindowMs);
+    return Math.max(1, toSeconds(endsAt.getTime() - now.getTime()));
+  }
+
+  /** Gives a re-authentication attempt back (the check passed, or never ran). */
+  async function releaseReauthAttempt(sessionId: string): Promise<void> {
+    await SessionModel.updateOne({ _id: sessionId, reauthAttempts: { $gt: 0 } }, { $inc: { reauthAttempts: -1 } });
+  }
+
+  /** Sessions neither revoked nor expired (the metrics gauge), bounded by `maxTimeMs`. */
+  async function countActiveSessions(maxTimeMs: number): Promise<number> {
+    const now = deps.now();
+    return SessionModel.countDocuments({ revokedAt: null, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } }).maxTimeMS(maxTimeMs);
+  }
+
   /** Removes sessions and tokens that ended long ago; the TTL indexes do the same where the server supports them. */
   async function sweepExpired(retentionMs: number): Promise<{ sessions: number; tokens: number }> {
     const now = deps.now();
@@ -205,10 +236,7 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
     let tokens = 0;
     const allSessions = SessionModel.collection.find<Pick<SessionRecord, '_id' | 'userId'>>({}, { projection: { userId: 1 } });
     for await (const chunk of chunksOf(allSessions, ORPHAN_SWEEP_CHUNK)) {
-      const users = await UserModel.collection
-        .find({ _id: { $in: distinctIds(chunk.map((session) => session.userId)) } }, { projection: { _id: 1 } })
-        .toArray();
-      const existing = new Set(users.map((user) => user._id.toHexString()));
+      const existing = await deps.existingUserIds(distinctIds(chunk.map((session) => session.userId)));
       const orphaned = chunk.filter((session) => !existing.has(session.userId.toHexString())).map((session) => session._id);
       if (orphaned.length > 0) sessions += (await SessionModel.deleteMany({ _id: { $in: orphaned } })).deletedCount;
     }
@@ -228,8 +256,15 @@ export function createSessionService(deps: { session: Config['session']; now: Cl
   return {
     startSession,
     adoptCredentialVersion,
-    authenticate,
+    findActiveSession,
+    slideSession,
     recordSecondFactor,
+    deleteUserSessions,
+    hasSignedInFrom,
+    hasLocatedSignIn,
+    reserveReauthAttempt,
+    releaseReauthAttempt,
+    countActiveSessions,
     listActiveSessions,
     revokeSession,
     revokeUserSession,

@@ -1,12 +1,13 @@
 export { seedAdminFromConfig } from './admin-seed.service';
+export { authOf, type AuthContext } from './caller';
 export { createLockService } from './lock.service';
 export { createMeController } from './me.controller';
 export { createMeRouter } from './me.routes';
 export { createMeSchemas } from './me.schemas';
 export { createUserController } from './user.controller';
-export { BUMP_CREDENTIAL_VERSION, credentialVersionOf, USER_STATUSES, UserModel } from './user.model';
+export { createUserRecords, type AccountRecipient, type AuthenticatedUser, type UserRecords } from './user-records.service';
+export { userResponse } from './user.response';
 export { createUserRouter } from './user.routes';
 export { createUserSchemas } from './user.schemas';
-export { createUserService, type UserService } from './user.service';
-export { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from './user.view';
-export { userResponse } from './user.response';
+export { createUserService, type IdentityProof, type MailedLinks, type Reauthentication, type UserService } from './user.service';
+export { toUserView, type UserFields, type UserView } from './user.view';

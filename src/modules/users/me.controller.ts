@@ -1,15 +1,17 @@
 import type { Request, Response } from 'express';
-import { authOf, type RefreshCookie } from '../auth';
+import { clientInfoOf } from '../../lib/client-info';
 import { inputOf } from '../../middleware/validate';
+import type { SessionService } from '../sessions';
+import { authOf } from './caller';
 import type { MeSchemas } from './me.schemas';
-import { clientInfoOf, type SessionService } from '../sessions';
 import type { UserService } from './user.service';
 
 export function createMeController(deps: {
   users: UserService;
   sessions: SessionService;
   schemas: MeSchemas;
-  refreshCookie: RefreshCookie;
+  /** Clears the refresh cookie once the account is gone (the auth module's cookie, wired by app.ts). */
+  refreshCookie: { clear(res: Response): void };
 }) {
   const { users, sessions, schemas } = deps;
   return {

@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
 import { ValidationError } from '../../errors/app-error';
+import { clientInfoOf } from '../../lib/client-info';
 import { isSameObjectId } from '../../lib/object-id';
-import { authOf } from '../auth';
 import { inputOf } from '../../middleware/validate';
+import { authOf } from './caller';
 import type { UserSchemas } from './user.schemas';
 import type { UserService } from './user.service';
-import { clientInfoOf } from '../sessions';
 
 export function createUserController(users: UserService, schemas: UserSchemas) {
   return {
@@ -52,6 +52,12 @@ export function createUserController(users: UserService, schemas: UserSchemas) {
     async revokeSessions(req: Request, res: Response): Promise<void> {
       const { params } = inputOf(res, schemas.revokeSessions);
       await users.revokeUserSessions(authOf(req), params.id, clientInfoOf(req));
+      res.status(204).end();
+    },
+
+    async unlock(req: Request, res: Response): Promise<void> {
+      const { params } = inputOf(res, schemas.unlock);
+      await users.unlockAccount(authOf(req), params.id, clientInfoOf(req));
       res.status(204).end();
     },
   };

@@ -55,10 +55,5 @@ userSchema.index({ name: 1 });
  */
 export const BUMP_CREDENTIAL_VERSION = { $inc: { credentialVersion: 1 } } as const;
 
-/** Documents written before credential versions existed carry none: they are at version 0. */
-export function credentialVersionOf(record: { credentialVersion?: number | null }): number {
-  return record.credentialVersion ?? 0;
-}
-
 export type UserRecord = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
 export const UserModel = model('User', userSchema);

@@ -1,14 +1,12 @@
 import { Router, type RequestHandler } from 'express';
-import type { createMfaController, MfaSchemas } from '../mfa';
-import type { createUserController } from './user.controller';
-import { allowOwnerOr, requirePermission } from '../auth';
+import { allowOwnerOr, requirePermission } from '../../middleware/authorize';
 import { validate } from '../../middleware/validate';
+import type { createUserController } from './user.controller';
 import type { UserSchemas } from './user.schemas';
 
 export function createUserRouter(deps: {
   controller: ReturnType<typeof createUserController>;
   schemas: UserSchemas;
-  mfa: { controller: ReturnType<typeof createMfaController>; schemas: MfaSchemas };
   authenticate: RequestHandler;
   /** Deleting one's own account checks a password: the auth routes' per-IP budget applies. */
   authLimiter: RequestHandler;
@@ -23,7 +21,6 @@ export function createUserRouter(deps: {
   router.delete('/:id', deps.authLimiter, validate(s.remove), allowOwnerOr('users:delete'), users.remove);
   router.get('/:id/sessions', validate(s.byId), allowOwnerOr('sessions:read'), users.listSessions);
   router.delete('/:id/sessions', requirePermission('sessions:revoke'), validate(s.revokeSessions), users.revokeSessions);
-  router.delete('/:id/mfa', requirePermission('status:assign'), validate(deps.mfa.schemas.resetByAdmin), deps.mfa.controller.resetByAdmin);
-  router.delete('/:id/lockout', requirePermission('status:assign'), validate(deps.mfa.schemas.unlock), deps.mfa.controller.unlock);
+  router.delete('/:id/lockout', requirePermission('status:assign'), validate(s.unlock), users.unlock);
   return router;
 }

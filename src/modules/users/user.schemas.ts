@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Config } from '../../config/env';
 import { ROLES } from '../../config/roles';
+import { currentPasswordSchema, emptyBodySchema, mfaCodeSchema, objectIdSchema, paginationQuery } from '../../lib/common.schemas';
 import { USER_STATUSES } from './user.model';
 import { USER_SORTS } from './user.service';
-import { currentPasswordSchema, emptyBodySchema, mfaCodeSchema, objectIdSchema, paginationQuery } from '../../lib/common.schemas';
 
 const userIdParams = z.strictObject({ id: objectIdSchema });
 
@@ -28,6 +28,7 @@ export function createUserSchemas(pagination: Config['pagination']) {
       body: z.strictObject({ password: currentPasswordSchema.optional(), code: mfaCodeSchema.optional() }).optional(),
     },
     revokeSessions: { params: userIdParams, body: emptyBodySchema },
+    unlock: { params: userIdParams, body: emptyBodySchema },
   };
 }
 

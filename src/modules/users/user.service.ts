@@ -1,17 +1,18 @@
 import { Types } from 'mongoose';
 import type { Role } from '../../config/roles';
 import { ConflictError, NotFoundError } from '../../errors/app-error';
+import type { ClientInfo } from '../../lib/client-info';
 import type { Clock } from '../../lib/clock';
-import { createTurnSharedReads } from '../../lib/turn-shared-reads';
-import type { PasswordHasher } from '../../lib/password-hasher';
-import { type AuthContext, type ClientInfo, SessionModel, type SessionService, type SessionView, toSessionView } from '../sessions';
-import { BUMP_CREDENTIAL_VERSION, credentialVersionOf, UserModel, type UserStatus } from './user.model';
-import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from './user.view';
-import type { AccountTokenService } from '../account-recovery';
-import type { AuditService } from '../audit';
-import type { LockService } from './lock.service';
-import { accountThrottleKey, type LoginThrottleService, type ReauthProof, type ReauthService } from '../auth';
 import { countMatching, paginate, type Page, type PageRequest } from '../../lib/pagination';
+import type { PasswordHasher } from '../../lib/password-hasher';
+import { createTurnSharedReads } from '../../lib/turn-shared-reads';
+import type { AuditService } from '../audit';
+import { type SessionService, type SessionView, toSessionView } from '../sessions';
+import type { AuthContext } from './caller';
+import type { LockService } from './lock.service';
+import type { UserRecords } from './user-records.service';
+import { BUMP_CREDENTIAL_VERSION, UserModel, type UserStatus } from './user.model';
+import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from './user.view';
 
 export const USER_SORTS = ['createdAt', '-createdAt', 'email', '-email', 'name', '-name', 'lastLoginAt', '-lastLoginAt'] as const;
 export type UserSort = (typeof USER_SORTS)[number];
@@ -28,6 +29,24 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** What the caller presents to prove it is still the account's owner. */
+export interface IdentityProof {
+  password: string;
+  code?: string;
+}
+
+/** Re-authentication before sensitive changes (the mfa module's, wired by container.ts). */
+export interface Reauthentication {
+  confirmPassword(auth: AuthContext, password: string, client: ClientInfo): Promise<unknown>;
+  confirmIdentity(auth: AuthContext, proof: IdentityProof, client: ClientInfo): Promise<unknown>;
+}
+
+/** The mailed links a credential change voids (the account-recovery module's, wired by container.ts). */
+export interface MailedLinks {
+  voidPasswordResets(userId: string): Promise<unknown>;
+  voidPendingEmailChanges(userId: string): Promise<number>;
+}
+
 export type UserService = ReturnType<typeof createUserService>;
 
 /** Accounts: self-service and administration. */
@@ -37,9 +56,11 @@ export function createUserService(deps: {
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
-  reauth: ReauthService;
-  throttle: LoginThrottleService;
-  tokens: Pick<AccountTokenService, 'voidTokens' | 'voidPendingEmailChanges'>;
+  records: UserRecords;
+  reauth: Reauthentication;
+  /** Forgets an address's login failures (the auth module's throttle, wired by container.ts). */
+  clearLoginFailures: (email: string) => Promise<void>;
+  mailedLinks: MailedLinks;
   /** Deletes what other capabilities keep about a deleted account (mail records, tokens, throttling state). */
   forgetAccount: (account: { id: string; email: string }) => Promise<void>;
 }) {
@@ -83,7 +104,7 @@ export function createUserService(deps: {
     if (!user) return null;
     const userId = user._id.toString();
     await sessions.revokeAllUserSessions(userId, 'user_deleted');
-    await SessionModel.deleteMany({ userId });
+    await sessions.deleteUserSessions(userId);
     await deps.forgetAccount({ id: userId, email: user.email });
     return true;
   }
@@ -129,16 +150,12 @@ export function createUserService(deps: {
   ): Promise<void> {
     await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
-    const changed = await UserModel.findOneAndUpdate(
-      { _id: auth.userId },
-      { $set: { passwordHash, passwordChangedAt: deps.now() }, ...BUMP_CREDENTIAL_VERSION },
-      { new: true, projection: { credentialVersion: 1 } },
-    ).lean();
-    if (!changed) throw new NotFoundError('No such user.');
-    await sessions.adoptCredentialVersion(auth.sessionId, credentialVersionOf(changed));
+    const credentialVersion = await deps.records.setPassword(auth.userId, passwordHash);
+    if (credentialVersion === null) throw new NotFoundError('No such user.');
+    await sessions.adoptCredentialVersion(auth.sessionId, credentialVersion);
     const revoked = await sessions.revokeAllUserSessions(auth.userId, 'password_changed', auth.sessionId);
-    await deps.tokens.voidTokens(auth.userId, ['password_reset']);
-    const voidedEmailChanges = await deps.tokens.voidPendingEmailChanges(auth.userId);
+    await deps.mailedLinks.voidPasswordResets(auth.userId);
+    const voidedEmailChanges = await deps.mailedLinks.voidPendingEmailChanges(auth.userId);
     audit.record({
       type: 'user.password_changed',
       actorId: auth.userId,
@@ -150,7 +167,7 @@ export function createUserService(deps: {
   }
 
   /** Deletes the caller's own account after the password (and the code, with MFA) is confirmed. */
-  async function deleteOwnAccount(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<void> {
+  async function deleteOwnAccount(auth: AuthContext, proof: IdentityProof, client: ClientInfo): Promise<void> {
     await deps.reauth.confirmIdentity(auth, proof, client);
     await guardLastAdmin(auth.userId, removeUser);
     audit.record({ type: 'user.deleted', actorId: auth.userId, targetId: auth.userId, ip: client.ip, details: { self: true } });
@@ -220,7 +237,7 @@ export function createUserService(deps: {
     if (!updated) throw new NotFoundError('No such user.');
     const disabled = status === 'disabled';
     const revokedSessions = disabled ? await sessions.revokeAllUserSessions(userId, 'user_disabled') : 0;
-    const voidedEmailChanges = disabled ? await deps.tokens.voidPendingEmailChanges(userId) : 0;
+    const voidedEmailChanges = disabled ? await deps.mailedLinks.voidPendingEmailChanges(userId) : 0;
     audit.record({
       type: 'user.status_changed',
       actorId: actor.userId,
@@ -246,7 +263,7 @@ export function createUserService(deps: {
   async function revokeUserSessions(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
     await findUser(userId);
     const count = await sessions.revokeAllUserSessions(userId, 'revoked_by_admin');
-    const voidedEmailChanges = await deps.tokens.voidPendingEmailChanges(userId);
+    const voidedEmailChanges = await deps.mailedLinks.voidPendingEmailChanges(userId);
     audit.record({
       type: 'session.revoked',
       actorId: actor.userId,
@@ -260,7 +277,7 @@ export function createUserService(deps: {
   /** Clears a user's login failures (an admin unlocking a locked account). */
   async function unlockAccount(actor: AuthContext, userId: string, client: ClientInfo): Promise<void> {
     const user = await findUser(userId);
-    await deps.throttle.clearFailures(accountThrottleKey(user.email));
+    await deps.clearLoginFailures(user.email);
     audit.record({ type: 'user.unlocked', actorId: actor.userId, targetId: userId, sessionId: actor.sessionId, ip: client.ip });
   }
 

@@ -1,18 +1,14 @@
 import type { Config } from '../../config/env';
 import { AppError, ForbiddenError, RateLimitedError } from '../../errors/app-error';
-import { addMs, type Clock } from '../../lib/clock';
-import { toSeconds } from '../../lib/duration';
+import type { ClientInfo } from '../../lib/client-info';
 import type { PasswordHasher } from '../../lib/password-hasher';
-import { type AuthContext, type ClientInfo, SessionModel } from '../sessions';
-import { UserModel } from '../users';
 import type { AuditService } from '../audit';
-import type { MfaCodeService, SecondFactor } from '../mfa';
+import type { SessionService } from '../sessions';
+import type { AuthContext, IdentityProof, UserRecords } from '../users';
+import type { MfaCodeService, SecondFactor } from './mfa-code.service';
 
 /** What the caller presents to prove it is still the account's owner. */
-export interface ReauthProof {
-  password: string;
-  code?: string;
-}
+export type ReauthProof = IdentityProof;
 
 /** The outcome of a re-authentication check: passed (with the factor used, if any), or which answer was wrong. */
 export type ReauthOutcome = { ok: true; factor: SecondFactor | null } | { ok: false; wrong: 'password' | 'code' };
@@ -29,32 +25,20 @@ export type ReauthService = ReturnType<typeof createReauthService>;
  */
 export function createReauthService(deps: {
   throttle: Config['loginThrottle'];
-  now: Clock;
   hasher: PasswordHasher;
   codes: MfaCodeService;
+  sessions: Pick<SessionService, 'reserveReauthAttempt' | 'releaseReauthAttempt'>;
+  users: Pick<UserRecords, 'findCredentials'>;
   audit: AuditService;
 }) {
-  const { maxFailures, failureWindowMs } = deps.throttle;
-
   async function reserveAttempt(sessionId: string): Promise<void> {
-    const now = deps.now();
-    const windowOver = { $or: [{ reauthWindowStartedAt: null }, { reauthWindowStartedAt: { $lt: addMs(now, -failureWindowMs) } }] };
-    await SessionModel.updateOne({ _id: sessionId, ...windowOver }, { $set: { reauthAttempts: 0, reauthWindowStartedAt: now } });
-    const reserved = await SessionModel.findOneAndUpdate(
-      { _id: sessionId, reauthAttempts: { $lt: maxFailures } },
-      { $inc: { reauthAttempts: 1 } },
-      { projection: { _id: 1 } },
-    ).lean();
-    if (reserved) return;
-    const session = await SessionModel.findById(sessionId, { reauthWindowStartedAt: 1 }).lean<{ reauthWindowStartedAt?: Date | null }>();
-    const endsAt = addMs(session?.reauthWindowStartedAt ?? now, failureWindowMs);
-    const retryAfterSeconds = Math.max(1, toSeconds(endsAt.getTime() - now.getTime()));
-    throw new RateLimitedError(retryAfterSeconds, 'Too many wrong answers in this session; try again later.');
+    const retryAfterSeconds = await deps.sessions.reserveReauthAttempt(sessionId, deps.throttle);
+    if (retryAfterSeconds !== null) {
+      throw new RateLimitedError(retryAfterSeconds, 'Too many wrong answers in this session; try again later.');
+    }
   }
 
-  async function releaseAttempt(sessionId: string): Promise<void> {
-    await SessionModel.updateOne({ _id: sessionId, reauthAttempts: { $gt: 0 } }, { $inc: { reauthAttempts: -1 } });
-  }
+  const releaseAttempt = (sessionId: string) => deps.sessions.releaseReauthAttempt(sessionId);
 
   /**
    * Runs one re-authentication check under the session's attempt budget. A wrong answer keeps its
@@ -86,7 +70,7 @@ export function createReauthService(deps: {
   }
 
   async function checkPasswordAndCode(userId: string, proof: ReauthProof, askCode: boolean): Promise<ReauthOutcome> {
-    const user = await UserModel.findById(userId, { passwordHash: 1, mfaEnabled: 1 }).select('+passwordHash').lean();
+    const user = await deps.users.findCredentials(userId);
     if (!user || !(await deps.hasher.verify(proof.password, user.passwordHash))) return { ok: false, wrong: 'password' };
     if (!askCode || !user.mfaEnabled) return { ok: true, factor: null };
     const factor = proof.code ? await deps.codes.spendCode(userId, proof.code) : null;

@@ -1,12 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import { roleHasPermission, type Permission } from '../../config/roles';
-import { ForbiddenError } from '../../errors/app-error';
-import { logger } from '../../lib/logger';
-import { isSameObjectId } from '../../lib/object-id';
-import { authOf } from './authenticate';
+import { roleHasPermission, type Permission } from '../config/roles';
+import { ForbiddenError } from '../errors/app-error';
+import { callerOf } from '../lib/caller';
+import { logger } from '../lib/logger';
+import { isSameObjectId } from '../lib/object-id';
 
 function deny(req: Request, permission: Permission): never {
-  const auth = authOf(req);
+  const auth = callerOf(req);
   logger.warn('access denied', {
     userId: auth.userId,
     role: auth.role,
@@ -33,7 +33,7 @@ function assertSecondFactorFor(req: Request, permission: Permission): void {
 /** Lets the caller through when their current role grants the permission. */
 export function requirePermission(permission: Permission) {
   return function checkPermission(req: Request, _res: Response, next: NextFunction): void {
-    if (!roleHasPermission(authOf(req).role, permission)) deny(req, permission);
+    if (!roleHasPermission(callerOf(req).role, permission)) deny(req, permission);
     assertSecondFactorFor(req, permission);
     next();
   };
@@ -42,7 +42,7 @@ export function requirePermission(permission: Permission) {
 /** Lets the owner of the user resource in `:id` through, and anyone else whose role grants the permission. */
 export function allowOwnerOr(permission: Permission) {
   return function checkOwnerOrPermission(req: Request, _res: Response, next: NextFunction): void {
-    const auth = authOf(req);
+    const auth = callerOf(req);
     if (!isSameObjectId(String(req.params.id), auth.userId)) {
       if (!roleHasPermission(auth.role, permission)) deny(req, permission);
       assertSecondFactorFor(req, permission);
