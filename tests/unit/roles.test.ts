@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES } from '../../src/config/roles';
 
-describe('README roles table', () => {
+describe('docs/CLIENTS.md roles table', () => {
   it('when compared with the permission matrix in code, then they agree row by row', () => {
-    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const readme = readFileSync(path.resolve(__dirname, '../../docs/CLIENTS.md'), 'utf8');
     const table = readme.split('<!-- roles:start -->')[1]!.split('<!-- roles:end -->')[0]!;
     const rows = table
       .trim()
