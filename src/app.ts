@@ -27,6 +27,7 @@ import {
   createRefreshCookie,
 } from './modules/auth';
 import { buildOpenApiDocument, createDocsRouter } from './modules/docs';
+import { createKeysController, createKeysRouter, createKeysSchemas, createWellKnownRouter } from './modules/keys';
 import { createMfaAdminRouter, createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
 import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
 import {
@@ -96,6 +97,11 @@ function createApiRouter(container: Container): express.Router {
       authLimiter,
     }),
   );
+  const keysSchemas = createKeysSchemas();
+  api.use(
+    '/signing-keys',
+    createKeysRouter({ controller: createKeysController(container.keyRing, keysSchemas), schemas: keysSchemas, authenticate }),
+  );
   api.use(
     '/audit-events',
     createAuditRouter({ controller: createAuditController(services.audit, schemas.audit), schemas: schemas.audit, authenticate }),
@@ -132,6 +138,7 @@ export function createApp(container: Container): Express {
   if (container.metrics) {
     app.use(createMetricsRouter({ metrics: container.metrics, token: config.metrics.token, isProduction: config.isProduction }));
   }
+  app.use(createWellKnownRouter({ ring: container.keyRing, tokens: config.tokens, publicUrl: config.publicUrl }));
   app.use(createDocsRouter(buildOpenApiDocument(config), { isProduction: config.isProduction }));
   app.use('/api/v1', requireDatabase, createApiRouter(container));
   app.use(rejectUnknownRoute);

@@ -12,13 +12,13 @@ import {
 import { createAuditService, type AuditService } from './modules/audit';
 import {
   accountThrottleKey,
-  createAccessTokenIssuer,
   createAuthService,
   createCallerResolver,
   createDeviceTokens,
   createLoginThrottleService,
   type GeoLookup,
 } from './modules/auth';
+import { createAccessTokenIssuer, createKeyRing, createKeysJob } from './modules/keys';
 import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
 import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService } from './modules/mfa';
 import { createMetricsService } from './modules/operations';
@@ -74,7 +74,9 @@ export function createContainer(options: ContainerOptions) {
   const sessions = createSessionService({ session: config.session, now, existingUserIds: userRecords.existingIds });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
   const resolveCaller = createCallerResolver({ sessions, users: userRecords });
-  const accessTokens = createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now });
+  const { tokens: tokenSettings } = config;
+  const keyRing = createKeyRing({ algorithm: tokenSettings.algorithm, timings: tokenSettings, box, now, audit });
+  const accessTokens = createAccessTokenIssuer({ ring: keyRing, settings: tokenSettings, now });
   const throttle = createLoginThrottleService({ throttle: config.loginThrottle, now });
   const clearLoginFailures = (email: string) => throttle.clearFailures(accountThrottleKey(email));
   const locks = createLockService({ locks: config.locks, now });
@@ -172,7 +174,12 @@ export function createContainer(options: ContainerOptions) {
     pruneAlso: tokens.pruneExpired,
   });
   const metrics = config.metrics.enabled
-    ? createMetricsService({ now, outboxCounts: outbox.countByStatus, activeSessions: sessions.countActiveSessions })
+    ? createMetricsService({
+        now,
+        outboxCounts: outbox.countByStatus,
+        activeSessions: sessions.countActiveSessions,
+        signingKeys: keyRing.countByState,
+      })
     : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
@@ -187,6 +194,7 @@ export function createContainer(options: ContainerOptions) {
     geo: options.geo,
     hasher,
     accessTokens,
+    keyRing,
     metrics,
     services: {
       audit,
@@ -208,7 +216,7 @@ export function createContainer(options: ContainerOptions) {
       mfa,
     },
     /** Background work that server.ts starts and stops. */
-    jobs: { outbox: outboxJob },
+    jobs: { outbox: outboxJob, signingKeys: createKeysJob(keyRing, tokenSettings.reloadMs) },
     /** Stops the outbox sender (if still running), finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
       metrics?.close();

@@ -8,6 +8,21 @@ import { createHttpServer, type HttpServer } from './lib/http-server';
 import { configureLogger, logger } from './lib/logger';
 import { seedAdminFromConfig } from './modules/users';
 import { createGeoIpUpdater, createGeoLocator } from './modules/geoip';
+import { KeyRingLockedError } from './modules/keys';
+
+/** Loads the signing key ring before anything is served: a ring no configured key opens stops the start here. */
+async function loadKeyRingOrExit(container: Container): Promise<void> {
+  try {
+    await container.keyRing.ensureLoaded();
+  } catch (error) {
+    if (error instanceof KeyRingLockedError) {
+      logger.error(error.message);
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
 
 /** Exit codes a shell gives a process ended by the signal: 128 + its number. */
 const SIGNAL_EXIT_CODES: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
@@ -74,12 +89,16 @@ async function main(): Promise<void> {
   const geoLocator = createGeoLocator();
   const geoUpdater = createGeoIpUpdater({ geoip: config.geoip, locator: geoLocator });
   const container = createContainer({ config, geo: geoLocator });
+  await loadKeyRingOrExit(container);
   if (config.admin.seedOnStart) {
     const { hasher, now, services } = container;
     await seedAdminFromConfig(config, { hasher, now, passwordPolicy: config.password, sessions: services.sessions, audit: services.audit });
   }
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: NO MAIL WILL BE SENT (password resets, address verification, notices). Set SMTP_URL and APP_URL.');
+  }
+  if (config.isProduction && !config.publicUrlConfigured) {
+    logger.warn(`PUBLIC_URL is not set: tokens name ${config.tokens.issuer} as their issuer and the JWKS lives there. Set PUBLIC_URL.`);
   }
   const graceMs = config.http.shutdownGraceMs;
   const http = createHttpServer(createApp(container), config.http);
@@ -93,6 +112,7 @@ async function main(): Promise<void> {
     { name: 'geoip-update', start: () => geoUpdater.start(), stop: async () => geoUpdater.stop() },
     // Half the grace for a send in flight, so the rest of the shutdown still fits.
     { name: 'outbox', start: () => container.jobs.outbox.start(), stop: () => container.jobs.outbox.stop(graceMs / 2) },
+    container.jobs.signingKeys,
   ];
   jobs.forEach((job) => job.start());
   handleSignals(() => shutDown(http, jobs, container), graceMs);

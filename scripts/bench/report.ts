@@ -48,6 +48,7 @@ export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] 
     ratio('refresh ÷ /healthz (req/s)', figure(rows, 'refresh', 'requestsPerSecond'), figure(rows, 'healthz', 'requestsPerSecond'), {
       atLeast: 0.25,
     }),
+    ratio('JWKS ÷ /healthz (req/s)', figure(rows, 'jwks', 'requestsPerSecond'), healthz, { atLeast: 1 }),
     ratio('/users ÷ /healthz (req/s)', figure(rows, 'users', 'requestsPerSecond'), healthz, { atLeast: 0.25 }),
     ratio('/audit-events ÷ /healthz (req/s)', figure(rows, 'audit', 'requestsPerSecond'), healthz, { atLeast: 0.25 }),
     ratio('forgot p50: known ÷ unknown address', figure(rows, 'forgotKnown', 'p50Ms'), figure(rows, 'forgotUnknown', 'p50Ms'), {

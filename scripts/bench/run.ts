@@ -9,6 +9,7 @@ import {
   loadAudit,
   loadForgotPassword,
   loadHealthz,
+  loadJwks,
   loadLogin,
   loadMe,
   loadMeOn,
@@ -78,7 +79,7 @@ async function seed(options: BenchOptions, server: BenchServer, databaseUri: str
   const warmupRefreshSessions = await openSessions(config, member.id, options.connections);
   const filled = await fillSessions(config, userIds, options.baselineSessions);
   log(`seeding: ${filled.inserted} filler sessions (${options.baselineSessions} stored) in ${filled.ms} ms`);
-  const signer = createTokenSigner(config);
+  const signer = await createTokenSigner(config);
   return {
     server,
     databaseUri,
@@ -139,6 +140,7 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   await loadRefresh(context, context.warmupRefreshSessions, options.warmupS);
   await measure(rows, 'healthz', 'GET /healthz', conns, () => loadHealthz(context));
   await measure(rows, 'me', `GET /me (${options.baselineSessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
+  await measure(rows, 'jwks', 'GET /.well-known/jwks.json', conns, () => loadJwks(context));
   await measure(rows, 'users', `GET /users?limit=20 (${options.users.toLocaleString('en-US')} users)`, conns, () => loadUsers(context));
   await measure(rows, 'audit', `GET /audit-events?limit=20 (${options.auditEvents.toLocaleString('en-US')})`, conns, () =>
     loadAudit(context),

@@ -1,12 +1,13 @@
 import type { Config } from '../../src/config/env';
 import { SessionModel } from '../../src/modules/sessions/session.model';
-import type { AccessTokenIssuer } from '../../src/modules/auth/access-token';
+import type { AccessTokenIssuer } from '../../src/modules/keys';
 import { bodiesInTurn, cookieChainPerConnection, headersPerConnection, percentile, runLoad, type LoadFigures } from './load';
 import type { BenchOptions } from './options';
 import { BENCH_PASSWORD, seededUserEmail, type Account, type SeededSession } from './seed';
 
 export type RowKey =
   | 'healthz'
+  | 'jwks'
   | 'me'
   | 'users'
   | 'audit'
@@ -43,10 +44,26 @@ export interface ScenarioContext {
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** Fresh access tokens, one per session: a long run outlives the 5-minute token lifetime. */
-function bearerHeaders(context: ScenarioContext): Record<string, string>[] {
-  return context.meSessions.map((session) => ({
-    authorization: `Bearer ${context.signer.sign({ userId: session.userId, sessionId: session.sessionId }).token}`,
-  }));
+async function bearerHeaders(context: ScenarioContext): Promise<Record<string, string>[]> {
+  return Promise.all(
+    context.meSessions.map(async (session) => ({
+      authorization: `Bearer ${(await context.signer.sign(grantOf(session.userId, session.sessionId))).token}`,
+    })),
+  );
+}
+
+/** A token's grant as a login of a plain member would make it. */
+function grantOf(userId: string, sessionId: string) {
+  return { userId, sessionId, role: 'user', amr: ['pwd'], authTime: new Date() };
+}
+
+/** The published keys: every verifier of Keyhold tokens fetches these. */
+export function loadJwks(context: ScenarioContext): Promise<LoadFigures> {
+  return runLoad({
+    url: `${context.baseUrl}/.well-known/jwks.json`,
+    connections: context.options.connections,
+    durationS: context.options.durationS,
+  });
 }
 
 export function loadHealthz(context: ScenarioContext, durationS = context.options.durationS): Promise<LoadFigures> {
@@ -74,7 +91,7 @@ export async function loadMe(context: ScenarioContext, durationS = context.optio
  */
 export async function loadMeOn(context: ScenarioContext, baseUrls: string[], durationS = context.options.durationS): Promise<LoadFigures> {
   await makeTouchesDue(context);
-  const headers = bearerHeaders(context);
+  const headers = await bearerHeaders(context);
   const share = Math.max(1, Math.floor(context.options.connections / baseUrls.length));
   const parts = await Promise.all(
     baseUrls.map((baseUrl) =>
@@ -97,8 +114,8 @@ function combineFigures(parts: LoadFigures[]): LoadFigures {
   };
 }
 
-export function loadUsers(context: ScenarioContext): Promise<LoadFigures> {
-  const adminToken = context.signer.sign({ userId: context.admin.id, sessionId: adminSessionOf(context) }).token;
+export async function loadUsers(context: ScenarioContext): Promise<LoadFigures> {
+  const adminToken = (await context.signer.sign(grantOf(context.admin.id, adminSessionOf(context)))).token;
   return runLoad({
     url: `${context.baseUrl}/api/v1/users?limit=20`,
     connections: context.options.connections,
@@ -107,8 +124,8 @@ export function loadUsers(context: ScenarioContext): Promise<LoadFigures> {
   });
 }
 
-export function loadAudit(context: ScenarioContext): Promise<LoadFigures> {
-  const adminToken = context.signer.sign({ userId: context.admin.id, sessionId: adminSessionOf(context) }).token;
+export async function loadAudit(context: ScenarioContext): Promise<LoadFigures> {
+  const adminToken = (await context.signer.sign(grantOf(context.admin.id, adminSessionOf(context)))).token;
   return runLoad({
     url: `${context.baseUrl}/api/v1/audit-events?limit=20`,
     connections: context.options.connections,

@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config/env';
 import { connectDatabase } from '../../src/db/connection';
 import { AuditEventModel } from '../../src/modules/audit/audit-event.model';
-import { createAccessTokenIssuer, type AccessTokenIssuer } from '../../src/modules/auth/access-token';
+import { createSecretBox } from '../../src/lib/secret-box';
+import { createAuditService } from '../../src/modules/audit';
+import { createAccessTokenIssuer, createKeyRing, type AccessTokenIssuer } from '../../src/modules/keys';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from '../../src/modules/sessions';
 import { SessionModel } from '../../src/modules/sessions/session.model';
 import { createUserRecords } from '../../src/modules/users';
 import { UserModel } from '../../src/modules/users/user.model';
-import { BENCH_DB_NAME } from './server';
+import { BENCH_DB_NAME, benchEncryptionKey } from './server';
 
 export const BENCH_PASSWORD = 'bench-password-long-enough-1';
 const BATCH_SIZE = 10_000;
@@ -32,12 +34,22 @@ export function benchConfig(databaseUri: string, jwtSecret: string): Config {
     NODE_ENV: 'production',
     MONGODB_URI: databaseUri,
     JWT_SECRET: jwtSecret,
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATA_ENCRYPTION_KEY: benchEncryptionKey(jwtSecret),
   });
 }
 
-export function createTokenSigner(config: Config): AccessTokenIssuer {
-  return createAccessTokenIssuer({ ...config.jwt, ttlMs: config.jwt.accessTtlMs, now: () => new Date() });
+/** Signs like the servers do, with the ring they created in the benchmark database (same DATA_ENCRYPTION_KEY). */
+export async function createTokenSigner(config: Config): Promise<AccessTokenIssuer> {
+  const now = () => new Date();
+  const ring = createKeyRing({
+    algorithm: config.tokens.algorithm,
+    timings: config.tokens,
+    box: createSecretBox(config.encryption),
+    now,
+    audit: createAuditService({ now }),
+  });
+  await ring.ensureLoaded();
+  return createAccessTokenIssuer({ ring, settings: config.tokens, now });
 }
 
 /** Connects this process to the benchmark database and empties it, so every run starts alike. */

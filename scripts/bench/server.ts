@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { provisionDatabase, type ProvisionedDatabase } from '../db/provision';
 import { findFreePort, stopProcess, waitForOk, withDatabaseName } from '../lib/processes';
@@ -51,6 +51,14 @@ export function passedThroughSummary(): string {
   return entries.length > 0 ? entries.map(([name, value]) => `${name}=${value}`).join(' ') : 'none';
 }
 
+/**
+ * The run's data-encryption key, derived from its random secret: every instance of a run (and the
+ * seeding process that signs tokens with their key ring) opens the same ring.
+ */
+export function benchEncryptionKey(jwtSecret: string): string {
+  return createHash('sha256').update(`keyhold bench data key:${jwtSecret}`).digest('hex');
+}
+
 function serverEnvironment(
   options: BenchOptions,
   mongodbUri: string,
@@ -66,7 +74,7 @@ function serverEnvironment(
     PORT: String(port),
     MONGODB_URI: mongodbUri,
     JWT_SECRET: jwtSecret,
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATA_ENCRYPTION_KEY: benchEncryptionKey(jwtSecret),
     // The benchmark measures request handling; its admin is promoted in the database, not enrolled in MFA.
     MFA_REQUIRED_ROLES: 'none',
     LOG_LEVEL: 'warn',

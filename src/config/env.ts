@@ -143,11 +143,20 @@ const environmentSchema = z.object({
   DB_MAX_POOL_SIZE: integer(20, 1, 1000),
   DB_CONNECT_RETRIES: integer(10, 0, 1000),
 
-  JWT_SECRET: z.string({ error: 'required: the secret that signs access tokens' }).min(16, 'must be at least 16 characters'),
+  JWT_SECRET: z
+    .string({ error: 'required: the secret refresh-token successors and device cookies are derived from' })
+    .min(16, 'must be at least 16 characters'),
   JWT_PREVIOUS_SECRET: z.string().min(16).optional(),
-  JWT_ISSUER: z.string().default('keyhold'),
-  JWT_AUDIENCE: z.string().default('keyhold-api'),
   JWT_ACCESS_TTL: duration('5m'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ACCESS_TOKEN_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+  TOKEN_ISSUER: z.string().trim().min(1).optional(),
+  TOKEN_AUDIENCE: z.string().trim().min(1).default('keyhold-api'),
+  JWKS_MAX_AGE: duration('10m'),
+  SIGNING_KEY_ROTATION: duration('30d'),
+  SIGNING_KEY_RELOAD: duration('30s'),
+  ACCESS_TOKEN_CACHE_SIZE: integer(10_000, 0, 1_000_000),
+  ACCESS_TOKEN_MAX_LENGTH: integer(4096, 512, 65_536),
 
   SESSION_IDLE_TTL: duration('7d'),
   SESSION_ABSOLUTE_TTL: duration('30d'),
@@ -277,6 +286,11 @@ function buildGeoIpConfig(env: Pick<Environment, keyof typeof GEOIP_KEYS>) {
   };
 }
 
+/** The service's own public base URL: PUBLIC_URL, else http://localhost:<PORT>. */
+function publicUrlOf(env: Environment): string {
+  return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+}
+
 function buildMailConfig(env: Environment) {
   return {
     smtpUrl: env.SMTP_URL,
@@ -332,9 +346,20 @@ function buildConfig(env: Environment) {
     jwt: {
       secret: env.JWT_SECRET,
       previousSecret: env.JWT_PREVIOUS_SECRET,
-      issuer: env.JWT_ISSUER,
-      audience: env.JWT_AUDIENCE,
       accessTtlMs: env.JWT_ACCESS_TTL,
+    },
+    publicUrl: publicUrlOf(env),
+    publicUrlConfigured: env.PUBLIC_URL !== undefined,
+    tokens: {
+      algorithm: env.ACCESS_TOKEN_ALG,
+      issuer: env.TOKEN_ISSUER ?? publicUrlOf(env),
+      audience: env.TOKEN_AUDIENCE,
+      accessTtlMs: env.JWT_ACCESS_TTL,
+      jwksMaxAgeMs: env.JWKS_MAX_AGE,
+      rotationMs: env.SIGNING_KEY_ROTATION,
+      reloadMs: env.SIGNING_KEY_RELOAD,
+      cacheSize: env.ACCESS_TOKEN_CACHE_SIZE,
+      maxTokenLength: env.ACCESS_TOKEN_MAX_LENGTH,
     },
     session: {
       idleTtlMs: env.SESSION_IDLE_TTL,

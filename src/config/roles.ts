@@ -10,6 +10,7 @@ export const PERMISSIONS = [
   'sessions:read',
   'sessions:revoke',
   'audit:read',
+  'keys:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -21,7 +22,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   user: [],
   moderator: ['users:read', 'sessions:read', 'audit:read'],
-  admin: ['users:read', 'users:delete', 'roles:assign', 'status:assign', 'sessions:read', 'sessions:revoke', 'audit:read'],
+  admin: ['users:read', 'users:delete', 'roles:assign', 'status:assign', 'sessions:read', 'sessions:revoke', 'audit:read', 'keys:manage'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {

@@ -5,7 +5,7 @@ import { toSeconds } from '../lib/duration';
 import { logger } from '../lib/logger';
 
 /** Probes and metrics answer without the limiter, so they never depend on its store (or the database). */
-const OPERATIONAL_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics']);
+const OPERATIONAL_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/.well-known/openid-configuration']);
 
 function passThrough(_req: Request, _res: Response, next: NextFunction): void {
   next();

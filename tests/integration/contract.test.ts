@@ -150,6 +150,23 @@ describe('the OpenAPI document', () => {
           .send({ newEmail: 'n@example.test', password: 'wrong' }),
       ],
       ['delete', '/api/v1/users/:id', await request(ctx.app).delete(`/api/v1/users/${userId}`).set('Authorization', asAdmin)],
+      ['get', '/.well-known/jwks.json', await request(ctx.app).get('/.well-known/jwks.json')],
+      ['get', '/.well-known/openid-configuration', await request(ctx.app).get('/.well-known/openid-configuration')],
+      ['get', '/api/v1/signing-keys', await request(ctx.app).get('/api/v1/signing-keys').set('Authorization', asAdmin)],
+      ['get', '/api/v1/signing-keys', await request(ctx.app).get('/api/v1/signing-keys').set('Authorization', bearer)],
+      [
+        'post',
+        '/api/v1/signing-keys/rotate',
+        await request(ctx.app).post('/api/v1/signing-keys/rotate').set('Authorization', asAdmin).send({}),
+      ],
+      [
+        'delete',
+        '/api/v1/signing-keys/:kid',
+        await request(ctx.app)
+          .delete(`/api/v1/signing-keys/${'A'.repeat(43)}`)
+          .set('Authorization', asAdmin)
+          .send({}),
+      ],
     ];
 
     for (const [method, path, response] of samples) expectDocumented(method, path, response);

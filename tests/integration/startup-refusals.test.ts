@@ -1,6 +1,11 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import mongoose from 'mongoose';
+import { withDatabaseName } from '../../scripts/lib/processes';
 import { EXAMPLE_JWT_SECRET } from '../../src/config/env';
+import { TEST_ENV, useTestApp } from '../support/context';
+import { testDatabaseUri } from '../support/database';
 
 const ROOT = path.resolve(__dirname, '../..');
 const STRONG_SECRET = 'a-real-deployment-would-use-openssl-rand-output-0123';
@@ -42,4 +47,24 @@ describe('start-up refuses configurations that would be unsafe to serve', () => 
     },
     30_000,
   );
+});
+
+describe('start-up refuses a signing key ring it cannot open', () => {
+  const ctx = useTestApp();
+
+  it('when DATA_ENCRYPTION_KEY is not the key the ring was sealed with, then the server exits 1 naming the key ring, before serving', async () => {
+    await ctx.container.keyRing.ensureLoaded();
+
+    const { code, stderr } = await runServer({
+      NODE_ENV: 'test',
+      JWT_SECRET: TEST_ENV.JWT_SECRET!,
+      MONGODB_URI: withDatabaseName(testDatabaseUri(), mongoose.connection.name),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /signing key ring cannot be decrypted: key [A-Za-z0-9_-]{43} opens with neither DATA_ENCRYPTION_KEY nor DATA_ENCRYPTION_PREVIOUS_KEY/,
+    );
+  }, 30_000);
 });

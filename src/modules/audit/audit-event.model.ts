@@ -31,6 +31,11 @@ export const AUDIT_EVENT_TYPES = [
   'user.email_reverted',
   'mail.failed',
   'admin.seeded',
+  'key.created',
+  'key.activated',
+  'key.retired',
+  'key.revoked',
+  'key.removed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

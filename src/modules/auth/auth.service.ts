@@ -7,6 +7,7 @@ import { credentialVersionOf } from '../../lib/credential-version';
 import type { PasswordHasher } from '../../lib/password-hasher';
 import type { AccountMailService, EmailVerificationService } from '../account-recovery';
 import type { AuditService } from '../audit';
+import type { AccessGrant, AccessTokenIssuer } from '../keys';
 import type { Location } from '../geoip';
 import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
@@ -18,7 +19,6 @@ import {
   toSessionView,
 } from '../sessions';
 import { type AuthContext, toUserView, type UserFields, type UserRecords, type UserView } from '../users';
-import type { AccessTokenIssuer } from './access-token';
 import type { ResolveCaller } from './authenticate';
 import type { DeviceTokens, IssuedDeviceToken } from './device-token';
 import type { LoginSlot, LoginSubject, LoginThrottleService } from './login-throttle.service';
@@ -73,6 +73,11 @@ export interface AuthServiceDeps {
   accountMail: Pick<AccountMailService, 'sendNewLocationNotice'>;
   /** Voids an account's pending address changes (signing out everywhere is a remedy after a takeover). */
   voidPendingEmailChanges: (userId: string) => Promise<number>;
+}
+
+/** What an access token tells other services: who, which session, the role now, how and when the login happened. */
+function grantOf(userId: string, role: string, session: SessionRecord): AccessGrant {
+  return { userId, sessionId: session._id.toString(), role, amr: session.amr ?? ['pwd'], authTime: session.createdAt };
 }
 
 const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The email or password is wrong.');
@@ -230,7 +235,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const now = deps.now();
     await deps.users.recordLogin(userId, now);
     await recordLoginLocation(user, session, location);
-    const access = deps.accessTokens.sign({ userId, sessionId: session._id.toString() });
+    const access = await deps.accessTokens.sign(grantOf(userId, user.role, session));
     return {
       accessToken: access.token,
       expiresIn: access.expiresIn,
@@ -259,11 +264,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     const consumption = await refreshTokens.consumeToken(token);
     if (consumption.outcome === 'reused') return rejectReuse(consumption.token, client);
     // The same check as every access token's: the session slides, and an ended session or account stops here.
-    const { session, userId, sessionId } = await deps.resolveCaller({
+    const { session, userId, sessionId, role } = await deps.resolveCaller({
       userId: consumption.token.userId.toString(),
       sessionId: consumption.token.sessionId.toString(),
     });
-    const access = deps.accessTokens.sign({ userId, sessionId });
+    const access = await deps.accessTokens.sign(grantOf(userId, role, session));
     // Last, after everything that could still fail, and only while the client still waits (not timed out,
     // not reset): an answer that cannot arrive must not put the spend on record.
     if (connection?.isOpen() ?? true) await refreshTokens.recordSpend(consumption);
@@ -275,9 +280,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { accessToken: access.token, expiresIn: access.expiresIn, ...(refreshToken ? { refreshToken } : {}) };
   }
 
-  function sessionOfAccessToken(token: string): { sessionId: string; userId: string } | null {
+  async function sessionOfAccessToken(token: string): Promise<{ sessionId: string; userId: string } | null> {
     try {
-      return deps.accessTokens.verify(token);
+      return await deps.accessTokens.verify(token);
     } catch {
       return null;
     }
@@ -287,7 +292,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function logout(credentials: { refreshToken?: string; accessToken?: string }, client: ClientInfo): Promise<void> {
     const targets = [
       credentials.refreshToken ? await refreshTokens.sessionOfToken(credentials.refreshToken) : null,
-      credentials.accessToken ? sessionOfAccessToken(credentials.accessToken) : null,
+      credentials.accessToken ? await sessionOfAccessToken(credentials.accessToken) : null,
     ];
     const seen = new Set<string>();
     for (const target of targets) {

@@ -6,7 +6,7 @@ import { credentialVersionOf } from '../../lib/credential-version';
 import { requestContext } from '../../lib/request-context';
 import type { SessionService } from '../sessions';
 import type { AuthContext, UserRecords } from '../users';
-import type { AccessTokenIssuer } from './access-token';
+import type { AccessTokenIssuer } from '../keys';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
@@ -47,7 +47,7 @@ export function createAuthenticate(accessTokens: AccessTokenIssuer, resolveCalle
   return async function authenticate(req: Request, _res: Response, next: NextFunction): Promise<void> {
     const token = bearerTokenOf(req);
     if (!token) throw new UnauthenticatedError('UNAUTHENTICATED', 'Send an access token as "Authorization: Bearer <token>".');
-    const auth = await resolveCaller(accessTokens.verify(token));
+    const auth = await resolveCaller(await accessTokens.verify(token));
     req.auth = auth;
     req.secondFactorMissing = mfaRequiredRoles.includes(auth.role) && !auth.session.amr?.includes('otp');
     const context = requestContext.getStore();

@@ -1,4 +1,3 @@
-export { createAccessTokenIssuer } from './access-token';
 export { createAuthController } from './auth.controller';
 export { createAuthRouter } from './auth.routes';
 export { createAuthSchemas } from './auth.schemas';

@@ -4,6 +4,7 @@ import type { RequestSchemas } from '../../middleware/validate';
 import { createAccountRecoverySchemas } from '../account-recovery';
 import { createAuditSchemas } from '../audit';
 import { createAuthSchemas } from '../auth';
+import { createKeysSchemas, discoveryResponse, jwksResponse, signingKeyResponse } from '../keys';
 import { createMfaSchemas } from '../mfa';
 import { createMeSchemas, createUserSchemas } from '../users';
 import * as responses from './response.schemas';
@@ -14,7 +15,7 @@ export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
   /** Express-style path (`/users/:id`). */
   path: string;
-  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit';
+  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit' | 'Keys';
   summary: string;
   security: Security;
   request?: RequestSchemas;
@@ -50,6 +51,7 @@ export function listOperations(config: Config): Operation[] {
   const mfa = createMfaSchemas();
   const reauthProblems = { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] };
   const recovery = createAccountRecoverySchemas(config.password);
+  const keys = createKeysSchemas();
   const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
   const noContent = (description: string) => ({ status: 204 as const, description });
   const accepted = (description: string) => ({ status: 202 as const, description });
@@ -456,6 +458,59 @@ export function listOperations(config: Config): Operation[] {
       request: audit.list,
       success: ok(responses.pageOf(responses.auditEventResponse)),
       problems: { 403: ['FORBIDDEN'] },
+    },
+    {
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      tag: 'Keys',
+      summary:
+        'The published signing keys (public JWKs: next, current, retired) for verifying access tokens; Cache-Control max-age JWKS_MAX_AGE, ETag, 304 on If-None-Match; not rate-limited',
+      security: 'none',
+      success: ok(jwksResponse),
+    },
+    {
+      method: 'get',
+      path: '/.well-known/openid-configuration',
+      tag: 'Keys',
+      summary: 'Discovery for verifiers: the token issuer and the JWKS address (Keyhold is not an OpenID Provider)',
+      security: 'none',
+      success: ok(discoveryResponse),
+    },
+    {
+      method: 'get',
+      path: '/api/v1/signing-keys',
+      tag: 'Keys',
+      summary: 'The key ring: every published key with its state and dates, never key material (admin, keys:manage)',
+      security: 'bearer',
+      request: keys.list,
+      success: ok(responses.dataOf(z.array(signingKeyResponse))),
+      problems: { 403: ['FORBIDDEN'] },
+    },
+    {
+      method: 'post',
+      path: '/api/v1/signing-keys/rotate',
+      tag: 'Keys',
+      summary:
+        'Publish a next key that signs after JWKS_MAX_AGE (an existing next key is returned as it is); with immediate: true, it signs at once and the current key retires',
+      security: 'bearer',
+      request: keys.rotate,
+      success: {
+        status: 201,
+        description: 'The next key, or with immediate the new current key',
+        schema: responses.dataOf(signingKeyResponse),
+      },
+      problems: { 403: ['FORBIDDEN'] },
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/signing-keys/:kid',
+      tag: 'Keys',
+      summary:
+        'Revoke a compromised key: gone from the JWKS, its tokens refused on every instance within SIGNING_KEY_RELOAD; revoking the current key makes another current',
+      security: 'bearer',
+      request: keys.revoke,
+      success: noContent('Revoked'),
+      problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
     },
   ];
 }

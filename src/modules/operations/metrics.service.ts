@@ -32,6 +32,8 @@ export function createMetricsService(deps: {
   outboxCounts: () => Promise<Record<string, number>>;
   /** Sessions neither revoked nor expired, within a time bound (the sessions module's count). */
   activeSessions: (maxTimeMs: number) => Promise<number>;
+  /** Signing keys by state (next, current, retired), as this instance holds the ring. */
+  signingKeys: () => Record<string, number>;
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -65,6 +67,15 @@ export function createMetricsService(deps: {
       } catch (error) {
         logger.debug('active session count unavailable', { error });
       }
+    },
+  });
+  new Gauge({
+    name: 'keyhold_signing_keys',
+    help: 'Access-token signing keys in the ring, by state.',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      for (const [state, count] of Object.entries(deps.signingKeys())) this.set({ state }, count);
     },
   });
   const hashQueueDepth = new Gauge({ name: 'keyhold_password_hash_queue_depth', help: 'Password hashes waiting for a worker.', registers });

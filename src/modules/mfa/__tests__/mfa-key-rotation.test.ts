@@ -42,6 +42,8 @@ describe('rotating DATA_ENCRYPTION_KEY', () => {
       .expect(200);
 
     expect(await rotated.container.services.mfaCodes.resealSecrets()).toBe(1);
+    // data:rekey re-seals the signing keys in the same run.
+    expect(await rotated.container.keyRing.resealPrivateKeys()).toBe(1);
     const sealedUnderNew = (await UserModel.findById(user.id).select('+mfaSecret').lean())?.mfaSecret;
     expect(sealedUnderNew).not.toBe(sealedUnderOld);
     expect(await rotated.container.services.mfaCodes.resealSecrets()).toBe(0);

@@ -75,6 +75,8 @@ describe('GET /metrics', () => {
       const active = await SessionModel.countDocuments({ revokedAt: null, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } });
       expect(active).toBe(1);
       expect(sample(text, 'keyhold_active_sessions')).toBe(active);
+      expect(sample(text, 'keyhold_signing_keys{state="current"}')).toBe(1);
+      expect(sample(text, 'keyhold_signing_keys{state="next"}')).toBe(0);
       expect(sample(text, 'keyhold_password_hash_queue_depth')).toBe(0);
       expect(sample(text, 'keyhold_password_hash_queue_wait_seconds_count')).toBeGreaterThanOrEqual(4);
       expect(sample(text, 'keyhold_db_pool_connections{state="in_use"}')).toBeGreaterThanOrEqual(0);
