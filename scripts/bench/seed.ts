@@ -10,7 +10,7 @@ import { createRefreshTokenService, createSessionService, createSuccessorDeriver
 import { SessionModel } from '../../src/modules/sessions/session.model';
 import { createUserRecords } from '../../src/modules/users';
 import { UserModel } from '../../src/modules/users/user.model';
-import { BENCH_DB_NAME, benchEncryptionKey } from './server';
+import { BENCH_DB_NAME, BENCH_TOKEN_ISSUER, benchEncryptionKey } from './server';
 
 export const BENCH_PASSWORD = 'bench-password-long-enough-1';
 const BATCH_SIZE = 10_000;
@@ -35,6 +35,7 @@ export function benchConfig(databaseUri: string, jwtSecret: string): Config {
     MONGODB_URI: databaseUri,
     JWT_SECRET: jwtSecret,
     DATA_ENCRYPTION_KEY: benchEncryptionKey(jwtSecret),
+    TOKEN_ISSUER: BENCH_TOKEN_ISSUER,
   });
 }
 

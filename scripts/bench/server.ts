@@ -51,6 +51,9 @@ export function passedThroughSummary(): string {
   return entries.length > 0 ? entries.map(([name, value]) => `${name}=${value}`).join(' ') : 'none';
 }
 
+/** The issuer every instance of a run names (each listens on its own port, so PUBLIC_URL would differ). */
+export const BENCH_TOKEN_ISSUER = 'http://keyhold.bench';
+
 /**
  * The run's data-encryption key, derived from its random secret: every instance of a run (and the
  * seeding process that signs tokens with their key ring) opens the same ring.
@@ -75,6 +78,8 @@ function serverEnvironment(
     MONGODB_URI: mongodbUri,
     JWT_SECRET: jwtSecret,
     DATA_ENCRYPTION_KEY: benchEncryptionKey(jwtSecret),
+    // Every instance listens on its own port: one issuer for all, so the seeding process's tokens verify everywhere.
+    TOKEN_ISSUER: BENCH_TOKEN_ISSUER,
     // The benchmark measures request handling; its admin is promoted in the database, not enrolled in MFA.
     MFA_REQUIRED_ROLES: 'none',
     LOG_LEVEL: 'warn',

@@ -26,7 +26,14 @@ interface LoadedRing {
   keys: RingKey[];
   verifiers: Map<string, { alg: SigningAlgorithm; key: KeyObject }>;
   signer: { kid: string; alg: SigningAlgorithm; key: KeyObject };
-  jwks: { body: string; etag: string };
+  /** The JWKS response, built once per ring version. */
+  jwks: PublishedKeys;
+}
+
+/** The JWKS as served: the JSON body and its ETag. */
+export interface PublishedKeys {
+  body: Buffer;
+  etag: string;
 }
 
 /** A key as the admin API lists it (no key material). */
@@ -87,7 +94,7 @@ export function createKeyRing(deps: {
       if (key.state === 'current') signer = { kid: key.kid, alg: key.alg, key: privateKey };
     }
     if (!signer) throw new Error('the signing key ring has no current key');
-    const body = JSON.stringify({ keys: record.keys.map((key) => key.publicJwk as PublicJwk) });
+    const body = Buffer.from(JSON.stringify({ keys: record.keys.map((key) => key.publicJwk as PublicJwk) }));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     return { version: record.version, keys: record.keys, verifiers, signer, jwks: { body, etag } };
   }
@@ -258,7 +265,7 @@ export function createKeyRing(deps: {
     resealPrivateKeys,
     /** The key that signs now. */
     signer: async () => (await ensureLoaded()).signer,
-    jwks: async () => (await ensureLoaded()).jwks,
+    jwks: async (): Promise<PublishedKeys> => loaded?.jwks ?? (await ensureLoaded()).jwks,
     /** Keys by state, for the metric; empty before the first load. */
     countByState: (): Record<string, number> =>
       Object.fromEntries(

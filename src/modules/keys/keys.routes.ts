@@ -33,20 +33,20 @@ export function createWellKnownRouter(deps: {
   const router = Router();
   const maxAgeSeconds = Math.floor(deps.tokens.jwksMaxAgeMs / 1000);
   const jwksUri = `${deps.publicUrl}/.well-known/jwks.json`;
+  const cacheControl = `public, max-age=${maxAgeSeconds}`;
   router.get('/.well-known/jwks.json', async (req, res) => {
     const jwks = await deps.ring.jwks();
-    res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+    res.setHeader('Cache-Control', cacheControl);
     res.setHeader('ETag', jwks.etag);
-    if (
-      req
-        .get('if-none-match')
-        ?.split(/\s*,\s*/)
-        .includes(jwks.etag)
-    ) {
+    const presented = req.get('if-none-match');
+    if (presented && presented.split(/\s*,\s*/).includes(jwks.etag)) {
       res.status(304).end();
       return;
     }
-    res.type('application/json').send(jwks.body);
+    // The body is built once per ring version: nothing is serialised per request.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', jwks.body.length);
+    res.end(jwks.body);
   });
   // Keyhold is not an OpenID Provider: the document names only what is true, the issuer and its keys.
   const discovery = JSON.stringify({ issuer: deps.tokens.issuer, jwks_uri: jwksUri });
