@@ -265,7 +265,9 @@ export function createKeyRing(deps: {
     resealPrivateKeys,
     /** The key that signs now. */
     signer: async () => (await ensureLoaded()).signer,
-    jwks: async (): Promise<PublishedKeys> => loaded?.jwks ?? (await ensureLoaded()).jwks,
+    jwks: async (): Promise<PublishedKeys> => (await ensureLoaded()).jwks,
+    /** The JWKS of the ring in memory, without waiting: null before the first load. */
+    loadedJwks: (): PublishedKeys | null => loaded?.jwks ?? null,
     /** Keys by state, for the metric; empty before the first load. */
     countByState: (): Record<string, number> =>
       Object.fromEntries(

@@ -1,9 +1,9 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../../config/env';
 import { requirePermission } from '../../middleware/authorize';
 import { validate } from '../../middleware/validate';
 import type { createKeysController } from './keys.controller';
-import type { KeyRing } from './key-ring.service';
+import type { KeyRing, PublishedKeys } from './key-ring.service';
 import type { KeysSchemas } from './keys.schemas';
 
 /** Listing, rotating and revoking signing keys, under /api/v1/signing-keys (admins). */
@@ -34,8 +34,7 @@ export function createWellKnownRouter(deps: {
   const maxAgeSeconds = Math.floor(deps.tokens.jwksMaxAgeMs / 1000);
   const jwksUri = `${deps.publicUrl}/.well-known/jwks.json`;
   const cacheControl = `public, max-age=${maxAgeSeconds}`;
-  router.get('/.well-known/jwks.json', async (req, res) => {
-    const jwks = await deps.ring.jwks();
+  function sendJwks(req: Request, res: Response, jwks: PublishedKeys): void {
     res.setHeader('Cache-Control', cacheControl);
     res.setHeader('ETag', jwks.etag);
     const presented = req.get('if-none-match');
@@ -47,6 +46,12 @@ export function createWellKnownRouter(deps: {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Content-Length', jwks.body.length);
     res.end(jwks.body);
+  }
+  // Served from memory without waiting once the ring is loaded: verifiers fetch this often.
+  router.get('/.well-known/jwks.json', (req, res, next) => {
+    const loaded = deps.ring.loadedJwks();
+    if (loaded) return sendJwks(req, res, loaded);
+    deps.ring.jwks().then((jwks) => sendJwks(req, res, jwks), next);
   });
   // Keyhold is not an OpenID Provider: the document names only what is true, the issuer and its keys.
   const discovery = JSON.stringify({ issuer: deps.tokens.issuer, jwks_uri: jwksUri });
