@@ -97,13 +97,7 @@ export function planRotation(
       events: [{ type: 'key.created', kid: made.kid }],
     };
   }
-  const events: RingChange['events'] = [];
-  const successor = pending ?? ringKeyOf(makeKey(), 'next', now, now);
-  if (!pending) events.push({ type: 'key.created', kid: successor.kid });
-  const rest = keys.filter((key) => key.kid !== successor.kid).map((key) => (key.state === 'current' ? retire(key, now) : key));
-  for (const key of keys) if (key.state === 'current') events.push({ type: 'key.retired', kid: key.kid });
-  events.push({ type: 'key.activated', kid: successor.kid });
-  return { keys: [...rest, { ...successor, state: 'current', activatesAt: now }], events };
+  return activateNow(keys, now, makeKey);
 }
 
 /**
@@ -116,9 +110,20 @@ export function planRevocation(keys: readonly RingKey[], kid: string, now: Date,
   const rest = keys.filter((key) => key.kid !== kid);
   const events: RingChange['events'] = [{ type: 'key.revoked', kid }];
   if (target.state !== 'current') return { keys: rest, events };
-  const pending = rest.find((key) => key.state === 'next');
+  const activated = activateNow(rest, now, makeKey);
+  return { keys: activated.keys, events: [...events, ...activated.events] };
+}
+
+/**
+ * Makes the next key, or a new one when there is none, current at once; a current key among `keys`
+ * retires. Used when waiting for JWKS_MAX_AGE is not an option (a compromise, an operator's --now).
+ */
+function activateNow(keys: readonly RingKey[], now: Date, makeKey: () => GeneratedKey): RingChange {
+  const pending = keys.find((key) => key.state === 'next');
   const successor = pending ?? ringKeyOf(makeKey(), 'next', now, now);
-  if (!pending) events.push({ type: 'key.created', kid: successor.kid });
+  const events: RingChange['events'] = pending ? [] : [{ type: 'key.created', kid: successor.kid }];
+  const others = keys.filter((key) => key.kid !== successor.kid).map((key) => (key.state === 'current' ? retire(key, now) : key));
+  for (const key of keys) if (key.state === 'current') events.push({ type: 'key.retired', kid: key.kid });
   events.push({ type: 'key.activated', kid: successor.kid });
-  return { keys: [...rest.filter((key) => key.kid !== successor.kid), { ...successor, state: 'current', activatesAt: now }], events };
+  return { keys: [...others, { ...successor, state: 'current', activatesAt: now }], events };
 }
