@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container';
 import { parseJsonBody } from './middleware/body-parser';
+import { compressJson } from './middleware/compression';
 import { renderError } from './middleware/error-handler';
 import { rejectUnservedMethods } from './middleware/method-not-allowed';
 import { forbidCaching } from './middleware/no-store';
@@ -27,6 +28,7 @@ import {
   createRefreshCookie,
 } from './modules/auth';
 import { buildOpenApiDocument, createDocsRouter } from './modules/docs';
+import { createHabitsController, createHabitsRouter, createHabitsSchemas, createSettingsRouter } from './modules/habits';
 import { createKeysController, createKeysRouter, createKeysSchemas, createWellKnownRouter } from './modules/keys';
 import { createMfaAdminRouter, createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
 import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
@@ -76,6 +78,10 @@ function createApiRouter(container: Container): express.Router {
     createAuthRouter({ controller: authController, schemas: schemas.auth, authenticate, allowedOrigins: config.http.corsOrigins }),
   );
   api.use('/auth', createRecoveryRouter(recovery));
+  const habitsSchemas = createHabitsSchemas(config.habits);
+  const { habits } = services;
+  const habitsController = createHabitsController({ ...habits, schemas: habitsSchemas });
+  api.use('/me/settings', createSettingsRouter({ controller: habitsController, schemas: habitsSchemas, authenticate }));
   api.use('/me/mfa', createMfaRouter({ ...mfa, authenticate, authLimiter }));
   api.use('/me', createMyAddressRouter({ ...recovery, authenticate, authLimiter }));
   api.use(
@@ -97,6 +103,7 @@ function createApiRouter(container: Container): express.Router {
       authLimiter,
     }),
   );
+  api.use('/habits', createHabitsRouter({ controller: habitsController, schemas: habitsSchemas, habits: habits.habits, authenticate }));
   const keysSchemas = createKeysSchemas();
   api.use(
     '/signing-keys',
@@ -119,6 +126,7 @@ export function createApp(container: Container): Express {
   app.use(assignRequestId);
   app.use(['/api/v1/auth', '/api/v1/me'], forbidCaching);
   app.use(logRequests);
+  app.use(compressJson(config.compression));
   if (container.metrics) app.use(measureRequests(container.metrics));
   app.use(securityHeaders());
   app.use(corsForAllowList(config.http.corsOrigins));

@@ -24,7 +24,8 @@ import { createMfaChallengeService, createMfaCodeService, createMfaService, crea
 import { createMetricsService } from './modules/operations';
 import { createSharedRateLimitStore } from './modules/rate-limiting';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
-import { createLockService, createUserRecords, createUserService, type UserRecords } from './modules/users';
+import { createHabitsServices } from './modules/habits';
+import { createLockService, createUserRecords, createUserService, createUserSettings, type UserRecords } from './modules/users';
 
 export interface ContainerOptions {
   config: Config;
@@ -103,6 +104,14 @@ export function createContainer(options: ContainerOptions) {
     accountMail,
     voidPendingEmailChanges: tokens.voidPendingEmailChanges,
   });
+  const habits = createHabitsServices({
+    now,
+    limits: config.habits,
+    users: createUserSettings(),
+    outbox,
+    productName: config.mail.productName,
+    existingUserIds: userRecords.existingIds,
+  });
   const reauth = createReauthService({ throttle: config.loginThrottle, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
   const forgetAccount = async (account: { id: string; email: string }) => {
     await Promise.all([
@@ -110,6 +119,7 @@ export function createContainer(options: ContainerOptions) {
       outbox.forgetAccount(account),
       mfaChallenges.forgetUser(account.id),
       throttle.forgetAccount(account),
+      habits.data.forgetUser(account.id),
     ]);
   };
   const users = createUserService({
@@ -214,9 +224,10 @@ export function createContainer(options: ContainerOptions) {
       mfaCodes,
       mfaChallenges,
       mfa,
+      habits,
     },
     /** Background work that server.ts starts and stops. */
-    jobs: { outbox: outboxJob, signingKeys: createKeysJob(keyRing, tokenSettings.reloadMs) },
+    jobs: { outbox: outboxJob, signingKeys: createKeysJob(keyRing, tokenSettings.reloadMs), habitSummaries: habits.job },
     /** Stops the outbox sender (if still running), finishes queued audit writes and stops the hashing workers. */
     async close(): Promise<void> {
       metrics?.close();

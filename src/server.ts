@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     // Half the grace for a send in flight, so the rest of the shutdown still fits.
     { name: 'outbox', start: () => container.jobs.outbox.start(), stop: () => container.jobs.outbox.stop(graceMs / 2) },
     container.jobs.signingKeys,
+    container.jobs.habitSummaries,
   ];
   jobs.forEach((job) => job.start());
   handleSignals(() => shutDown(http, jobs, container), graceMs);

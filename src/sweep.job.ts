@@ -12,6 +12,7 @@ export interface SweepReport {
   loginAttempts: number;
   mfaChallenges: number;
   auditEvents: number;
+  habitOrphans: number;
 }
 
 export type SweepJob = ReturnType<typeof createSweepJob>;
@@ -19,11 +20,12 @@ export type SweepJob = ReturnType<typeof createSweepJob>;
 /**
  * Removes what would otherwise grow without bound: ended sessions after their retention, expired and
  * spent refresh tokens (spent ones once their grace is over), sessions and tokens left behind by a race
- * or an interrupted delete, expired login-failure counters and mfaTokens, and audit events past AUDIT_RETENTION. TTL
+ * or an interrupted delete, expired login-failure counters and mfaTokens, audit events past AUDIT_RETENTION, and habits of accounts
+ * whose deletion was interrupted. TTL
  * indexes do part of this on MongoDB; the fallback database has none, and the rest needs the service.
  */
 export function createSweepJob(container: Pick<Container, 'config' | 'services'>) {
-  const { sessions, refreshTokens, throttle, audit, mfaChallenges } = container.services;
+  const { sessions, refreshTokens, throttle, audit, mfaChallenges, habits } = container.services;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
@@ -35,6 +37,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
     const loginAttempts = await throttle.sweepExpired();
     const expiredChallenges = await mfaChallenges.sweepExpired();
     const auditEvents = await audit.pruneOlderThan(container.config.audit.retentionMs);
+    const habitOrphans = await habits.data.sweepOrphans();
     return {
       endedSessions: ended.sessions,
       expiredTokens: ended.tokens,
@@ -44,6 +47,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
       loginAttempts,
       mfaChallenges: expiredChallenges,
       auditEvents,
+      habitOrphans,
     };
   }
 

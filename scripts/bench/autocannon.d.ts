@@ -32,11 +32,24 @@ declare module 'autocannon' {
       setBody(body: string): void;
     }
 
+    /** One request of a sequence; `setupRequest` runs before every send and may change method and path. */
+    interface RequestParams {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+    }
+
+    interface SequenceRequest extends RequestParams {
+      setupRequest?: (request: RequestParams) => RequestParams;
+    }
+
     interface Options {
       url: string;
       connections?: number;
       duration?: number;
       method?: 'GET' | 'POST';
+      requests?: SequenceRequest[];
       headers?: Record<string, string>;
       body?: string;
       timeout?: number;

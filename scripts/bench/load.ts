@@ -19,6 +19,7 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   body?: string;
   setupClient?: (client: autocannon.Client) => void;
+  requests?: autocannon.SequenceRequest[];
 }
 
 // Logins queue behind bcrypt for seconds under load; the default 10 s timeout would count them as errors.
@@ -37,6 +38,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadFigures> {
         body: spec.body,
         timeout: TIMEOUT_S,
         setupClient: spec.setupClient,
+        requests: spec.requests,
       },
       (error, result) => {
         if (error) return reject(error);

@@ -37,7 +37,7 @@ function ratio(name: string, numerator: number | null, denominator: number | nul
   return { name, value, target: targetText(target), met };
 }
 
-/** The targets of issues 7, 16 and 19, each a ratio of two figures of the same run. */
+/** The targets of issues 7, 16, 19 and 28, each a ratio of two figures of the same run (or one figure against its bound). */
 export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] {
   const healthz = figure(rows, 'healthz', 'okPerSecond');
   const me = figure(rows, 'me', 'okPerSecond');
@@ -55,6 +55,10 @@ export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] 
     ratio('logins/s (2xx) ÷ hash limit', figure(rows, 'login', 'okPerSecond'), hashLimitPerSecond, { atLeast: 0.8 }),
     ratio('storm /me p99 ÷ idle /me p99', figure(rows, 'stormMe', 'p99Ms'), figure(rows, 'me', 'p99Ms'), { atMost: 1.5 }),
     ratio('/me p50 at big ÷ p50 at 1k', figure(rows, 'meBig', 'p50Ms'), figure(rows, 'me', 'p50Ms'), { atMost: 1.2 }),
+    ratio('GET /habits ÷ /healthz (2xx/s)', figure(rows, 'habits', 'okPerSecond'), healthz, { atLeast: 0.3 }),
+    ratio('GET /habits gzip ÷ identity (2xx/s)', figure(rows, 'habitsGzip', 'okPerSecond'), figure(rows, 'habits', 'okPerSecond'), {}),
+    ratio('GET /habits br ÷ identity (2xx/s)', figure(rows, 'habitsBrotli', 'okPerSecond'), figure(rows, 'habits', 'okPerSecond'), {}),
+    ratio('check-in p50, one client (ms)', figure(rows, 'checkIn', 'p50Ms'), 1, { atMost: 20 }),
     ratio('/me 2 instances ÷ 1 instance (2xx/s)', figure(rows, 'meTwoInstances', 'okPerSecond'), me, {}),
     ratio('/me memory store ÷ shared store (2xx/s)', figure(rows, 'meMemoryStore', 'okPerSecond'), me, {}),
   ];

@@ -21,6 +21,7 @@ import {
   type RowKey,
   type ScenarioContext,
   type StormFigures,
+  bearerHeaders,
   waitForLoginsToDrain,
 } from './scenarios';
 import {
@@ -38,6 +39,7 @@ import {
 import { BENCH_DB_NAME, buildService, passedThroughSummary, provisionBenchDatabase, ROOT, startServer, type BenchServer } from './server';
 import { withDatabaseName } from '../lib/processes';
 import type { LoadFigures } from './load';
+import { habitsBodySizes, loadCheckIns, loadHabits, seedHabits } from './habits';
 
 const started = Date.now();
 const LOAD_AT_START = os.loadavg();
@@ -52,7 +54,11 @@ async function cleanUp(): Promise<void> {
   }
 }
 
+const HABITS = 50;
+const CHECK_INS_PER_HABIT = 1000;
+
 interface Seeded {
+  habitIds: string[];
   server: BenchServer;
   databaseUri: string;
   context: ScenarioContext;
@@ -80,7 +86,10 @@ async function seed(options: BenchOptions, server: BenchServer, databaseUri: str
   const filled = await fillSessions(config, userIds, options.baselineSessions);
   log(`seeding: ${filled.inserted} filler sessions (${options.baselineSessions} stored) in ${filled.ms} ms`);
   const signer = await createTokenSigner(config);
+  const habits = await seedHabits(member.id, HABITS, CHECK_INS_PER_HABIT);
+  log(`seeding: ${HABITS} habits with ${habits.checkIns.toLocaleString('en-US')} check-ins in ${habits.ms} ms`);
   return {
+    habitIds: habits.habitIds,
     server,
     databaseUri,
     context: { baseUrl: server.baseUrl, options, config, signer, admin, member, meSessions, refreshSessions, warmupRefreshSessions },
@@ -100,6 +109,22 @@ interface ScenarioResults {
   rows: Row[];
   sessionSeedMs: number;
   storm: StormFigures;
+  habitBodies: Record<string, number>;
+}
+
+/** GET /habits (50 habits, 1,000 check-ins each) plain, gzip and brotli, and check-ins that each write. */
+async function measureHabits(rows: Row[], seeded: Seeded): Promise<Record<string, number>> {
+  const { context } = seeded;
+  const conns = context.options.connections;
+  const [headers] = await bearerHeaders(context);
+  const label = `GET /habits (${HABITS} × ${CHECK_INS_PER_HABIT.toLocaleString('en-US')} check-ins)`;
+  await measure(rows, 'habits', `${label}, identity`, conns, () => loadHabits(context, headers!));
+  await measure(rows, 'habitsGzip', '  same, Accept-Encoding: gzip', conns, () => loadHabits(context, headers!, 'gzip'));
+  await measure(rows, 'habitsBrotli', '  same, Accept-Encoding: br', conns, () => loadHabits(context, headers!, 'br'));
+  // One client at a time: what a user's tap waits for. Under 50 connections latency is queueing (50 ÷ throughput).
+  await measure(rows, 'checkIn', 'PUT/DELETE /habits/:id/check-ins/:date', 1, () => loadCheckIns(context, headers!, seeded.habitIds, 1));
+  await measure(rows, 'checkInLoaded', '  same, 50 connections', conns, () => loadCheckIns(context, headers!, seeded.habitIds));
+  return habitsBodySizes(context, headers!);
 }
 
 /** /me on a second instance beside the first (same database and secret), and on one with the in-memory store. */
@@ -145,6 +170,7 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   await measure(rows, 'audit', `GET /audit-events?limit=20 (${options.auditEvents.toLocaleString('en-US')})`, conns, () =>
     loadAudit(context),
   );
+  const habitBodies = await measureHabits(rows, seeded);
   await measure(rows, 'refresh', 'POST /auth/refresh (own chains)', conns, () => loadRefresh(context));
   await measure(rows, 'login', 'POST /auth/login', options.loginConnections, () => loadLogin(context));
   await waitForLoginsToDrain(context);
@@ -170,12 +196,15 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   rows.push({ key: 'forgotKnown', label: 'POST /auth/password/forgot (known)', connections: conns / 2, figures: forgot.known });
   rows.push({ key: 'forgotUnknown', label: '  same, unknown addresses, meanwhile', connections: conns / 2, figures: forgot.unknown });
   log(`  p50 known ${forgot.known.p50Ms.toFixed(2)} ms, unknown ${forgot.unknown.p50Ms.toFixed(2)} ms`);
-  return { rows, sessionSeedMs: filled.ms, storm };
+  return { rows, sessionSeedMs: filled.ms, storm, habitBodies };
 }
 
-function extraFigures(hashLimit: HashLimit, storm: StormFigures): Record<string, string> {
+function extraFigures(hashLimit: HashLimit, storm: StormFigures, habitBodies: Record<string, number>): Record<string, string> {
   const ms = (value: number): string => `${value.toFixed(0)} ms`;
   return {
+    'GET /habits body on the wire': Object.entries(habitBodies)
+      .map(([encoding, bytes]) => `${encoding} ${bytes.toLocaleString('en-US')} B`)
+      .join(', '),
     'hash limit': `${hashLimit.loginsPerSecond.toFixed(2)} logins/s (${hashLimit.cores} cores ÷ ${ms(hashLimit.singleHashMs)} per bcrypt hash at cost ${hashLimit.cost}, measured idle before the load)`,
     [`login storm (${storm.logins} at once)`]:
       `${storm.accepted} accepted, ${storm.busy} answered 503 BUSY (${((100 * storm.busy) / storm.logins).toFixed(0)}%), ${storm.other} other; ` +
@@ -216,7 +245,7 @@ async function main(): Promise<void> {
   log('measuring one bcrypt hash at cost 12 (idle)');
   const hashLimit = measureHashLimit(12);
   log(`  ${hashLimit.singleHashMs.toFixed(0)} ms: hash limit ${hashLimit.loginsPerSecond.toFixed(2)} logins/s`);
-  const { rows, sessionSeedMs, storm } = await runScenarios(seeded);
+  const { rows, sessionSeedMs, storm, habitBodies } = await runScenarios(seeded);
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
     header: reportHeader(options, database),
@@ -228,7 +257,7 @@ async function main(): Promise<void> {
       bigSessionsSeedMs: sessionSeedMs,
     },
     rows,
-    figures: extraFigures(hashLimit, storm),
+    figures: extraFigures(hashLimit, storm, habitBodies),
     ratios: computeRatios(rows, hashLimit.loginsPerSecond),
     wallTimeMs: Date.now() - started,
   };

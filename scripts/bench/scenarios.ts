@@ -19,7 +19,12 @@ export type RowKey =
   | 'stormLogin'
   | 'meBig'
   | 'meTwoInstances'
-  | 'meMemoryStore';
+  | 'meMemoryStore'
+  | 'habits'
+  | 'habitsGzip'
+  | 'habitsBrotli'
+  | 'checkIn'
+  | 'checkInLoaded';
 
 export interface Row {
   key: RowKey;
@@ -44,7 +49,7 @@ export interface ScenarioContext {
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** Fresh access tokens, one per session: a long run outlives the 5-minute token lifetime. */
-async function bearerHeaders(context: ScenarioContext): Promise<Record<string, string>[]> {
+export async function bearerHeaders(context: ScenarioContext): Promise<Record<string, string>[]> {
   return Promise.all(
     context.meSessions.map(async (session) => ({
       authorization: `Bearer ${(await context.signer.sign(grantOf(session.userId, session.sessionId))).token}`,

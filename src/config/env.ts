@@ -199,6 +199,12 @@ const environmentSchema = z.object({
   PAGE_SIZE_DEFAULT: integer(20, 1, 1000),
   PAGE_SIZE_MAX: integer(100, 1, 1000),
 
+  HABITS_MAX: integer(200, 1, 10_000),
+  // At least a week, so the day a weekly habit's streak hinges on is always inside the writable window.
+  HABIT_BACKFILL_DAYS: integer(30, 7, 366),
+  HABIT_SUMMARY_INTERVAL: duration('1h'),
+  COMPRESSION_THRESHOLD: byteSize('1kb'),
+
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   SEED_ADMIN_ON_START: flag(false),
@@ -410,6 +416,12 @@ function buildConfig(env: Environment) {
       defaultLimit: Math.min(env.PAGE_SIZE_DEFAULT, env.PAGE_SIZE_MAX),
       maxLimit: env.PAGE_SIZE_MAX,
     },
+    habits: {
+      max: env.HABITS_MAX,
+      backfillDays: env.HABIT_BACKFILL_DAYS,
+      summaryIntervalMs: env.HABIT_SUMMARY_INTERVAL,
+    },
+    compression: { thresholdBytes: env.COMPRESSION_THRESHOLD },
     admin: {
       email: env.ADMIN_EMAIL,
       password: env.ADMIN_PASSWORD,

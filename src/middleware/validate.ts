@@ -14,6 +14,14 @@ export type ValidatedInput<S extends RequestSchemas> = {
 };
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** Field problems of a zod issue; an unknown field is reported at its own path, so a client sees which one. */
+function problemsOf(issue: z.core.$ZodIssue, part: string): FieldProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: 'is not a known field' }));
+  }
+  return [{ path: issue.path.join('.') || part, message: issue.message }];
+}
 const PARTS = ['params', 'query', 'body'] as const;
 
 function hasBody(req: Request): boolean {
@@ -36,7 +44,7 @@ export function validate<S extends RequestSchemas>(schemas: S) {
       if (!schema) continue;
       const result = schema.safeParse(req[part]);
       if (result.success) input[part] = result.data;
-      else problems.push(...result.error.issues.map((issue) => ({ path: issue.path.join('.') || part, message: issue.message })));
+      else problems.push(...result.error.issues.flatMap((issue) => problemsOf(issue, part)));
     }
     if (problems.length > 0) throw new ValidationError(problems);
     res.locals.input = input;

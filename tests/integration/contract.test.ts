@@ -149,6 +149,7 @@ describe('the OpenAPI document', () => {
           .set('Authorization', bearer)
           .send({ newEmail: 'n@example.test', password: 'wrong' }),
       ],
+      ...(await habitSamples(asAdmin)),
       ['delete', '/api/v1/users/:id', await request(ctx.app).delete(`/api/v1/users/${userId}`).set('Authorization', asAdmin)],
       ['get', '/.well-known/jwks.json', await request(ctx.app).get('/.well-known/jwks.json')],
       ['get', '/.well-known/openid-configuration', await request(ctx.app).get('/.well-known/openid-configuration')],
@@ -171,6 +172,49 @@ describe('the OpenAPI document', () => {
 
     for (const [method, path, response] of samples) expectDocumented(method, path, response);
   });
+
+  /** Real answers of every habits route: success, validation, conflicts, and another user's habit (404). */
+  async function habitSamples(asAdmin: string): Promise<Array<[string, string, request.Response]>> {
+    const as = (token: string) => ({ Authorization: token });
+    const bearer = `Bearer ${(await loginAs(ctx.app, await buildUser(ctx.container))).accessToken}`;
+    const created = await request(ctx.app).post('/api/v1/habits').set(as(bearer)).send({ name: 'Contract habit', color: '#112233' });
+    const id = created.body.data.id as string;
+    const today = new Date().toISOString().slice(0, 10);
+    return [
+      ['get', '/api/v1/me/settings', await request(ctx.app).get('/api/v1/me/settings').set(as(bearer))],
+      ['patch', '/api/v1/me/settings', await request(ctx.app).patch('/api/v1/me/settings').set(as(bearer)).send({ weekStart: 0 })],
+      ['patch', '/api/v1/me/settings', await request(ctx.app).patch('/api/v1/me/settings').set(as(bearer)).send({ timeZone: 'Nowhere' })],
+      ['post', '/api/v1/habits', created],
+      ['post', '/api/v1/habits', await request(ctx.app).post('/api/v1/habits').set(as(bearer)).send({ name: 'contract HABIT' })],
+      ['post', '/api/v1/habits', await request(ctx.app).post('/api/v1/habits').set(as(bearer)).send({ name: 'x' })],
+      ['get', '/api/v1/habits', await request(ctx.app).get('/api/v1/habits').set(as(bearer))],
+      ['get', '/api/v1/habits/:id', await request(ctx.app).get(`/api/v1/habits/${id}`).set(as(bearer))],
+      ['get', '/api/v1/habits/:id', await request(ctx.app).get(`/api/v1/habits/${id}`).set(as(asAdmin))],
+      ['patch', '/api/v1/habits/:id', await request(ctx.app).patch(`/api/v1/habits/${id}`).set(as(bearer)).send({ description: 'Docs' })],
+      [
+        'put',
+        '/api/v1/habits/order',
+        await request(ctx.app)
+          .put('/api/v1/habits/order')
+          .set(as(bearer))
+          .send({ ids: [id] }),
+      ],
+      ['put', '/api/v1/habits/:id/check-ins/:date', await request(ctx.app).put(`/api/v1/habits/${id}/check-ins/${today}`).set(as(bearer))],
+      [
+        'put',
+        '/api/v1/habits/:id/check-ins/:date',
+        await request(ctx.app).put(`/api/v1/habits/${id}/check-ins/2999-01-01`).set(as(bearer)),
+      ],
+      ['get', '/api/v1/habits/:id/check-ins', await request(ctx.app).get(`/api/v1/habits/${id}/check-ins`).set(as(bearer))],
+      ['get', '/api/v1/habits/:id/stats', await request(ctx.app).get(`/api/v1/habits/${id}/stats`).set(as(bearer))],
+      [
+        'delete',
+        '/api/v1/habits/:id/check-ins/:date',
+        await request(ctx.app).delete(`/api/v1/habits/${id}/check-ins/${today}`).set(as(bearer)),
+      ],
+      ['delete', '/api/v1/habits/:id', await request(ctx.app).delete(`/api/v1/habits/${id}`).set(as(bearer))],
+    ];
+  }
 
   it('when /docs is opened, then it serves the interactive reference with its own assets and a CSP that allows only them', async () => {
     const page = await request(ctx.app).get('/docs');

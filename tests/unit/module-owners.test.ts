@@ -39,6 +39,7 @@ describe('module indexes', () => {
         'rate-limiting',
         'operations',
         'docs',
+        'habits',
       ]),
     );
   });

@@ -170,7 +170,7 @@ export function buildOpenApiDocument(config: Config): Json {
         'A method a path does not serve answers 405 METHOD_NOT_ALLOWED with an `Allow` header, before authentication.',
     },
     servers: [{ url: '/' }],
-    tags: ['Operational', 'Auth', 'Me', 'Users', 'Audit', 'Keys'].map((name) => ({ name })),
+    tags: ['Operational', 'Auth', 'Me', 'Users', 'Audit', 'Keys', 'Habits'].map((name) => ({ name })),
     paths,
     components: {
       schemas: components,

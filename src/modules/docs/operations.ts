@@ -4,6 +4,15 @@ import type { RequestSchemas } from '../../middleware/validate';
 import { createAccountRecoverySchemas } from '../account-recovery';
 import { createAuditSchemas } from '../audit';
 import { createAuthSchemas } from '../auth';
+import {
+  checkedHabitResponse,
+  checkInDatesResponse,
+  createHabitsSchemas,
+  habitEnvelopeResponse,
+  habitsListResponse,
+  habitStatsEnvelopeResponse,
+  settingsEnvelopeResponse,
+} from '../habits';
 import { createKeysSchemas, discoveryResponse, jwksResponse, signingKeyResponse } from '../keys';
 import { createMfaSchemas } from '../mfa';
 import { createMeSchemas, createUserSchemas } from '../users';
@@ -12,10 +21,10 @@ import * as responses from './response.schemas';
 export type Security = 'none' | 'bearer' | 'cookie' | 'cookieOrBearer';
 
 export interface Operation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path (`/users/:id`). */
   path: string;
-  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit' | 'Keys';
+  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit' | 'Keys' | 'Habits';
   summary: string;
   security: Security;
   request?: RequestSchemas;
@@ -52,6 +61,7 @@ export function listOperations(config: Config): Operation[] {
   const reauthProblems = { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] };
   const recovery = createAccountRecoverySchemas(config.password);
   const keys = createKeysSchemas();
+  const habits = createHabitsSchemas(config.habits);
   const ok = (schema: ZodType, description = 'OK') => ({ status: 200 as const, description, schema });
   const noContent = (description: string) => ({ status: 204 as const, description });
   const accepted = (description: string) => ({ status: 202 as const, description });
@@ -512,5 +522,106 @@ export function listOperations(config: Config): Operation[] {
       success: noContent('Revoked'),
       problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
     },
+    ...habitOperations(habits),
+  ];
+}
+
+const NOT_OWN = "NOT_FOUND (unknown id, or another user's habit: the same answer)";
+const DATE_PROBLEMS = [
+  'VALIDATION_FAILED (malformed date such as 2026-02-30)',
+  `CHECK_IN_DATE_INVALID (after the user's today, or more than HABIT_BACKFILL_DAYS before it)`,
+];
+
+/** The habits routes and the settings they are counted by. */
+function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operation[] {
+  const ok = (schema: ZodType) => ({ status: 200 as const, description: 'OK', schema });
+  const operation = (fields: Omit<Operation, 'tag' | 'security'>): Operation => ({ tag: 'Habits', security: 'bearer', ...fields });
+  return [
+    operation({ method: 'get', path: '/api/v1/me/settings', summary: "The caller's settings", success: ok(settingsEnvelopeResponse) }),
+    operation({
+      method: 'patch',
+      path: '/api/v1/me/settings',
+      summary: 'Change the time zone (IANA), week start (0 = Sunday), locale (BCP 47) or the weekly summary mail',
+      request: habits.updateSettings,
+      success: ok(settingsEnvelopeResponse),
+    }),
+    operation({
+      method: 'get',
+      path: '/api/v1/habits',
+      summary: "The caller's active habits (archived=true: the archived ones) by order, with streaks",
+      request: habits.list,
+      success: ok(habitsListResponse),
+    }),
+    operation({
+      method: 'post',
+      path: '/api/v1/habits',
+      summary: 'Create a habit',
+      request: habits.create,
+      success: { status: 201, description: 'Created', schema: habitEnvelopeResponse },
+      problems: { 409: ['HABIT_NAME_TAKEN', 'HABIT_LIMIT_REACHED (HABITS_MAX)'] },
+    }),
+    operation({
+      method: 'put',
+      path: '/api/v1/habits/order',
+      summary: "Order the caller's active habits: ids lists each exactly once",
+      request: habits.reorder,
+      success: { status: 204, description: 'Reordered' },
+    }),
+    operation({
+      method: 'get',
+      path: '/api/v1/habits/:id',
+      summary: 'One habit',
+      request: habits.byId,
+      success: ok(habitEnvelopeResponse),
+      problems: { 404: [NOT_OWN] },
+    }),
+    operation({
+      method: 'patch',
+      path: '/api/v1/habits/:id',
+      summary: 'Change a habit (any field but the computed ones); archiving frees its name',
+      request: habits.update,
+      success: ok(habitEnvelopeResponse),
+      problems: { 404: [NOT_OWN], 409: ['HABIT_NAME_TAKEN'] },
+    }),
+    operation({
+      method: 'delete',
+      path: '/api/v1/habits/:id',
+      summary: 'Delete a habit with its check-ins',
+      request: habits.remove,
+      success: { status: 204, description: 'Deleted' },
+      problems: { 404: [NOT_OWN] },
+    }),
+    operation({
+      method: 'get',
+      path: '/api/v1/habits/:id/stats',
+      summary: 'Streaks, completion over the last 7 and 30 days, and the total of check-ins',
+      request: habits.byId,
+      success: ok(habitStatsEnvelopeResponse),
+      problems: { 404: [NOT_OWN] },
+    }),
+    operation({
+      method: 'get',
+      path: '/api/v1/habits/:id/check-ins',
+      summary: 'The checked days from `from` to `to` (at most 366 days)',
+      request: habits.listCheckIns,
+      success: ok(checkInDatesResponse),
+      problems: { 404: [NOT_OWN] },
+    }),
+    operation({
+      method: 'put',
+      path: '/api/v1/habits/:id/check-ins/:date',
+      summary: "Mark the user's calendar day done (idempotent)",
+      request: habits.checkIn,
+      success: ok(checkedHabitResponse),
+      problems: { 400: DATE_PROBLEMS, 404: [NOT_OWN] },
+    }),
+    operation({
+      method: 'delete',
+      path: '/api/v1/habits/:id/check-ins/:date',
+      summary: 'Mark the day not done (idempotent)',
+      request: habits.checkIn,
+      success: ok(checkedHabitResponse),
+      problems: { 400: DATE_PROBLEMS, 404: [NOT_OWN] },
+    }),
   ];
 }

@@ -8,6 +8,7 @@ export const MAIL_TEMPLATES = [
   'mfa_enabled_notice',
   'mfa_disabled_notice',
   'recovery_codes_notice',
+  'habit_weekly_summary',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
@@ -97,6 +98,11 @@ const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
     subject: 'New recovery codes for your account',
     lines: ['New recovery codes were just made for your account; the old ones no longer work.'],
     closing: 'If this was not you, reset your password at once and sign out all sessions.',
+  }),
+  habit_weekly_summary: () => ({
+    subject: 'Your week of habits',
+    lines: ['Here is how your habits went last week.'],
+    closing: 'You get this mail because weekly summaries are on in your settings; turn them off there at any time.',
   }),
 };
 

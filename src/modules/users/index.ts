@@ -5,6 +5,13 @@ export { createMeController } from './me.controller';
 export { createMeRouter } from './me.routes';
 export { createMeSchemas } from './me.schemas';
 export { createUserController } from './user.controller';
+export {
+  createUserSettings,
+  DEFAULT_SETTINGS,
+  type SettingsSubscriber,
+  type UserSettings,
+  type UserSettingsRecords,
+} from './user-settings.service';
 export { createUserRecords, type AccountRecipient, type AuthenticatedUser, type UserRecords } from './user-records.service';
 export { userResponse } from './user.response';
 export { createUserRouter } from './user.routes';

@@ -23,6 +23,13 @@ const userSchema = new Schema(
     mfaRecoveryCodes: { type: [String], default: undefined, select: false },
     /** Raised by every credential change; a session made under an older value no longer authenticates. */
     credentialVersion: { type: Number, default: 0, required: true },
+    /** Preferences of the account (habits read them: the calendar day, the week, the summary mail). */
+    settings: {
+      timeZone: { type: String, default: 'UTC' },
+      weekStart: { type: Number, default: 1 },
+      locale: { type: String, default: 'en' },
+      notificationsEmailEnabled: { type: Boolean, default: false },
+    },
   },
   {
     timestamps: true,
@@ -47,6 +54,8 @@ userSchema.index({ email: 1 }, { unique: true });
 // field with _id as tie-breaker; the filtered list's index ends in _id so no sort happens in memory.
 userSchema.index({ role: 1, status: 1, _id: -1 });
 userSchema.index({ name: 1 });
+// The weekly summary walks the accounts that asked for mail, in _id order.
+userSchema.index({ 'settings.notificationsEmailEnabled': 1, _id: 1 });
 
 /**
  * Spread into the single write that replaces a credential (password change, reset) or must end every
