@@ -50,7 +50,7 @@ describe('examples/resource-server beside Keyhold', () => {
       KEYHOLD_AUDIENCE: ctx.config.tokens.audience,
       KEYHOLD_JWKS_URI: `http://127.0.0.1:${keyhold.port}/.well-known/jwks.json`,
       KEYHOLD_JWKS_CACHE_MAX_AGE_MS: String(CACHE_MAX_AGE_MS),
-      KEYHOLD_JWKS_COOLDOWN_MS: '100',
+      KEYHOLD_JWKS_COOLDOWN_MS: '0',
     });
   }, 30_000);
   afterAll(async () => {
