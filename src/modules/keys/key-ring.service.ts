@@ -22,6 +22,8 @@ export class KeyRingLockedError extends Error {
 
 /** What an instance holds of the ring: the verifying key of every published kid, the signing key of the current one. */
 interface LoadedRing {
+  /** Which ring this is (see fingerprintOf). */
+  fingerprint: string;
   version: number;
   keys: RingKey[];
   verifiers: Map<string, { alg: SigningAlgorithm; key: KeyObject }>;
@@ -54,6 +56,14 @@ export interface KeyActor {
 }
 
 const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * The version alone does not name a ring: a database that came back empty gets a new ring at version 1.
+ * Version and the keys with their states together do.
+ */
+function fingerprintOf(record: RingRecord): string {
+  return `${record.version}:${record.keys.map((key) => `${key.kid}.${key.state}`).join(',')}`;
+}
 /** An unknown kid reloads the ring at most this often, however many such tokens arrive. */
 const UNKNOWN_KID_RELOAD_INTERVAL_MS = 1000;
 
@@ -96,15 +106,19 @@ export function createKeyRing(deps: {
     if (!signer) throw new Error('the signing key ring has no current key');
     const body = Buffer.from(JSON.stringify({ keys: record.keys.map((key) => key.publicJwk as PublicJwk) }));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    return { version: record.version, keys: record.keys, verifiers, signer, jwks: { body, etag } };
+    return { fingerprint: fingerprintOf(record), version: record.version, keys: record.keys, verifiers, signer, jwks: { body, etag } };
   }
 
+  /**
+   * Takes a ring read from the database. The same ring (same fingerprint) is kept as it is, so the
+   * periodic reload decrypts nothing; any other, a newer version or a ring created afresh on a database
+   * that came back empty, replaces it and empties what was derived from the old one.
+   */
   function adopt(record: RingRecord): LoadedRing {
-    const next = toLoaded(record);
-    const changed = loaded?.version !== next.version;
-    loaded = next;
-    if (changed) for (const listener of listeners) listener(next.version);
-    return next;
+    if (loaded?.fingerprint === fingerprintOf(record)) return loaded;
+    loaded = toLoaded(record);
+    for (const listener of listeners) listener(loaded.version);
+    return loaded;
   }
 
   async function readRing(): Promise<RingRecord | null> {

@@ -4,7 +4,8 @@ import type { KeyRing } from './key-ring.service';
 
 /**
  * Every SIGNING_KEY_RELOAD: the scheduled ring work (publish, activate, retire, remove; a no-op on every
- * instance but the one whose write wins) and a reload, so a key revoked elsewhere stops verifying here.
+ * instance but the one whose write wins). It reads the ring to plan and adopts what it read or wrote,
+ * so it is also the reload: a key revoked elsewhere stops verifying here.
  */
 export function createKeysJob(ring: KeyRing, reloadMs: number): Job & { runOnce(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
@@ -12,7 +13,6 @@ export function createKeysJob(ring: KeyRing, reloadMs: number): Job & { runOnce(
 
   async function runOnce(): Promise<void> {
     await ring.maintain();
-    await ring.reload();
   }
 
   function tick(): void {

@@ -315,6 +315,22 @@ describe('the key ring across instances', () => {
     expect(response.body.code).toBe('TOKEN_INVALID');
   });
 
+  it('when the database comes back without its ring, then the next upkeep makes a new one and tokens of the lost key are refused', async () => {
+    await SigningKeyRingModel.deleteMany({});
+    const [instance] = instances(1);
+    const signedIn = await loginAs(instance!.app, await buildUser(instance!.container));
+    await request(instance!.app).get(ME).set(bearer(signedIn.accessToken)).expect(200);
+
+    await SigningKeyRingModel.deleteMany({});
+    await instance!.container.jobs.signingKeys.runOnce();
+
+    const ring = (await SigningKeyRingModel.findById('access-tokens').lean())!;
+    expect(ring.version).toBe(1);
+    expect(ring.keys.map((key) => key.kid)).not.toContain(headerOf(signedIn.accessToken).kid);
+    const response = await request(instance!.app).get(ME).set(bearer(signedIn.accessToken));
+    expect(response.body.code).toBe('TOKEN_INVALID');
+  });
+
   it('when ACCESS_TOKEN_ALG is RS256 for new keys, then an immediate rotation signs RS256 and older ES256 tokens still verify', async () => {
     const [rsa] = instances(1, { ACCESS_TOKEN_ALG: 'RS256' });
     const user = await buildUser(rsa!.container);
