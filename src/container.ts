@@ -169,9 +169,7 @@ export function createContainer(options: ContainerOptions) {
     accountMail,
     sessions,
     audit,
-    reauthenticate: async (caller, proof, client) => {
-      await reauth.confirmIdentity(caller, proof, client);
-    },
+    reauth,
   });
   const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction, logFormat: config.log.format });
   const outboxJob = createOutboxJob({

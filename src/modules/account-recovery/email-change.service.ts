@@ -3,12 +3,9 @@ import { AppError, ConflictError, ValidationError } from '../../errors/app-error
 import type { ClientInfo } from '../../lib/client-info';
 import type { AuditService } from '../audit';
 import type { SessionService } from '../sessions';
-import type { AuthContext, UserRecords } from '../users';
+import type { AuthContext, Reauthentication, UserRecords } from '../users';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
-
-/** Checks the caller's password (and second factor, where there is one) before a sensitive change. */
-export type Reauthenticate = (auth: AuthContext, proof: { password: string; code?: string }, client: ClientInfo) => Promise<void>;
 
 const invalidRevertToken = (): AppError =>
   new AppError(400, 'VERIFICATION_TOKEN_INVALID', 'This link is not valid: it is unknown, used or expired.');
@@ -23,7 +20,8 @@ export function createEmailChangeService(deps: {
   accountMail: AccountMailService;
   sessions: SessionService;
   audit: AuditService;
-  reauthenticate: Reauthenticate;
+  /** Checks the caller's password (and second factor, where there is one) before the change. */
+  reauth: Pick<Reauthentication, 'confirmIdentity'>;
 }) {
   const { tokens, accountMail } = deps;
 
@@ -35,7 +33,7 @@ export function createEmailChangeService(deps: {
    * carries nothing the account holder chose.
    */
   async function requestChange(auth: AuthContext, input: { newEmail: string; password: string; code?: string }, client: ClientInfo) {
-    await deps.reauthenticate(auth, input, client);
+    await deps.reauth.confirmIdentity(auth, input, client);
     const current = auth.user.email;
     if (input.newEmail === current) throw new ValidationError([{ path: 'newEmail', message: 'is the current address' }]);
     if (await deps.users.isEmailTaken(input.newEmail)) throw new ConflictError('EMAIL_TAKEN', 'An account with this email exists.');
