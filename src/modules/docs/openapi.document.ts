@@ -141,7 +141,7 @@ function operationObject(operation: Operation, convert: Convert): Json {
   return {
     tags: [operation.tag],
     summary: operation.summary,
-    operationId: `${operation.method}${toOpenApiPath(operation.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    operationId: operation.operationId,
     security: securityOf(operation.security),
     parameters: parametersOf(operation.request, convert),
     ...(body ? { requestBody: requestBodyOf(operation, body, convert) } : {}),

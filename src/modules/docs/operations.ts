@@ -24,6 +24,8 @@ export interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path (`/users/:id`). */
   path: string;
+  /** Unique, camelCase verb + noun: the method name clients generated from the document get (`client.api.login`). */
+  operationId: string;
   tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit' | 'Keys' | 'Habits';
   summary: string;
   security: Security;
@@ -44,6 +46,7 @@ export interface Operation {
 const metricsOperation: Operation = {
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tag: 'Operational',
   summary: 'Prometheus metrics; with METRICS_TOKEN set, send it as `Authorization: Bearer`; in production without one, 404',
   security: 'none',
@@ -69,6 +72,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/',
+      operationId: 'getServiceInfo',
       tag: 'Operational',
       summary: 'Service name and version',
       security: 'none',
@@ -77,6 +81,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/healthz',
+      operationId: 'getHealth',
       tag: 'Operational',
       summary: 'Liveness: 200 while the process runs',
       security: 'none',
@@ -85,6 +90,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/readyz',
+      operationId: 'getReadiness',
       tag: 'Operational',
       summary: 'Readiness: 200 when the database answers, else 503',
       security: 'none',
@@ -95,6 +101,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/register',
+      operationId: 'register',
       tag: 'Auth',
       summary: 'Create an account',
       security: 'none',
@@ -105,6 +112,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/login',
+      operationId: 'login',
       tag: 'Auth',
       summary: 'Sign in: access token in the body, refresh token and device cookie in HttpOnly cookies',
       security: 'none',
@@ -122,6 +130,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/mfa/verify',
+      operationId: 'verifyMfaLogin',
       tag: 'Auth',
       summary: 'Second step of an MFA login: the mfaToken and a TOTP or recovery code',
       security: 'none',
@@ -137,6 +146,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/refresh',
+      operationId: 'refresh',
       tag: 'Auth',
       summary: 'Rotate the refresh cookie and get a new access token',
       security: 'cookie',
@@ -162,6 +172,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/logout',
+      operationId: 'logout',
       tag: 'Auth',
       summary: 'End this session (idempotent) and clear the cookie',
       security: 'cookieOrBearer',
@@ -172,6 +183,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/logout-all',
+      operationId: 'logoutAll',
       tag: 'Auth',
       summary: 'End every session of the caller',
       security: 'bearer',
@@ -181,6 +193,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/password/forgot',
+      operationId: 'requestPasswordReset',
       tag: 'Auth',
       summary: 'Ask for a password-reset link by mail (same answer, in the same time, for any address)',
       security: 'none',
@@ -192,6 +205,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/password/reset',
+      operationId: 'resetPassword',
       tag: 'Auth',
       summary: 'Set a new password with the mailed token; every session of the account ends',
       security: 'none',
@@ -202,6 +216,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/email/verify',
+      operationId: 'verifyEmail',
       tag: 'Auth',
       summary: 'Confirm the registration address, or a pending address change, with the mailed token',
       security: 'none',
@@ -215,6 +230,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/email/verification',
+      operationId: 'resendVerificationEmail',
       tag: 'Auth',
       summary: 'Mail the verification link again (public; same answer for any address)',
       security: 'none',
@@ -226,6 +242,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/auth/email/revert',
+      operationId: 'revertEmailChange',
       tag: 'Auth',
       summary:
         '"This wasn\'t me": restore the previous address with the token mailed to it, sign out everywhere; works for its whole lifetime whatever came after it',
@@ -237,6 +254,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/me',
+      operationId: 'getMe',
       tag: 'Me',
       summary: 'The caller and the current session',
       security: 'bearer',
@@ -245,6 +263,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'patch',
       path: '/api/v1/me',
+      operationId: 'updateMe',
       tag: 'Me',
       summary: "Update the caller's profile",
       security: 'bearer',
@@ -254,6 +273,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/me',
+      operationId: 'deleteMe',
       tag: 'Me',
       summary: "Delete the caller's account (password required)",
       security: 'bearer',
@@ -264,6 +284,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/me/password',
+      operationId: 'changePassword',
       tag: 'Me',
       summary: 'Change password; every other session ends',
       security: 'bearer',
@@ -274,6 +295,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/me/mfa/totp',
+      operationId: 'startTotpEnrolment',
       tag: 'Me',
       summary: 'Start TOTP enrolment (password required): a new secret, pending until confirmed',
       security: 'bearer',
@@ -284,6 +306,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/me/mfa/totp/confirm',
+      operationId: 'confirmTotpEnrolment',
       tag: 'Me',
       summary: 'Confirm enrolment with a code: MFA is on, this session counts as ["pwd","otp"]',
       security: 'bearer',
@@ -298,6 +321,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/me/mfa/totp',
+      operationId: 'disableTotp',
       tag: 'Me',
       summary: 'Turn MFA off (password and code required)',
       security: 'bearer',
@@ -308,6 +332,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/me/mfa/recovery-codes',
+      operationId: 'regenerateRecoveryCodes',
       tag: 'Me',
       summary: 'Replace the recovery codes (password and code required); the old ones stop working',
       security: 'bearer',
@@ -318,6 +343,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/me/email',
+      operationId: 'requestEmailChange',
       tag: 'Me',
       summary:
         'Change the address: verified by a link to the new one; the old one gets a revert link (EMAIL_REVERT_TTL). At most one mail per address and kind per MAIL_RESEND_INTERVAL: a request inside it answers 202 and sends nothing',
@@ -334,6 +360,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/me/email/verification',
+      operationId: 'sendMyVerificationEmail',
       tag: 'Me',
       summary: "Mail the caller's verification link again",
       security: 'bearer',
@@ -344,6 +371,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/me/sessions',
+      operationId: 'listMySessions',
       tag: 'Me',
       summary: 'Active sessions of the caller',
       security: 'bearer',
@@ -352,6 +380,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/me/sessions/:sessionId',
+      operationId: 'revokeMySession',
       tag: 'Me',
       summary: "Sign one of the caller's devices out",
       security: 'bearer',
@@ -362,6 +391,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/users',
+      operationId: 'listUsers',
       tag: 'Users',
       summary: 'List users (moderator, admin)',
       security: 'bearer',
@@ -372,6 +402,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/users/:id',
+      operationId: 'getUser',
       tag: 'Users',
       summary: 'Get a user (owner, moderator, admin)',
       security: 'bearer',
@@ -382,6 +413,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'patch',
       path: '/api/v1/users/:id/role',
+      operationId: 'setUserRole',
       tag: 'Users',
       summary: 'Change a role (admin)',
       security: 'bearer',
@@ -392,6 +424,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'patch',
       path: '/api/v1/users/:id/status',
+      operationId: 'setUserStatus',
       tag: 'Users',
       summary: 'Enable or disable (admin); disabling ends every session',
       security: 'bearer',
@@ -402,6 +435,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/users/:id',
+      operationId: 'deleteUser',
       tag: 'Users',
       summary: 'Delete a user with all sessions and tokens (admin; or the owner, with password and code as for DELETE /me)',
       security: 'bearer',
@@ -418,6 +452,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/users/:id/sessions',
+      operationId: 'listUserSessions',
       tag: 'Users',
       summary: 'Active sessions of a user (owner, moderator, admin)',
       security: 'bearer',
@@ -428,6 +463,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/users/:id/sessions',
+      operationId: 'revokeUserSessions',
       tag: 'Users',
       summary: 'Sign a user out everywhere (admin)',
       security: 'bearer',
@@ -438,6 +474,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/users/:id/mfa',
+      operationId: 'resetUserMfa',
       tag: 'Users',
       summary: "Turn another user's MFA off (admin): the user's sessions end, pending address changes are void, a notice is mailed",
       security: 'bearer',
@@ -452,6 +489,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/users/:id/lockout',
+      operationId: 'clearUserLockout',
       tag: 'Users',
       summary: "Clear a user's login failures (admin)",
       security: 'bearer',
@@ -462,6 +500,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/audit-events',
+      operationId: 'listAuditEvents',
       tag: 'Audit',
       summary: 'Security events, newest first (moderator, admin)',
       security: 'bearer',
@@ -472,6 +511,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/.well-known/jwks.json',
+      operationId: 'getJwks',
       tag: 'Keys',
       summary:
         'The published signing keys (public JWKs: next, current, retired) for verifying access tokens; Cache-Control max-age JWKS_MAX_AGE, ETag, 304 on If-None-Match; not rate-limited',
@@ -481,6 +521,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/.well-known/openid-configuration',
+      operationId: 'getOpenIdConfiguration',
       tag: 'Keys',
       summary: 'Discovery for verifiers: the token issuer and the JWKS address (Keyhold is not an OpenID Provider)',
       security: 'none',
@@ -489,6 +530,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'get',
       path: '/api/v1/signing-keys',
+      operationId: 'listSigningKeys',
       tag: 'Keys',
       summary: 'The key ring: every published key with its state and dates, never key material (admin, keys:manage)',
       security: 'bearer',
@@ -499,6 +541,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'post',
       path: '/api/v1/signing-keys/rotate',
+      operationId: 'rotateSigningKeys',
       tag: 'Keys',
       summary:
         'Publish a next key that signs after JWKS_MAX_AGE (an existing next key is returned as it is); with immediate: true, it signs at once and the current key retires',
@@ -514,6 +557,7 @@ export function listOperations(config: Config): Operation[] {
     {
       method: 'delete',
       path: '/api/v1/signing-keys/:kid',
+      operationId: 'revokeSigningKey',
       tag: 'Keys',
       summary:
         'Revoke a compromised key: gone from the JWKS, its tokens refused on every instance within SIGNING_KEY_RELOAD; revoking the current key makes another current',
@@ -537,10 +581,17 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
   const ok = (schema: ZodType) => ({ status: 200 as const, description: 'OK', schema });
   const operation = (fields: Omit<Operation, 'tag' | 'security'>): Operation => ({ tag: 'Habits', security: 'bearer', ...fields });
   return [
-    operation({ method: 'get', path: '/api/v1/me/settings', summary: "The caller's settings", success: ok(settingsEnvelopeResponse) }),
+    operation({
+      method: 'get',
+      path: '/api/v1/me/settings',
+      operationId: 'getMySettings',
+      summary: "The caller's settings",
+      success: ok(settingsEnvelopeResponse),
+    }),
     operation({
       method: 'patch',
       path: '/api/v1/me/settings',
+      operationId: 'updateMySettings',
       summary: 'Change the time zone (IANA), week start (0 = Sunday), locale (BCP 47) or the weekly summary mail',
       request: habits.updateSettings,
       success: ok(settingsEnvelopeResponse),
@@ -548,6 +599,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'get',
       path: '/api/v1/habits',
+      operationId: 'listHabits',
       summary: "The caller's active habits (archived=true: the archived ones) by order, with streaks",
       request: habits.list,
       success: ok(habitsListResponse),
@@ -555,6 +607,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'post',
       path: '/api/v1/habits',
+      operationId: 'createHabit',
       summary: 'Create a habit',
       request: habits.create,
       success: { status: 201, description: 'Created', schema: habitEnvelopeResponse },
@@ -563,6 +616,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'put',
       path: '/api/v1/habits/order',
+      operationId: 'reorderHabits',
       summary: "Order the caller's active habits: ids lists each exactly once",
       request: habits.reorder,
       success: { status: 204, description: 'Reordered' },
@@ -570,6 +624,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'get',
       path: '/api/v1/habits/:id',
+      operationId: 'getHabit',
       summary: 'One habit',
       request: habits.byId,
       success: ok(habitEnvelopeResponse),
@@ -578,6 +633,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'patch',
       path: '/api/v1/habits/:id',
+      operationId: 'updateHabit',
       summary: 'Change a habit (any field but the computed ones); archiving frees its name',
       request: habits.update,
       success: ok(habitEnvelopeResponse),
@@ -586,6 +642,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'delete',
       path: '/api/v1/habits/:id',
+      operationId: 'deleteHabit',
       summary: 'Delete a habit with its check-ins',
       request: habits.remove,
       success: { status: 204, description: 'Deleted' },
@@ -594,6 +651,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'get',
       path: '/api/v1/habits/:id/stats',
+      operationId: 'getHabitStats',
       summary: 'Streaks, completion over the last 7 and 30 days, and the total of check-ins',
       request: habits.byId,
       success: ok(habitStatsEnvelopeResponse),
@@ -602,6 +660,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'get',
       path: '/api/v1/habits/:id/check-ins',
+      operationId: 'listCheckIns',
       summary: 'The checked days from `from` to `to` (at most 366 days)',
       request: habits.listCheckIns,
       success: ok(checkInDatesResponse),
@@ -610,6 +669,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'put',
       path: '/api/v1/habits/:id/check-ins/:date',
+      operationId: 'checkIn',
       summary: "Mark the user's calendar day done (idempotent)",
       request: habits.checkIn,
       success: ok(checkedHabitResponse),
@@ -618,6 +678,7 @@ function habitOperations(habits: ReturnType<typeof createHabitsSchemas>): Operat
     operation({
       method: 'delete',
       path: '/api/v1/habits/:id/check-ins/:date',
+      operationId: 'undoCheckIn',
       summary: 'Mark the day not done (idempotent)',
       request: habits.checkIn,
       success: ok(checkedHabitResponse),

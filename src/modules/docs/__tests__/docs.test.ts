@@ -55,6 +55,15 @@ describe('the API reference', () => {
       expect(responses[404].content['application/problem+json'].examples.NOT_FOUND.value).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     });
 
+    it('when clients are generated, then every operation has its own camelCase operationId', () => {
+      const ids = Object.values(document.paths).flatMap((item) =>
+        Object.values(item as Json).map((operation) => (operation as Json).operationId),
+      );
+
+      expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z0-9]*$/.test(id))).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
     it('when integers are documented, then none carries the safe-integer range as a bound', () => {
       const text = JSON.stringify(document);
       expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
