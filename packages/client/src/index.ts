@@ -1,0 +1,11 @@
+export { createKeyholdClient } from './client.js';
+export type { KeyholdClient, KeyholdClientOptions, LoginResult, RestoreResult, SignedIn } from './client.js';
+export type { AccountHelpers } from './account-helpers.js';
+export type { KeyholdApi, OperationArgs, OperationId, OperationInput, OperationResult, Session, User } from './api-types.js';
+export { createMemoryCookieStore } from './cookie-store.js';
+export type { CookieStore } from './cookie-store.js';
+export { KeyholdError } from './errors.js';
+export type { FieldProblem } from './errors.js';
+export type { KeyholdEventName, KeyholdEvents, Listener, SignedOutReason } from './events.js';
+export { operationTable } from './generated/operations.js';
+export type { components, operations, paths } from './generated/openapi.js';
