@@ -7,10 +7,15 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspaces first, so npm links @keyhold/client, which the account pages are bundled from.
+COPY packages ./packages
+COPY examples ./examples
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
+COPY web ./web
+# Compiles the service and bundles the hosted account pages into dist/account-pages.
 RUN npm run build
 
 # --- runtime: production dependencies and compiled output only, as a non-root user -----------

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
+import { watchAccountPages } from './build-account-pages';
 import { provisionDatabase, type ProvisionedDatabase } from './db/provision';
 import { DEV_AUTH_RATE_LIMIT_MAX, devPaths, removeDevState, writeDevState } from './lib/dev-state';
 import { superviseServer } from './lib/dev-supervisor';
@@ -78,14 +79,17 @@ async function main(): Promise<void> {
 
   const url = `http://localhost:${env.PORT ?? '3000'}`;
   if (database) writeDevState({ pid: process.pid, mongodbUri: env.MONGODB_URI, databaseKind, url });
+  // The hosted pages rebuild on every change under web/account; the server reads the bundle per request.
+  const stopPages = await watchAccountPages(log);
   const supervisor = superviseServer({
     root: ROOT,
     env,
     readyUrl: `${url.replace('localhost', '127.0.0.1')}/readyz`,
-    onReady: () => log(`ready: ${url}  docs ${url}/docs  database ${databaseKind}  data ${dataLocation}`),
+    onReady: () => log(`ready: ${url}  account ${url}/account/  docs ${url}/docs  database ${databaseKind}  data ${dataLocation}`),
     log,
   });
   const exitCode = await supervisor.exited;
+  await stopPages();
   removeDevState();
   await database?.stop();
   process.exit(exitCode);

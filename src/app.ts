@@ -18,6 +18,7 @@ import {
   createMyAddressRouter,
   createRecoveryRouter,
 } from './modules/account-recovery';
+import { createAccountPagesRouter, defaultBundleDir } from './modules/account-pages';
 import { createAuditController, createAuditRouter, createAuditSchemas } from './modules/audit';
 import {
   createAuthController,
@@ -147,6 +148,9 @@ export function createApp(container: Container): Express {
     app.use(createMetricsRouter({ metrics: container.metrics, token: config.metrics.token, isProduction: config.isProduction }));
   }
   app.use(createWellKnownRouter({ ring: container.keyRing, tokens: config.tokens, publicUrl: config.publicUrl }));
+  if (config.hostedPages.enabled) {
+    app.use(createAccountPagesRouter({ dir: defaultBundleDir(), reloadEachRequest: !config.isProduction }));
+  }
   app.use(createDocsRouter(buildOpenApiDocument(config), { isProduction: config.isProduction }));
   app.use('/api/v1', requireDatabase, createApiRouter(container));
   app.use(rejectUnknownRoute);

@@ -235,6 +235,7 @@ const environmentSchema = z.object({
   MAIL_FROM: z.string().default('Keyhold <no-reply@keyhold.localhost>'),
   MAIL_PRODUCT_NAME: z.string().default('Keyhold'),
   APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  HOSTED_PAGES: flag(true),
   PASSWORD_RESET_TTL: duration('15m'),
   EMAIL_VERIFICATION_TTL: duration('24h'),
   EMAIL_REVERT_TTL: duration('7d'),
@@ -302,8 +303,8 @@ function buildMailConfig(env: Environment) {
     smtpUrl: env.SMTP_URL,
     from: env.MAIL_FROM,
     productName: env.MAIL_PRODUCT_NAME,
-    // Development links point at the service itself, so `npm run dev` works with no frontend.
-    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    // Links point at the hosted account pages by default, so every mail works with no frontend of one's own.
+    appUrl: (env.APP_URL ?? `${publicUrlOf(env)}/account`).replace(/\/+$/, ''),
     passwordResetTtlMs: env.PASSWORD_RESET_TTL,
     emailVerificationTtlMs: env.EMAIL_VERIFICATION_TTL,
     emailRevertTtlMs: env.EMAIL_REVERT_TTL,
@@ -355,6 +356,7 @@ function buildConfig(env: Environment) {
       accessTtlMs: env.JWT_ACCESS_TTL,
     },
     publicUrl: publicUrlOf(env),
+    hostedPages: { enabled: env.HOSTED_PAGES },
     publicUrlConfigured: env.PUBLIC_URL !== undefined,
     tokens: {
       algorithm: env.ACCESS_TOKEN_ALG,
@@ -498,7 +500,9 @@ function productionProblems(env: Environment): string[] {
   if (env.SEED_ADMIN_ON_START && env.ADMIN_PASSWORD === EXAMPLE_ADMIN_PASSWORD) {
     problems.push('ADMIN_PASSWORD: the example admin password is refused in production');
   }
-  if (env.SMTP_URL && !env.APP_URL) problems.push('APP_URL: production needs the frontend URL that mail links point to');
+  if (env.SMTP_URL && !env.APP_URL && !(env.PUBLIC_URL && env.HOSTED_PAGES)) {
+    problems.push('APP_URL: production needs the frontend URL that mail links point to (or PUBLIC_URL, for the hosted pages)');
+  }
   return problems;
 }
 

@@ -1,3 +1,4 @@
+import { buildAccountPages } from '../../scripts/build-account-pages';
 import { provisionDatabase, type ProvisionedDatabase } from '../../scripts/db/provision';
 import { CHROMIUM_PATH, isChromiumInstalled } from './browser';
 
@@ -22,6 +23,10 @@ function notRun(database: ProvisionedDatabase): string[] {
 /** Provisions one database server for the whole run; each test file then uses a database of its own. */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`[test-db] ${line}\n`);
+  // The hosted pages are served from their bundle: build it fresh, so no test sees stale pages.
+  const pagesStarted = Date.now();
+  const pages = await buildAccountPages();
+  process.stdout.write(`[test-run] account pages built: ${pages.script} in ${Date.now() - pagesStarted} ms\n`);
   const started = Date.now();
   const database = await provisionDatabase({
     externalUri: { name: 'TEST_MONGODB_URI', uri: process.env.TEST_MONGODB_URI },

@@ -132,13 +132,17 @@ describe('loadConfig', () => {
 describe('mail configuration', () => {
   const strong = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
 
-  it('when APP_URL is unset, then links point at the service itself, on its port', () => {
-    expect(loadConfig({ ...VALID, PORT: '4100' }).mail.appUrl).toBe('http://localhost:4100');
+  it('when APP_URL is unset, then links point at the hosted pages of the service, on its port or PUBLIC_URL', () => {
+    expect(loadConfig({ ...VALID, PORT: '4100' }).mail.appUrl).toBe('http://localhost:4100/account');
+    expect(loadConfig({ ...VALID, PUBLIC_URL: 'https://auth.example.com/' }).mail.appUrl).toBe('https://auth.example.com/account');
     expect(loadConfig({ ...VALID, APP_URL: 'https://app.example.com/' }).mail.appUrl).toBe('https://app.example.com');
   });
 
-  it('when production has SMTP_URL but no APP_URL, then start-up is refused; without SMTP_URL it is allowed', () => {
-    expect(problemsOf({ ...strong, SMTP_URL: 'smtps://u:p@smtp.example.com' })[0]).toMatch(/^APP_URL/);
+  it('when production has SMTP_URL but neither APP_URL nor PUBLIC_URL with the hosted pages, then start-up is refused', () => {
+    const smtp = { ...strong, SMTP_URL: 'smtps://u:p@smtp.example.com' };
+    expect(problemsOf(smtp)[0]).toMatch(/^APP_URL/);
+    expect(problemsOf({ ...smtp, PUBLIC_URL: 'https://auth.example.com' })).toEqual([]);
+    expect(problemsOf({ ...smtp, PUBLIC_URL: 'https://auth.example.com', HOSTED_PAGES: 'false' })[0]).toMatch(/^APP_URL/);
     expect(problemsOf({ ...strong, SMTP_URL: 'smtps://u:p@smtp.example.com', APP_URL: 'https://app.example.com' })).toEqual([]);
     expect(problemsOf(strong)).toEqual([]);
   });

@@ -1,0 +1,2 @@
+export { defaultBundleDir } from './account-pages.bundle';
+export { createAccountPagesRouter } from './account-pages.routes';

@@ -1,0 +1,43 @@
+import { accountApi } from './account-api';
+import { showAccount } from './account';
+import { describeFailure } from './keyhold';
+import { showPage } from './page';
+import { showSignIn } from './signed-out';
+import { showResetPassword, showRevertEmail, showVerifyEmail } from './token-pages';
+
+/**
+ * Takes a mailed token out of the address bar before anything else runs, so it never lands in history,
+ * bookmarks, a Referer or a screenshot; it then lives only in this page's memory.
+ */
+function takeTokenFromAddress(): string | null {
+  const token = new URLSearchParams(window.location.search).get('token');
+  if (window.location.search) window.history.replaceState(null, '', window.location.pathname);
+  return token;
+}
+
+let signedIn = false;
+
+function signedOut(notice: string): void {
+  signedIn = false;
+  showSignIn({ notice, onSignedIn: enterAccount });
+}
+
+function enterAccount(): void {
+  signedIn = true;
+  showAccount(() => void accountApi.signOut().finally(() => signedOut('You are signed out.'))).catch((error: unknown) =>
+    showPage('Your account', describeFailure(error).message),
+  );
+}
+
+async function start(): Promise<void> {
+  const token = takeTokenFromAddress();
+  const page = window.location.pathname.replace(/\/+$/, '');
+  if (page === '/account/verify-email') return showVerifyEmail(token);
+  if (page === '/account/reset-password') return showResetPassword(token);
+  if (page === '/account/revert-email') return showRevertEmail(token);
+  accountApi.onSignedOut(() => signedIn && signedOut('You are signed out.'));
+  if (await accountApi.restore().catch(() => false)) enterAccount();
+  else signedOut('');
+}
+
+void start();
