@@ -49,7 +49,9 @@ export function createAccountPagesRouter(options: AccountPagesOptions): Router {
   const current: BundleSource = options.reloadEachRequest ? () => loadPagesBundle(options.dir) : () => loadedOnce;
   const router = Router();
   const policy = accountPagesPolicy();
-  router.get(ACCOUNT_PAGE_PATHS, policy, serveShell(current));
+  const shell = serveShell(current);
+  // One route per page (not one with an array of paths), so each is its own row in route listings.
+  for (const page of ACCOUNT_PAGE_PATHS) router.get(page, policy, shell);
   router.get('/account/assets/:file', policy, serveAsset(current));
   return router;
 }
