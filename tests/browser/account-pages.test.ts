@@ -211,6 +211,67 @@ describe('the hosted account pages in Chromium', () => {
     await page.context().close();
   }, 120_000);
 
+  it('when a signed-in user changes name, password and address and then reverts the address from the old inbox, then each change is stored', async () => {
+    const recordedPage = await openRecordedPage(browser);
+    const { page } = recordedPage;
+    const user = await buildUser(keyhold.ctx.container, { name: 'Grace' });
+    const newPassword = 'a freshly chosen passphrase 46';
+    const newEmail = uniqueEmail('moved');
+    const otherDevice = await fetch(`${origin}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    expect(otherDevice.status).toBe(200);
+    await page.goto(`${origin}/account/`);
+    await signIn(page, user.email, user.password);
+    await heading(page, 'Your account');
+
+    const profile = page.getByRole('region', { name: 'Profile' });
+    await profile.getByLabel('Name').fill('Grace Hopper');
+    await profile.getByRole('button', { name: 'Save name' }).click();
+    await profile.getByRole('status').filter({ hasText: 'Your name is saved.' }).waitFor();
+    expect((await UserModel.findById(user.id).lean())?.name).toBe('Grace Hopper');
+
+    const passwordSection = page.getByRole('region', { name: 'Password' });
+    await passwordSection.getByLabel('Current password').fill('not my current password');
+    await passwordSection.getByLabel('New password').fill(newPassword);
+    await passwordSection.getByRole('button', { name: 'Change password' }).click();
+    await passwordSection.getByRole('alert').filter({ hasText: 'Your current password is not right.' }).waitFor();
+    await passwordSection.getByLabel('Current password').fill(user.password);
+    await passwordSection.getByRole('button', { name: 'Change password' }).click();
+    await passwordSection.getByRole('status').filter({ hasText: 'Every other device was signed out.' }).waitFor();
+    expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(1);
+
+    const emailSection = page.getByRole('region', { name: 'E-mail address' });
+    await emailSection.getByLabel('New e-mail address').fill(newEmail);
+    await emailSection.getByLabel('Password').fill(newPassword);
+    await emailSection.getByRole('button', { name: 'Change address' }).click();
+    await emailSection
+      .getByRole('status')
+      .filter({ hasText: `We sent a link to ${newEmail}.` })
+      .waitFor();
+    await checkPage(page, 'settings-changed');
+
+    const confirmLink = mailLinkOf(await mailbox.waitFor(newEmail, /Confirm your new e-mail/), 'verify-email');
+    const revertLink = mailLinkOf(await mailbox.waitFor(user.email, /being changed/), 'revert-email');
+    await page.goto(confirmLink);
+    await heading(page, 'Address confirmed');
+    expect((await UserModel.findById(user.id).lean())?.email).toBe(newEmail);
+
+    await page.goto(revertLink);
+    await heading(page, 'Restore your address');
+    expect(page.url()).toBe(`${origin}/account/revert-email`);
+    await checkPage(page, 'revert-email');
+    await page.getByRole('button', { name: 'Restore my previous address' }).click();
+    await heading(page, 'Address restored');
+
+    expect((await UserModel.findById(user.id).lean())?.email).toBe(user.email);
+    expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
+    expectNoTokenLeak(recordedPage, [confirmLink, revertLink]);
+    await page.context().close();
+  }, 60_000);
+
   describe('when something goes wrong, then the page says what, in the words of the contract, in a live region', () => {
     let recordedPage: RecordedPage;
     beforeEach(async () => {
