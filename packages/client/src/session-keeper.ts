@@ -55,11 +55,12 @@ export class SessionKeeper {
   }
 
   /**
-   * After `failedToken` was refused: the newer token if one arrived meanwhile, else the outcome of the one
-   * refresh every caller of this tab (and every waiting tab) shares. Null when signed out.
+   * After `failedToken` was refused: whatever replaced it meanwhile (a newer token, or null after a sign-out),
+   * else the outcome of the one refresh every caller of this tab (and every waiting tab) shares.
    */
   async refreshAfter(failedToken: string | null): Promise<string | null> {
-    if (this.#token !== null && this.#token !== failedToken) return this.#token;
+    // Something happened since that call went out (a newer token, or a sign-out): no refresh for a stale 401.
+    if (this.#token !== failedToken) return this.#token;
     this.#refreshing ??= this.#events
       .holding(() => this.#coordinatedRefresh())
       .finally(() => {
