@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Where `npm run build:pages` writes the bundle, relative to the package root (the folder with package.json). */
+/** Where `npm run build:pages` writes the bundle, relative to the package root. */
 export const BUNDLE_SUBDIR = path.join('dist', 'account-pages');
 
 /** The built pages: one HTML shell for every page, and assets whose names carry their content hash. */
@@ -11,19 +11,17 @@ export interface PagesBundle {
   assets: ReadonlySet<string>;
 }
 
-/** The nearest folder above `from` holding package.json: the repository in development, /app in the image. */
-function packageRootOf(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return from;
-    dir = parent;
-  }
-  return dir;
+/**
+ * The repository (or the image's /app): this file runs as src/modules/account-pages/ under tsx and jest,
+ * and as dist/src/modules/account-pages/ once compiled.
+ */
+function packageRoot(): string {
+  const above = path.resolve(__dirname, '../../..');
+  return path.basename(above) === 'dist' ? path.dirname(above) : above;
 }
 
 export function defaultBundleDir(): string {
-  return path.join(packageRootOf(__dirname), BUNDLE_SUBDIR);
+  return path.join(packageRoot(), BUNDLE_SUBDIR);
 }
 
 /** Reads the bundle once; null when it was never built (the pages then say so instead of serving a blank). */

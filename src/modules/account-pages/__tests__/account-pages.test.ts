@@ -5,6 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import { renderError } from '../../../middleware/error-handler';
 import { createTestContext, useTestApp } from '../../../../tests/support/context';
+import { defaultBundleDir } from '../account-pages.bundle';
 import { createAccountPagesRouter } from '../account-pages.routes';
 
 const SHELL = '<!doctype html><title>t</title><script type="module" src="/account/assets/app-ABC123.js"></script>';
@@ -112,6 +113,10 @@ describe('the hosted account pages', () => {
 
 describe('the hosted account pages in the app', () => {
   const ctx = useTestApp();
+
+  it('when run from the sources, then the bundle is read from dist/account-pages of the repository (compiled: of dist/..)', () => {
+    expect(defaultBundleDir()).toBe(path.resolve(__dirname, '../../../../dist/account-pages'));
+  });
 
   it('when the built bundle is served, then its shell names its script and stylesheet, and both are served', async () => {
     const shell = await request(ctx.app).get('/account/').expect(200);
