@@ -203,6 +203,7 @@ const environmentSchema = z.object({
   // At least a week, so the day a weekly habit's streak hinges on is always inside the writable window.
   HABIT_BACKFILL_DAYS: integer(30, 7, 366),
   HABIT_SUMMARY_INTERVAL: duration('1h'),
+  HABIT_LIST_CACHE_ENTRIES: integer(1000, 0, 1_000_000),
   COMPRESSION_THRESHOLD: byteSize('1kb'),
 
   ADMIN_EMAIL: z.string().email().optional(),
@@ -420,6 +421,7 @@ function buildConfig(env: Environment) {
       max: env.HABITS_MAX,
       backfillDays: env.HABIT_BACKFILL_DAYS,
       summaryIntervalMs: env.HABIT_SUMMARY_INTERVAL,
+      listCacheEntries: env.HABIT_LIST_CACHE_ENTRIES,
     },
     compression: { thresholdBytes: env.COMPRESSION_THRESHOLD },
     admin: {
