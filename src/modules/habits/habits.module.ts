@@ -18,7 +18,7 @@ export function createHabitsServices(deps: {
   now: Clock;
   limits: Config['habits'];
   users: UserSettingsRecords;
-  outbox: Pick<MailOutboxService, 'enqueueMail'>;
+  outbox: Pick<MailOutboxService, 'enqueueMailOnce'>;
   productName: string;
   existingUserIds: (ids: readonly Types.ObjectId[]) => Promise<Set<string>>;
 }) {
