@@ -178,6 +178,8 @@ const environmentSchema = z.object({
 
   BCRYPT_COST: integer(12, 4, 15),
   PASSWORD_MIN_LENGTH: integer(12, 8, 128),
+  // An operator's own list of refused passwords, one per line, added to the built-in common passwords.
+  PASSWORD_BLOCKLIST_PATH: z.string().min(1).optional(),
   // Every core hashes; the workers run at a lower priority, so request handling still wins the CPU.
   PASSWORD_HASH_WORKERS: integer(os.availableParallelism(), 1, 64),
   PASSWORD_HASH_MAX_WAIT: duration('4s'),
@@ -390,6 +392,7 @@ function buildConfig(env: Environment) {
       bcryptCost: env.BCRYPT_COST,
       minLength: env.PASSWORD_MIN_LENGTH,
       maxLength: 128,
+      blocklistPath: env.PASSWORD_BLOCKLIST_PATH,
       hashWorkers: env.PASSWORD_HASH_WORKERS,
       hashMaxWaitMs: env.PASSWORD_HASH_MAX_WAIT,
     },
