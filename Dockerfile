@@ -27,6 +27,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The built-in common-password list (400 PASSWORD_TOO_COMMON), read at start-up.
+COPY data ./data
 COPY scripts/docker/load-secrets.sh /usr/local/bin/load-secrets
 RUN mkdir -p /app/.data/geoip && chown -R node:node /app/.data
 USER node

@@ -81,7 +81,11 @@ function createApiRouter(container: Container): express.Router {
   api.use('/auth', createRecoveryRouter(recovery));
   const habitsSchemas = createHabitsSchemas(config.habits);
   const { habits } = services;
-  const habitsController = createHabitsController({ ...habits, schemas: habitsSchemas });
+  const habitsController = createHabitsController({
+    ...habits,
+    schemas: habitsSchemas,
+    compressionThresholdBytes: config.compression.thresholdBytes,
+  });
   api.use('/me/settings', createSettingsRouter({ controller: habitsController, schemas: habitsSchemas, authenticate }));
   api.use('/me/mfa', createMfaRouter({ ...mfa, authenticate, authLimiter }));
   api.use('/me', createMyAddressRouter({ ...recovery, authenticate, authLimiter }));

@@ -1,5 +1,6 @@
 import type { Config } from './config/env';
 import { systemClock, type Clock } from './lib/clock';
+import { logger } from './lib/logger';
 import { createPasswordHasher, type PasswordHasher } from './lib/password-hasher';
 import { createSecretBox, type SecretBox } from './lib/secret-box';
 import {
@@ -25,7 +26,15 @@ import { createMetricsService } from './modules/operations';
 import { createSharedRateLimitStore } from './modules/rate-limiting';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
 import { createHabitsServices } from './modules/habits';
-import { createLockService, createUserRecords, createUserService, createUserSettings, type UserRecords } from './modules/users';
+import {
+  createLockService,
+  createPasswordPolicy,
+  createUserRecords,
+  createUserService,
+  createUserSettings,
+  loadPasswordLists,
+  type UserRecords,
+} from './modules/users';
 
 export interface ContainerOptions {
   config: Config;
@@ -66,6 +75,10 @@ function createHasher(config: Config): PasswordHasher {
  */
 export function createContainer(options: ContainerOptions) {
   const { config } = options;
+  // First: an unreadable PASSWORD_BLOCKLIST_PATH stops the start before anything is started.
+  const refusedPasswords = loadPasswordLists({ blocklistPath: config.password.blocklistPath });
+  logger.info('password lists loaded', { entries: refusedPasswords.entries, ms: Math.round(refusedPasswords.ms * 10) / 10 });
+  const passwordPolicy = createPasswordPolicy({ refused: refusedPasswords.lists, productName: config.mail.productName });
   const now = options.clock ?? systemClock;
   const geo = options.geo ?? NO_GEO;
   const hasher = createHasher(config);
@@ -89,6 +102,7 @@ export function createContainer(options: ContainerOptions) {
     config,
     now,
     hasher,
+    passwordPolicy,
     accessTokens,
     users: userRecords,
     sessions,
@@ -125,6 +139,7 @@ export function createContainer(options: ContainerOptions) {
   const users = createUserService({
     now,
     hasher,
+    passwordPolicy,
     records: userRecords,
     sessions,
     audit,
@@ -154,6 +169,7 @@ export function createContainer(options: ContainerOptions) {
   const passwordReset = createPasswordResetService({
     mail: config.mail,
     hasher,
+    passwordPolicy,
     users: userRecords,
     tokens,
     outbox,

@@ -178,6 +178,8 @@ const environmentSchema = z.object({
 
   BCRYPT_COST: integer(12, 4, 15),
   PASSWORD_MIN_LENGTH: integer(12, 8, 128),
+  // An operator's own list of refused passwords, one per line, added to the built-in common passwords.
+  PASSWORD_BLOCKLIST_PATH: z.string().min(1).optional(),
   // Every core hashes; the workers run at a lower priority, so request handling still wins the CPU.
   PASSWORD_HASH_WORKERS: integer(os.availableParallelism(), 1, 64),
   PASSWORD_HASH_MAX_WAIT: duration('4s'),
@@ -203,6 +205,7 @@ const environmentSchema = z.object({
   // At least a week, so the day a weekly habit's streak hinges on is always inside the writable window.
   HABIT_BACKFILL_DAYS: integer(30, 7, 366),
   HABIT_SUMMARY_INTERVAL: duration('1h'),
+  HABIT_LIST_CACHE_ENTRIES: integer(1000, 0, 1_000_000),
   COMPRESSION_THRESHOLD: byteSize('1kb'),
 
   ADMIN_EMAIL: z.string().email().optional(),
@@ -391,6 +394,7 @@ function buildConfig(env: Environment) {
       bcryptCost: env.BCRYPT_COST,
       minLength: env.PASSWORD_MIN_LENGTH,
       maxLength: 128,
+      blocklistPath: env.PASSWORD_BLOCKLIST_PATH,
       hashWorkers: env.PASSWORD_HASH_WORKERS,
       hashMaxWaitMs: env.PASSWORD_HASH_MAX_WAIT,
     },
@@ -422,6 +426,7 @@ function buildConfig(env: Environment) {
       max: env.HABITS_MAX,
       backfillDays: env.HABIT_BACKFILL_DAYS,
       summaryIntervalMs: env.HABIT_SUMMARY_INTERVAL,
+      listCacheEntries: env.HABIT_LIST_CACHE_ENTRIES,
     },
     compression: { thresholdBytes: env.COMPRESSION_THRESHOLD },
     admin: {

@@ -1,6 +1,9 @@
 import request from 'supertest';
 import { OutboxMessageModel } from '../../src/modules/mail/outbox-message.model';
 import { SummaryClaimModel } from '../../src/modules/habits/summary-claim.model';
+import { createWeeklySummaryService } from '../../src/modules/habits/weekly-summary.service';
+import type { MailOutboxService } from '../../src/modules/mail';
+import { createUserSettings } from '../../src/modules/users';
 import { UserModel } from '../../src/modules/users/user.model';
 import { createTestClock, createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
@@ -66,4 +69,39 @@ describe('weekly habit summary on two instances', () => {
     await runBothTwice();
     expect([await summariesTo(monday), await summariesTo(sunday)]).toEqual([2, 2]);
   });
+
+  /**
+   * An instance that dies inside the enqueue: `before` the outbox insert or `after` it. The outbox
+   * handed to its job stops there for good (as a killed process would; no timing involved) and
+   * resolves `reached` so the test knows the fault point was hit.
+   */
+  function instanceDyingAtEnqueue(when: 'before' | 'after') {
+    const outbox = first.container.services.outbox;
+    let reached!: () => void;
+    const crashed = new Promise<void>((resolve) => (reached = resolve));
+    const dying: Pick<MailOutboxService, 'enqueueMailOnce'> = {
+      async enqueueMailOnce(...args) {
+        if (when === 'after') await outbox.enqueueMailOnce(...args);
+        reached();
+        return new Promise<boolean>(() => undefined);
+      },
+    };
+    const service = createWeeklySummaryService({ now: clock.now, users: createUserSettings(), outbox: dying, productName: 'Keyhold' });
+    void service.runOnce();
+    return crashed;
+  }
+
+  it.each(['before', 'after'] as const)(
+    'when an instance dies %s queueing a summary, then the next run (another instance or a restart) queues it exactly once',
+    async (when) => {
+      const userId = await subscriber({ notificationsEmailEnabled: true });
+
+      await instanceDyingAtEnqueue(when);
+      expect(await summariesTo(userId)).toBe(when === 'after' ? 1 : 0);
+      await runBothTwice();
+
+      expect(await summariesTo(userId)).toBe(1);
+      expect(await SummaryClaimModel.countDocuments({ userId })).toBe(1);
+    },
+  );
 });

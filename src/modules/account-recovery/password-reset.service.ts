@@ -5,7 +5,7 @@ import type { PasswordHasher } from '../../lib/password-hasher';
 import type { AuditService } from '../audit';
 import type { MailOutboxService, OutboxMessageRecord, ResolvedMail } from '../mail';
 import type { SessionService } from '../sessions';
-import type { UserRecords } from '../users';
+import type { PasswordPolicy, UserRecords } from '../users';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 
@@ -20,6 +20,7 @@ export type PasswordResetService = ReturnType<typeof createPasswordResetService>
 export function createPasswordResetService(deps: {
   mail: Config['mail'];
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   tokens: AccountTokenService;
   outbox: MailOutboxService;
   accountMail: AccountMailService;
@@ -63,7 +64,10 @@ export function createPasswordResetService(deps: {
    * settings stay as they are.
    */
   async function resetPassword(input: { token: string; newPassword: string }, client: ClientInfo): Promise<void> {
-    if (!(await tokens.findUsableToken(input.token, ['password_reset']))) throw invalidResetToken();
+    const usable = await tokens.findUsableToken(input.token, ['password_reset']);
+    if (!usable) throw invalidResetToken();
+    // Refused like a validation error: the link stays usable for a better password.
+    deps.passwordPolicy.assertAcceptable(input.newPassword, usable);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const token = await tokens.spendToken(input.token, ['password_reset']);
     if (!token) throw invalidResetToken();

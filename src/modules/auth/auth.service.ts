@@ -18,7 +18,7 @@ import {
   type SessionView,
   toSessionView,
 } from '../sessions';
-import { type AuthContext, toUserView, type UserFields, type UserRecords, type UserView } from '../users';
+import { type AuthContext, type PasswordPolicy, toUserView, type UserFields, type UserRecords, type UserView } from '../users';
 import type { ResolveCaller } from './authenticate';
 import type { DeviceTokens, IssuedDeviceToken } from './device-token';
 import type { LoginSlot, LoginSubject, LoginThrottleService } from './login-throttle.service';
@@ -58,6 +58,7 @@ export interface AuthServiceDeps {
   config: Pick<Config, 'password' | 'mail'>;
   now: Clock;
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   accessTokens: AccessTokenIssuer;
   users: UserRecords;
   sessions: SessionService;
@@ -95,6 +96,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /** Creates an account with the default role. */
   async function register(input: { email: string; password: string; name?: string | null }, client: ClientInfo): Promise<UserView> {
+    deps.passwordPolicy.assertAcceptable(input.password, input);
     const passwordHash = await hasher.hash(input.password);
     const user = await deps.users.createAccount({ email: input.email, passwordHash, name: input.name ?? null });
     const userId = user._id.toString();

@@ -43,6 +43,8 @@ export interface Operation {
   problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
 }
 
+const TOO_COMMON = 'PASSWORD_TOO_COMMON (a common password, the own address or its local part, or the product name)';
+
 const metricsOperation: Operation = {
   method: 'get',
   path: '/metrics',
@@ -107,7 +109,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'none',
       request: auth.register,
       success: { status: 201, description: 'Created', schema: responses.userEnvelopeResponse },
-      problems: { 409: ['EMAIL_TAKEN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+      problems: { 400: [TOO_COMMON], 409: ['EMAIL_TAKEN'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',
@@ -211,7 +213,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'none',
       request: recovery.resetPassword,
       success: noContent('Password replaced; sessions and refresh tokens revoked, login failures cleared, token spent'),
-      problems: { 400: ['RESET_TOKEN_INVALID (unknown, used, replaced or expired token)'] },
+      problems: { 400: ['RESET_TOKEN_INVALID (unknown, used, replaced or expired token)', `${TOO_COMMON}; the token stays usable`] },
     },
     {
       method: 'post',
@@ -290,7 +292,7 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.changePassword,
       success: noContent('Changed'),
-      problems: { 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+      problems: { 400: [TOO_COMMON], 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
     },
     {
       method: 'post',

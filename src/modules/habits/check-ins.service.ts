@@ -6,6 +6,7 @@ import { dateOfDay, dayIn, dayNumberOf } from './habit-dates';
 import type { HabitRecord } from './habit.model';
 import type { HabitStatsView } from './habit.response';
 import { toHabitView, type HabitView } from './habit.view';
+import { moveListVersion } from './list-version';
 import type { createStreakWriter } from './streak-writer';
 import { currentStreak, isScheduled, type Schedule } from './streaks';
 
@@ -43,6 +44,13 @@ export function createCheckInService(deps: {
     if (day < earliest) throw dateRefused(`Check-ins can be changed for the last ${deps.limits.backfillDays} days only.`);
   }
 
+  /** Stores the streaks after a check-in write and moves the list version (also when nothing changed: a retry's move). */
+  async function viewAfterWrite(habit: HabitRecord, today: number): Promise<HabitView> {
+    const updated = await streaks.refreshStreaks(habit, today);
+    await moveListVersion(habit.userId);
+    return toHabitView(updated, today);
+  }
+
   /** Marks the day done (idempotent: a repeated or racing check-in of the day is the same document). */
   async function checkIn(habit: HabitRecord, userId: string, date: string): Promise<HabitView> {
     const today = await calendar.todayFor(userId);
@@ -52,7 +60,7 @@ export function createCheckInService(deps: {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    return toHabitView(await streaks.refreshStreaks(habit, today), today);
+    return viewAfterWrite(habit, today);
   }
 
   /** Marks the day not done (idempotent). */
@@ -60,7 +68,7 @@ export function createCheckInService(deps: {
     const today = await calendar.todayFor(userId);
     assertWritableDay(habit, dayNumberOf(date)!, today);
     await CheckInModel.deleteOne({ _id: checkInIdOf(habit._id, date) });
-    return toHabitView(await streaks.refreshStreaks(habit, today), today);
+    return viewAfterWrite(habit, today);
   }
 
   /** The checked days in [from, to] (default: the 30 days up to today), at most 366 days. */

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { sendPreparedJson } from '../../lib/prepared-json';
 import { inputOf } from '../../middleware/validate';
 import { authOf } from '../users';
 import type { CheckInService } from './check-ins.service';
@@ -12,13 +13,15 @@ export function createHabitsController(deps: {
   checkIns: CheckInService;
   settings: SettingsService;
   schemas: HabitsSchemas;
+  compressionThresholdBytes: number;
 }) {
   const { habits, checkIns, settings, schemas } = deps;
   const userIdOf = (req: Request): string => authOf(req).userId;
   return {
     async list(req: Request, res: Response): Promise<void> {
       const { query } = inputOf(res, schemas.list);
-      res.json({ data: await habits.listHabits(userIdOf(req), query.archived === 'true') });
+      const list = await habits.listHabits(userIdOf(req), query.archived === 'true');
+      sendPreparedJson(req, res, list, deps.compressionThresholdBytes);
     },
 
     async create(req: Request, res: Response): Promise<void> {

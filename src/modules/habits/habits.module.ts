@@ -6,6 +6,7 @@ import type { UserSettingsRecords } from '../users';
 import { createCheckInService } from './check-ins.service';
 import { createHabitCalendar } from './habit-calendar';
 import { createHabitData } from './habit-data.service';
+import { createHabitListCache } from './habit-list-cache';
 import { createHabitService } from './habits.service';
 import { createSettingsService } from './settings.service';
 import { createStreakWriter } from './streak-writer';
@@ -17,7 +18,7 @@ export function createHabitsServices(deps: {
   now: Clock;
   limits: Config['habits'];
   users: UserSettingsRecords;
-  outbox: Pick<MailOutboxService, 'enqueueMail'>;
+  outbox: Pick<MailOutboxService, 'enqueueMailOnce'>;
   productName: string;
   existingUserIds: (ids: readonly Types.ObjectId[]) => Promise<Set<string>>;
 }) {
@@ -26,7 +27,7 @@ export function createHabitsServices(deps: {
   const streaks = createStreakWriter({ backfillDays: limits.backfillDays });
   const summaries = createWeeklySummaryService({ now, users: deps.users, outbox: deps.outbox, productName: deps.productName });
   return {
-    habits: createHabitService({ calendar, streaks, limits }),
+    habits: createHabitService({ calendar, streaks, limits, lists: createHabitListCache(limits.listCacheEntries) }),
     checkIns: createCheckInService({ calendar, streaks, limits }),
     settings: createSettingsService({ calendar, users: deps.users }),
     data: createHabitData({ existingUserIds: deps.existingUserIds }),

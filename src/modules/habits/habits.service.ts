@@ -1,13 +1,16 @@
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../../db/errors';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
+import { prepareJson, type PreparedJson } from '../../lib/prepared-json';
 import { CheckInModel } from './check-in.model';
 import type { HabitCalendar } from './habit-calendar';
+import type { HabitListCache } from './habit-list-cache';
 import { archivedNameKeyOf, HabitModel, nameKeyOf, type HabitRecord } from './habit.model';
 import { HabitQuotaModel } from './habit-quota.model';
 import type { CreateHabitInput, UpdateHabitInput } from './habits.schemas';
 import { toHabitView, type HabitView } from './habit.view';
 import type { createStreakWriter } from './streak-writer';
+import { listVersionOf, moveListVersion } from './list-version';
 import { EMPTY_STREAKS } from './streaks';
 
 const nameTaken = (): ConflictError => new ConflictError('HABIT_NAME_TAKEN', 'You already have an active habit with this name.');
@@ -31,27 +34,41 @@ export function createHabitService(deps: {
   calendar: HabitCalendar;
   streaks: ReturnType<typeof createStreakWriter>;
   limits: { max: number; backfillDays: number };
+  lists: HabitListCache;
 }) {
-  const { calendar } = deps;
+  const { calendar, lists } = deps;
 
   /** The caller's habit, or null for an unknown id and for another user's habit alike. */
   async function findOwnHabit(userId: string, habitId: string): Promise<HabitRecord | null> {
     return HabitModel.findOne({ _id: habitId, userId }).lean<HabitRecord>();
   }
 
-  /**
-   * The user's active (or archived) habits in their order; reads no check-ins. The hottest read of the
-   * module goes through the driver with a projection of what the view shows: Mongoose's per-document
-   * work cost about a third of the request for 50 habits.
-   */
-  async function listHabits(userId: string, archived: boolean): Promise<HabitView[]> {
-    const [today, habits] = await Promise.all([
-      calendar.todayFor(userId),
+  /** The habits as stored now, rendered for the user's today. */
+  async function renderList(userId: string, archived: boolean): Promise<{ timeZone: string; today: number; rendered: PreparedJson }> {
+    const [settings, habits] = await Promise.all([
+      calendar.settingsFor(userId),
       HabitModel.collection
         .find({ userId: new Types.ObjectId(userId), archived }, { projection: LIST_PROJECTION, sort: { order: 1, _id: 1 } })
         .toArray() as Promise<HabitRecord[]>,
     ]);
-    return habits.map((habit) => toHabitView(habit, today));
+    const today = calendar.todayIn(settings);
+    return { timeZone: settings.timeZone, today, rendered: prepareJson({ data: habits.map((habit) => toHabitView(habit, today)) }) };
+  }
+
+  /**
+   * `{ data: [habit] }` of the user's active (or archived) habits in their order; reads no check-ins.
+   * The answer rendered for the user's list version and day is kept on this instance: a repeated list
+   * reads one small document by `_id` (the version) instead of every habit, and sends bytes already
+   * serialised and compressed. The version is read first, so the cache is right across instances.
+   */
+  async function listHabits(userId: string, archived: boolean): Promise<PreparedJson> {
+    const key = `${userId}:${archived}`;
+    const version = await listVersionOf(userId);
+    const cached = lists.find(key, version);
+    if (cached && calendar.todayIn(cached) === cached.today) return cached.rendered;
+    const fresh = await renderList(userId, archived);
+    lists.store(key, { version, ...fresh });
+    return fresh.rendered;
   }
 
   /**
@@ -95,6 +112,7 @@ export function createHabitService(deps: {
         order,
         streak: { ...EMPTY_STREAKS, anchor: today - deps.limits.backfillDays },
       });
+      await moveListVersion(owner);
       return toHabitView(habit.toObject<HabitRecord>(), today);
     } catch (error) {
       await releaseSlot(owner);
@@ -142,6 +160,7 @@ export function createHabitService(deps: {
     if (!updated) throw new NotFoundError('No such habit.');
     const today = await calendar.todayFor(userId);
     if (rescheduled) updated = await deps.streaks.refreshStreaks(updated, today);
+    await moveListVersion(userId);
     return toHabitView(updated, today);
   }
 
@@ -156,6 +175,7 @@ export function createHabitService(deps: {
     if (deleted.deletedCount === 0) throw new NotFoundError('No such habit.');
     await CheckInModel.deleteMany({ habitId: habit._id });
     await releaseSlot(habit.userId);
+    await moveListVersion(userId);
   }
 
   /** Puts the user's active habits in the given order; `ids` must be exactly those habits. */
@@ -169,6 +189,7 @@ export function createHabitService(deps: {
     await HabitModel.bulkWrite(
       ids.map((id, order) => ({ updateOne: { filter: { _id: new Types.ObjectId(id), userId }, update: { $set: { order } } } })),
     );
+    await moveListVersion(userId);
   }
 
   return { findOwnHabit, listHabits, createHabit, showHabit, updateHabit, deleteHabit, reorderHabits };

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../errors/app-error';
 import type { UserSettings, UserSettingsRecords } from '../users';
 import type { HabitCalendar } from './habit-calendar';
+import { moveListVersion } from './list-version';
 import type { SettingsChanges } from './habits.schemas';
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
@@ -16,6 +17,8 @@ export function createSettingsService(deps: { calendar: HabitCalendar; users: Pi
     const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     const settings = await deps.users.updateSettings(userId, defined);
     if (!settings) throw new NotFoundError('No such user.');
+    // The time zone decides the lists' today (completedToday, current streaks).
+    await moveListVersion(userId);
     return settings;
   }
 

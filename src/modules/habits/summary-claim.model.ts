@@ -1,9 +1,10 @@
 import { model, Schema, type Types } from 'mongoose';
 
 /**
- * "The weekly summary of this user and week is taken care of." The _id is `<userId>:<week start>`: of
- * any number of instances (or runs after a restart) exactly one insert succeeds, and only its owner
- * queues the mail.
+ * "The weekly summary of this user and week is in the outbox." The _id is `<userId>:<week start>`.
+ * Written only after the mail was queued (the outbox's own key makes that queueing happen once), so
+ * later runs skip the week without composing it again; a record missing after a crash only costs the
+ * next run a compose and a duplicate key.
  */
 const summaryClaimSchema = new Schema(
   {

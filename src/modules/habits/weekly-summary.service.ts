@@ -9,7 +9,7 @@ import { currentStreak } from './streaks';
 import { SummaryClaimModel } from './summary-claim.model';
 
 const PAGE_SIZE = 200;
-/** Claims of weeks this old can no longer be claimed again (only the last finished week is ever sent). */
+/** Records of weeks this old are no longer consulted (only the last finished week is ever sent). */
 const CLAIM_RETENTION_MS = 35 * 86_400_000;
 
 /** The last finished week of a user: its first and last day, by their week start and time zone. */
@@ -22,15 +22,17 @@ export function lastFinishedWeek(settings: { timeZone: string; weekStart: number
 export type WeeklySummaryService = ReturnType<typeof createWeeklySummaryService>;
 
 /**
- * The weekly summary mail. Exactly once per user and week across instances and restarts: before
- * queueing, a run inserts the claim `<userId>:<week start>`, and only the run whose insert succeeds
- * queues the mail. A failed enqueue drops the claim so the next run tries again; a crash between the
- * claim and the enqueue loses that one mail rather than sending it twice.
+ * The weekly summary mail, exactly once per user and week across instances, retries and restarts.
+ * The mail goes into the outbox under a key of its own, `habit_weekly_summary:<userId>:<week start>`
+ * (enqueueMailOnce: one insert wins, the others meet the duplicate key), and only then is the week
+ * recorded as done in `habitsummaryclaims`, which spares later runs composing it again. A crash at
+ * any point leaves either no mail and no record (the next run queues it) or the mail without the
+ * record (the next run meets the duplicate and records it): never none, never two.
  */
 export function createWeeklySummaryService(deps: {
   now: Clock;
   users: Pick<UserSettingsRecords, 'listMailSubscribers'>;
-  outbox: Pick<MailOutboxService, 'enqueueMail'>;
+  outbox: Pick<MailOutboxService, 'enqueueMailOnce'>;
   productName: string;
 }) {
   async function compose(habits: HabitRecord[], week: { from: number; to: number }, timeZone: string): Promise<MailContent> {
@@ -50,26 +52,32 @@ export function createWeeklySummaryService(deps: {
     return renderMail('habit_weekly_summary', { productName: deps.productName, name: null, facts });
   }
 
-  /** Queues the summary of the user's last finished week unless some run already claimed it; true when queued here. */
+  /** Records the week as queued (idempotent: a racing run may record it too). */
+  async function recordQueued(weekId: string, userId: string): Promise<void> {
+    try {
+      await SummaryClaimModel.updateOne({ _id: weekId }, { $setOnInsert: { userId, claimedAt: deps.now() } }, { upsert: true });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /** Queues the summary of the user's last finished week unless it already is; true when this call queued it. */
   async function sendIfDue(subscriber: SettingsSubscriber): Promise<boolean> {
     const week = lastFinishedWeek(subscriber.settings, deps.now());
+    const weekId = `${subscriber.id}:${dateOfDay(week.from)}`;
+    if (await SummaryClaimModel.exists({ _id: weekId })) return false;
     const habits = await HabitModel.find({ userId: subscriber.id, archived: false }).sort({ order: 1 }).lean<HabitRecord[]>();
     if (habits.length === 0) return false;
-    const claimId = `${subscriber.id}:${dateOfDay(week.from)}`;
-    try {
-      await SummaryClaimModel.create({ _id: claimId, userId: subscriber.id, claimedAt: deps.now() });
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
-    try {
-      const content = await compose(habits, week, subscriber.settings.timeZone);
-      await deps.outbox.enqueueMail('habit_weekly_summary', subscriber.email, content, subscriber.id);
-      return true;
-    } catch (error) {
-      await SummaryClaimModel.deleteOne({ _id: claimId });
-      throw error;
-    }
+    const content = await compose(habits, week, subscriber.settings.timeZone);
+    const queued = await deps.outbox.enqueueMailOnce(
+      `habit_weekly_summary:${weekId}`,
+      'habit_weekly_summary',
+      subscriber.email,
+      content,
+      subscriber.id,
+    );
+    await recordQueued(weekId, subscriber.id);
+    return queued;
   }
 
   /** One pass over every subscriber, page by page; answers how many mails this run queued. */

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import { isDuplicateKeyError } from '../../db/errors';
 import { addMs, type Clock } from '../../lib/clock';
 import type { MailContent, MailTemplate } from './mail-templates';
 import type { SecretBox } from '../../lib/secret-box';
@@ -16,6 +18,11 @@ export interface OutboxSettings {
 export type FailureOutcome = { outcome: 'retry'; nextAttemptAt: Date } | { outcome: 'failed' };
 
 const MAX_ERROR_LENGTH = 500;
+
+/** The outbox id of the one mail with this key: the first 12 bytes of its SHA-256, the same on every instance. */
+function onceIdOf(key: string): Types.ObjectId {
+  return new Types.ObjectId(createHash('sha256').update(`outbox-once:${key}`).digest().subarray(0, 12));
+}
 const NO_BODY = { subject: null, text: null, html: null };
 
 /** A public request resolved by the worker: the account it concerns and the mail to send. */
@@ -44,8 +51,8 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
     to: string,
     content: MailContent | null,
     about: { userId?: string | null; requestIp?: string | null },
+    _id = new Types.ObjectId(),
   ): Promise<void> {
-    const _id = new Types.ObjectId();
     await OutboxMessageModel.create({
       _id,
       kind,
@@ -62,6 +69,22 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
   /** Queues a composed mail about an account (whose deletion removes it). */
   async function enqueueMail(template: MailTemplate, to: string, content: MailContent, userId: string): Promise<void> {
     await insert('mail', template, to, content, { userId });
+  }
+
+  /**
+   * Queues a mail that must go out once only, whoever asks and however often: its `_id` derives from
+   * `key` (say `<template>:<user>:<week>`), so of any number of instances, retries and runs after a
+   * crash exactly one insert succeeds and the others hit the duplicate key. True when this call
+   * queued it, false when it was already queued (or sent and not yet pruned after MAIL_SENT_RETENTION).
+   */
+  async function enqueueMailOnce(key: string, template: MailTemplate, to: string, content: MailContent, userId: string): Promise<boolean> {
+    try {
+      await insert('mail', template, to, content, { userId }, onceIdOf(key));
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
   }
 
   /** Queues a public request about an address; a worker finds out whether it leads to a mail. */
@@ -177,6 +200,7 @@ export function createMailOutboxService(deps: { now: Clock; settings: OutboxSett
 
   return {
     enqueueMail,
+    enqueueMailOnce,
     enqueueRequest,
     claimNext,
     storeContent,

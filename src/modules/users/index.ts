@@ -4,6 +4,7 @@ export { createLockService } from './lock.service';
 export { createMeController } from './me.controller';
 export { createMeRouter } from './me.routes';
 export { createMeSchemas } from './me.schemas';
+export { createPasswordPolicy, loadPasswordLists, type PasswordPolicy } from './password-policy';
 export { createUserController } from './user.controller';
 export {
   createUserSettings,

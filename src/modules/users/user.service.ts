@@ -10,6 +10,7 @@ import type { AuditService } from '../audit';
 import { type SessionService, type SessionView, toSessionView } from '../sessions';
 import type { AuthContext } from './caller';
 import type { LockService } from './lock.service';
+import type { PasswordPolicy } from './password-policy';
 import type { UserRecords } from './user-records.service';
 import { BUMP_CREDENTIAL_VERSION, UserModel, type UserStatus } from './user.model';
 import { toUserView, USER_VIEW_PROJECTION, type UserFields, type UserView } from './user.view';
@@ -53,6 +54,7 @@ export type UserService = ReturnType<typeof createUserService>;
 export function createUserService(deps: {
   now: Clock;
   hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   sessions: SessionService;
   audit: AuditService;
   locks: LockService;
@@ -148,6 +150,7 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<void> {
+    deps.passwordPolicy.assertAcceptable(input.newPassword, auth.user);
     await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const credentialVersion = await deps.records.setPassword(auth.userId, passwordHash);

@@ -81,6 +81,36 @@ describe('the mail outbox', () => {
     expect(await OutboxMessageModel.exists({ _id: pending!._id })).not.toBeNull();
   });
 
+  describe('enqueueMailOnce', () => {
+    const content = { subject: 'Your week', text: 'Read: 5 days', html: '<p>Read: 5 days</p>' };
+
+    it('when 20 callers queue one key at once, then exactly one queues it and one message exists, delivered once', async () => {
+      const user = await buildUser(ctx.container);
+      const outbox = ctx.container.services.outbox;
+      const key = `habit_weekly_summary:${user.id}:2026-03-02`;
+
+      const queued = await Promise.all(
+        Array.from({ length: 20 }, () => outbox.enqueueMailOnce(key, 'habit_weekly_summary', user.email, content, user.id)),
+      );
+
+      expect(queued.filter(Boolean)).toHaveLength(1);
+      expect(await OutboxMessageModel.countDocuments({ to: user.email, template: 'habit_weekly_summary' })).toBe(1);
+      await ctx.container.jobs.outbox.runOnce();
+      await ctx.mailbox.waitFor(user.email, /Your week/);
+      expect(await outbox.enqueueMailOnce(key, 'habit_weekly_summary', user.email, content, user.id)).toBe(false);
+      expect(ctx.mailbox.messagesTo(user.email)).toHaveLength(1);
+    });
+
+    it('when two keys differ, then each queues its own message', async () => {
+      const user = await buildUser(ctx.container);
+      const outbox = ctx.container.services.outbox;
+      for (const week of ['2026-03-02', '2026-03-09']) {
+        expect(await outbox.enqueueMailOnce(`summary:${user.id}:${week}`, 'habit_weekly_summary', user.email, content, user.id)).toBe(true);
+      }
+      expect(await OutboxMessageModel.countDocuments({ to: user.email })).toBe(2);
+    });
+  });
+
   describe('several instances on one database', () => {
     const instances: TestContext[] = [];
     beforeAll(async () => {
