@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock';
 import type { AuditService } from '../audit';
 import type { PasskeyChallengeService } from './passkey-challenge.service';
 import { userHandleOf } from './passkey-registration.service';
-import type { PasskeyStore } from './passkey-store';
+import { publicKeyOf, type PasskeyStore } from './passkey-store';
 import type { StoredPasskey } from './passkey.view';
 
 const invalidCredentials = (): UnauthenticatedError => new UnauthenticatedError('INVALID_CREDENTIALS', 'The passkey was not accepted.');
@@ -63,7 +63,7 @@ export function createPasskeySignInService(deps: {
         expectedOrigin: [...relyingParty.origins],
         expectedRPID: relyingParty.rpId,
         // The counter is judged below (synced passkeys may go back); 0 turns the library's own check off.
-        credential: { id: passkey._id, publicKey: new Uint8Array(passkey.publicKey), counter: 0, transports: passkey.transports },
+        credential: { id: passkey._id, publicKey: publicKeyOf(passkey), counter: 0, transports: passkey.transports },
         requireUserVerification: true,
       });
       return verified ? authenticationInfo : null;

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { mongo, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../../db/errors';
 import { PasskeyModel, type PasskeyDeviceType } from './passkey.model';
 import type { StoredPasskey } from './passkey.view';
@@ -21,6 +21,13 @@ export interface NewPasskey {
   backedUp: boolean;
   transports: string[];
   aaguid: string;
+}
+
+/** The stored COSE public key as bytes (lean reads hand binary fields back as BSON Binary). */
+export function publicKeyOf(passkey: StoredPasskey): Uint8Array<ArrayBuffer> {
+  const stored: unknown = passkey.publicKey;
+  const bytes = stored instanceof mongo.Binary ? stored.buffer : (stored as Uint8Array);
+  return new Uint8Array(bytes);
 }
 
 const objectIdOf = (id: string): Types.ObjectId | null => (Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : null);
