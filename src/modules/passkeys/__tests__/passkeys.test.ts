@@ -408,6 +408,20 @@ describe('passkeys', () => {
       expect(event.details).toMatchObject({ storedCounter: 7, presentedCounter: 7, synced: false, refused: true });
     });
 
+    it('when ten assertions of a device-bound passkey carry one counter value at once, then exactly one signs in', async () => {
+      const user = await signedInUser();
+      const { authenticator } = await addPasskey(user);
+      const challenges = await Promise.all(Array.from({ length: 10 }, () => signInOptions()));
+      // Each answers its own challenge, as clones of one authenticator would: only the counter can tell them apart.
+      const assertions = challenges.map((challengeId) => authenticator.assert(challengeId, { ...HERE, counter: 5 }));
+
+      const answers = await Promise.all(challenges.map((challengeId, index) => verify(challengeId, assertions[index])));
+
+      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+      expect(await SessionModel.countDocuments({ userId: user.id, amr: 'pop' })).toBe(1);
+      expect((await PasskeyModel.findById(authenticator.id).lean())?.counter).toBe(5);
+    });
+
     it('when a synced passkey presents a lower counter, then it signs in, audited, and its new counter and backup flags are stored', async () => {
       const user = await signedInUser();
       const synced = { backupEligible: true, backedUp: false };
