@@ -10,7 +10,10 @@ import { createPasskeySignInService } from './passkey-sign-in.service';
 import { createPasskeyStore } from './passkey-store';
 import { createPasskeysService, type OtherSignInMethods, type WithLock } from './passkeys.service';
 
-/** Builds the passkeys capability's services (one call in container.ts). */
+/**
+ * Builds the passkeys capability's services (one call in container.ts). The WebAuthn work is
+ * `@simplewebauthn/server` pinned at 14.0.3, the last release that runs on Node 20 (later ones need 22).
+ */
 export function createPasskeysServices(deps: {
   relyingParty: Config['webauthn'];
   now: Clock;
