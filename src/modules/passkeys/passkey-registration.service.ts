@@ -2,6 +2,7 @@ import { generateRegistrationOptions, verifyRegistrationResponse, type Registrat
 import type { Config } from '../../config/env';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
+import { logger } from '../../lib/logger';
 import type { AuditService } from '../audit';
 import type { AuthContext, UserRecords } from '../users';
 import type { PasskeyChallengeService } from './passkey-challenge.service';
@@ -15,6 +16,8 @@ export const invalidPasskey = (detail: string): AppError => new AppError(400, 'P
 export type ConfirmOwner = (auth: AuthContext, proof: { password: string }, client: ClientInfo) => Promise<void>;
 
 const DEFAULT_NAME = 'Passkey';
+const REFUSED =
+  'The passkey response was not accepted: no pending, an expired or a used challenge, another origin or RP id, or no user verification.';
 
 /** The WebAuthn user handle of an account: its id's 12 bytes, so a sign-in's userHandle names the account. */
 export const userHandleOf = (userId: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(userId, 'hex'));
@@ -40,7 +43,9 @@ async function verifySpendingChallenge<T>(
     return await verify(guardedSpend);
   } catch (error) {
     if (storageFailure) throw storageFailure;
-    throw invalidPasskey(error instanceof Error ? error.message : 'The passkey response was not accepted.');
+    // The library's reason names what it expected (origins, RP id): the log keeps it, the client gets the contract's words.
+    logger.info('passkey registration refused', { reason: error instanceof Error ? error.message : String(error) });
+    throw invalidPasskey(REFUSED);
   }
 }
 
@@ -99,7 +104,7 @@ export function createPasskeyRegistrationService(deps: {
         }),
       (challenge) => challenges.spend(challenge, 'registration', auth.userId),
     );
-    if (!verification.verified) throw invalidPasskey('The passkey response was not accepted.');
+    if (!verification.verified) throw invalidPasskey(REFUSED);
     const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verification.registrationInfo;
     const passkey = await store.insert({
       id: credential.id,
