@@ -33,6 +33,7 @@ import { createHabitsController, createHabitsRouter, createHabitsSchemas, create
 import { createKeysController, createKeysRouter, createKeysSchemas, createWellKnownRouter } from './modules/keys';
 import { createMfaAdminRouter, createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
 import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
+import { createPasskeysAdminRouter, createPasskeysController, createPasskeysRouter, createPasskeysSchemas } from './modules/passkeys';
 import {
   createMeController,
   createMeRouter,
@@ -60,6 +61,8 @@ function createApiRouter(container: Container): express.Router {
   };
   const recovery = { controller: createAccountRecoveryController({ ...services, schemas: schemas.recovery }), schemas: schemas.recovery };
   const mfa = { controller: createMfaController({ mfa: services.mfa, schemas: schemas.mfa }), schemas: schemas.mfa };
+  const passkeysSchemas = createPasskeysSchemas();
+  const passkeys = { controller: createPasskeysController({ ...services.passkeys, schemas: passkeysSchemas }), schemas: passkeysSchemas };
   const authLimiter = limitRequests({
     enabled: config.rateLimit.enabled,
     windowMs: config.rateLimit.windowMs,
@@ -88,6 +91,7 @@ function createApiRouter(container: Container): express.Router {
   });
   api.use('/me/settings', createSettingsRouter({ controller: habitsController, schemas: habitsSchemas, authenticate }));
   api.use('/me/mfa', createMfaRouter({ ...mfa, authenticate, authLimiter }));
+  api.use('/me/passkeys', createPasskeysRouter({ ...passkeys, authenticate, authLimiter }));
   api.use('/me', createMyAddressRouter({ ...recovery, authenticate, authLimiter }));
   api.use(
     '/me',
@@ -99,6 +103,7 @@ function createApiRouter(container: Container): express.Router {
     }),
   );
   api.use('/users', createMfaAdminRouter({ ...mfa, authenticate }));
+  api.use('/users', createPasskeysAdminRouter({ ...passkeys, authenticate }));
   api.use(
     '/users',
     createUserRouter({

@@ -23,6 +23,7 @@ import { createAccessTokenIssuer, createKeyRing, createKeysJob } from './modules
 import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
 import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService } from './modules/mfa';
 import { createMetricsService } from './modules/operations';
+import { createPasskeysServices } from './modules/passkeys';
 import { createSharedRateLimitStore } from './modules/rate-limiting';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
 import { createHabitsServices } from './modules/habits';
@@ -98,6 +99,23 @@ export function createContainer(options: ContainerOptions) {
   const mfaCodes = createMfaCodeService({ box, now, users: userRecords });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
   const { tokens, outbox, accountMail, verification } = createMailServices({ config, now, audit, box, users: userRecords });
+  const reauth = createReauthService({ throttle: config.loginThrottle, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
+  const passkeys = createPasskeysServices({
+    relyingParty: config.webauthn,
+    now,
+    users: userRecords,
+    sessions,
+    audit,
+    notify: {
+      changed: (user, change, client) => accountMail.sendSecondFactorNotice(user, change, { at: now(), ...client }),
+      removedByAdmin: (user) => accountMail.sendPasskeysResetNotice(user),
+    },
+    // Accounts without a password (OIDC sign-in) will re-authenticate by a recent sign-in instead.
+    confirmOwner: (auth, proof, client) => reauth.confirmPassword(auth, proof.password, client),
+    // Every account has a password today; linked identity providers will count here too.
+    otherSignInMethods: async (userId) => ((await userRecords.findCredentials(userId))?.passwordHash ? 1 : 0),
+    withLock: locks.withLock,
+  });
   const auth = createAuthService({
     config,
     now,
@@ -117,6 +135,7 @@ export function createContainer(options: ContainerOptions) {
     verification,
     accountMail,
     voidPendingEmailChanges: tokens.voidPendingEmailChanges,
+    passkeys: passkeys.signIn,
   });
   const habits = createHabitsServices({
     now,
@@ -126,7 +145,6 @@ export function createContainer(options: ContainerOptions) {
     productName: config.mail.productName,
     existingUserIds: userRecords.existingIds,
   });
-  const reauth = createReauthService({ throttle: config.loginThrottle, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
   const forgetAccount = async (account: { id: string; email: string }) => {
     await Promise.all([
       tokens.forgetAccount(account),
@@ -134,6 +152,7 @@ export function createContainer(options: ContainerOptions) {
       mfaChallenges.forgetUser(account.id),
       throttle.forgetAccount(account),
       habits.data.forgetUser(account.id),
+      passkeys.passkeys.forgetUser(account.id),
     ]);
   };
   const users = createUserService({
@@ -239,6 +258,7 @@ export function createContainer(options: ContainerOptions) {
       mfaChallenges,
       mfa,
       habits,
+      passkeys,
     },
     /** Background work that server.ts starts and stops. */
     jobs: { outbox: outboxJob, signingKeys: createKeysJob(keyRing, tokenSettings.reloadMs), habitSummaries: habits.job },

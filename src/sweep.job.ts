@@ -11,6 +11,7 @@ export interface SweepReport {
   orphanTokens: number;
   loginAttempts: number;
   mfaChallenges: number;
+  passkeyChallenges: number;
   auditEvents: number;
   habitOrphans: number;
 }
@@ -20,12 +21,12 @@ export type SweepJob = ReturnType<typeof createSweepJob>;
 /**
  * Removes what would otherwise grow without bound: ended sessions after their retention, expired and
  * spent refresh tokens (spent ones once their grace is over), sessions and tokens left behind by a race
- * or an interrupted delete, expired login-failure counters and mfaTokens, audit events past AUDIT_RETENTION, and habits of accounts
+ * or an interrupted delete, expired login-failure counters, mfaTokens and passkey challenges, audit events past AUDIT_RETENTION, and habits of accounts
  * whose deletion was interrupted. TTL
  * indexes do part of this on MongoDB; the fallback database has none, and the rest needs the service.
  */
 export function createSweepJob(container: Pick<Container, 'config' | 'services'>) {
-  const { sessions, refreshTokens, throttle, audit, mfaChallenges, habits } = container.services;
+  const { sessions, refreshTokens, throttle, audit, mfaChallenges, habits, passkeys } = container.services;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
@@ -36,6 +37,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
     const orphans = await sessions.sweepOrphans();
     const loginAttempts = await throttle.sweepExpired();
     const expiredChallenges = await mfaChallenges.sweepExpired();
+    const passkeyChallenges = await passkeys.challenges.sweepExpired();
     const auditEvents = await audit.pruneOlderThan(container.config.audit.retentionMs);
     const habitOrphans = await habits.data.sweepOrphans();
     return {
@@ -46,6 +48,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
       orphanTokens: orphans.tokens,
       loginAttempts,
       mfaChallenges: expiredChallenges,
+      passkeyChallenges,
       auditEvents,
       habitOrphans,
     };

@@ -229,6 +229,16 @@ const environmentSchema = z.object({
   MFA_REQUIRED_ROLES: mfaRequiredRoles(),
   MFA_TOKEN_TTL: duration('5m'),
   MFA_ISSUER: z.string().trim().min(1).max(64).default('Keyhold'),
+  // Passkeys: the relying party is the site the passkeys belong to (a domain name, never an IP address).
+  WEBAUTHN_RP_ID: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'expected a host name such as example.com')
+    .optional(),
+  WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).default('Keyhold'),
+  WEBAUTHN_ORIGINS: list(),
+  WEBAUTHN_CHALLENGE_TTL: duration('5m'),
   DATA_ENCRYPTION_KEY: encryptionKey().optional(),
   DATA_ENCRYPTION_PREVIOUS_KEY: encryptionKey().optional(),
   SMTP_URL: z
@@ -301,13 +311,29 @@ function publicUrlOf(env: Environment): string {
   return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
 }
 
+/** The frontend's base URL (mail links, and the default relying party of passkeys). */
+function appUrlOf(env: Environment): string {
+  return (env.APP_URL ?? `${publicUrlOf(env)}/account`).replace(/\/+$/, '');
+}
+
+/** The passkey relying party: by default the frontend's host and origin, so passkeys follow APP_URL. */
+function buildWebAuthnConfig(env: Environment) {
+  const appUrl = new URL(appUrlOf(env));
+  return {
+    rpId: env.WEBAUTHN_RP_ID ?? appUrl.hostname,
+    rpName: env.WEBAUTHN_RP_NAME,
+    origins: env.WEBAUTHN_ORIGINS.length > 0 ? env.WEBAUTHN_ORIGINS : [appUrl.origin],
+    challengeTtlMs: env.WEBAUTHN_CHALLENGE_TTL,
+  };
+}
+
 function buildMailConfig(env: Environment) {
   return {
     smtpUrl: env.SMTP_URL,
     from: env.MAIL_FROM,
     productName: env.MAIL_PRODUCT_NAME,
     // Links point at the hosted account pages by default, so every mail works with no frontend of one's own.
-    appUrl: (env.APP_URL ?? `${publicUrlOf(env)}/account`).replace(/\/+$/, ''),
+    appUrl: appUrlOf(env),
     passwordResetTtlMs: env.PASSWORD_RESET_TTL,
     emailVerificationTtlMs: env.EMAIL_VERIFICATION_TTL,
     emailRevertTtlMs: env.EMAIL_REVERT_TTL,
@@ -440,6 +466,7 @@ function buildConfig(env: Environment) {
       tokenTtlMs: env.MFA_TOKEN_TTL,
       issuer: env.MFA_ISSUER,
     },
+    webauthn: buildWebAuthnConfig(env),
     encryption: {
       // Outside production a key derived from JWT_SECRET keeps development zero-configuration and stable across restarts.
       key: env.DATA_ENCRYPTION_KEY ?? developmentEncryptionKey(env.JWT_SECRET),

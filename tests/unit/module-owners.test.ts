@@ -41,6 +41,7 @@ describe('module indexes', () => {
         'docs',
         'habits',
         'account-pages',
+        'passkeys',
       ]),
     );
   });

@@ -1,13 +1,6 @@
 import type { Config } from '../../config/env';
 import type { Location } from '../geoip';
-import {
-  describeDuration,
-  type MailContent,
-  type MailOutboxService,
-  type MailTemplate,
-  renderMail,
-  type SecondFactorChange,
-} from '../mail';
+import { describeDuration, type MailContent, type MailOutboxService, type MailTemplate, renderMail, type SignInChange } from '../mail';
 import type { AccountTokenPurpose } from './account-token.model';
 import type { AccountTokenService } from './account-token.service';
 
@@ -96,12 +89,18 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
     await outbox.enqueueMail('mfa_reset_notice', user.email, content, user.id);
   }
 
-  /** Tells the user their second factor changed (turned on or off, new recovery codes): a takeover shows here. */
-  async function sendSecondFactorNotice(user: MailRecipient & { email: string }, change: SecondFactorChange, event: SecurityEvent) {
+  /** Tells the user an administrator removed all their passkeys (account recovery). */
+  async function sendPasskeysResetNotice(user: MailRecipient & { email: string }): Promise<void> {
+    const content = renderMail('passkeys_reset_notice', { productName: mail.productName, name: greetingNameOf(user) });
+    await outbox.enqueueMail('passkeys_reset_notice', user.email, content, user.id);
+  }
+
+  /** Tells the user their second factor or passkeys changed (MFA on or off, new recovery codes, a passkey added or removed): a takeover shows here. */
+  async function sendSecondFactorNotice(user: MailRecipient & { email: string }, change: SignInChange, event: SecurityEvent) {
     const facts = { Time: event.at.toISOString(), 'IP address': event.ip ?? 'unknown', Device: event.userAgent ?? 'unknown' };
     const content = renderMail(change, { productName: mail.productName, name: greetingNameOf(user), facts });
     await outbox.enqueueMail(change, user.email, content, user.id);
   }
 
-  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice, sendSecondFactorNotice };
+  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice, sendPasskeysResetNotice, sendSecondFactorNotice };
 }

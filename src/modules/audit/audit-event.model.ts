@@ -36,6 +36,10 @@ export const AUDIT_EVENT_TYPES = [
   'key.retired',
   'key.revoked',
   'key.removed',
+  'user.passkey_added',
+  'user.passkey_removed',
+  'auth.passkey_failed',
+  'auth.passkey_counter_regression',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

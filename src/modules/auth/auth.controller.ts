@@ -41,6 +41,15 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
       sendLogin(res, await auth.verifyMfa(body, clientInfoOf(req), deviceCookie.read(req)));
     },
 
+    async passkeyOptions(_req: Request, res: Response): Promise<void> {
+      res.json({ data: await auth.startPasskeySignIn() });
+    },
+
+    async signInWithPasskey(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.signInWithPasskey);
+      sendLogin(res, await auth.signInWithPasskey(body, clientInfoOf(req)));
+    },
+
     async refresh(req: Request, res: Response): Promise<void> {
       const result = await auth.refresh(refreshCookie.read(req), clientInfoOf(req), { isOpen: () => !req.socket.destroyed });
       if (result.refreshToken) refreshCookie.set(res, result.refreshToken);

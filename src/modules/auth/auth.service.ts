@@ -9,6 +9,7 @@ import type { AccountMailService, EmailVerificationService } from '../account-re
 import type { AuditService } from '../audit';
 import type { AccessGrant, AccessTokenIssuer } from '../keys';
 import type { Location } from '../geoip';
+import type { PasskeySignInService } from '../passkeys';
 import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
   type AuthMethod,
@@ -74,7 +75,16 @@ export interface AuthServiceDeps {
   accountMail: Pick<AccountMailService, 'sendNewLocationNotice'>;
   /** Voids an account's pending address changes (signing out everywhere is a remedy after a takeover). */
   voidPendingEmailChanges: (userId: string) => Promise<number>;
+  passkeys: Pick<PasskeySignInService, 'startSignIn' | 'verifySignIn'>;
 }
+
+/** A sign-in factor checked elsewhere (a passkey; later an identity provider): how it is audited, and its RFC 8176 methods. */
+export interface VerifiedFactor {
+  method: string;
+  amr: AuthMethod[];
+}
+
+const PASSKEY: VerifiedFactor = { method: 'passkey', amr: ['pop', 'mfa'] };
 
 /** What an access token tells other services: who, which session, the role now, how and when the login happened. */
 function grantOf(userId: string, role: string, session: SessionRecord): AccessGrant {
@@ -139,10 +149,11 @@ export function createAuthService(deps: AuthServiceDeps) {
     user: { _id: SessionRecord['userId']; email: string; name?: string | null; emailVerified?: boolean | null },
     session: SessionRecord,
     location: Location | null,
+    method: string | null,
   ): Promise<void> {
     const userId = user._id.toString();
     const base = { actorId: userId, targetId: userId, sessionId: session._id.toString(), ip: session.ip, location };
-    audit.record({ type: 'auth.login', ...base });
+    audit.record({ type: 'auth.login', ...base, ...(method ? { details: { method } } : {}) });
     if (!location?.countryCode) return;
     if (await sessions.hasSignedInFrom(userId, location.countryCode, session._id)) return;
     audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
@@ -153,6 +164,34 @@ export function createAuthService(deps: AuthServiceDeps) {
         { location, ip: session.ip ?? null, at: deps.now() },
       );
     }
+  }
+
+  /** Disabled accounts, and unverified ones while REQUIRE_VERIFIED_EMAIL is on, sign in by no means. */
+  function assertMaySignIn(user: { status: string; emailVerified?: boolean | null }): void {
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
+      throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
+    }
+  }
+
+  /**
+   * Completes a sign-in whose factor was verified elsewhere and needs no further step, exactly like a
+   * password login: the account's checks, then session, tokens, device cookie and the audited login.
+   */
+  async function signInWithVerifiedFactor(userId: string, factor: VerifiedFactor, client: ClientInfo): Promise<LoginResult> {
+    const user = await deps.users.findForSignIn(userId);
+    if (!user) throw invalidCredentials();
+    assertMaySignIn(user);
+    return completeLogin(user, null, client, factor.amr, factor.method);
+  }
+
+  /** Passwordless sign-in, step 1: options for the browser's discoverable passkeys, and their challenge's id. */
+  const startPasskeySignIn = () => deps.passkeys.startSignIn();
+
+  /** Step 2: the passkeys module checks the assertion (user verification required, so it counts as MFA). */
+  async function signInWithPasskey(input: Parameters<typeof deps.passkeys.verifySignIn>[0], client: ClientInfo): Promise<LoginResult> {
+    const { userId } = await deps.passkeys.verifySignIn(input, client);
+    return signInWithVerifiedFactor(userId, PASSKEY, client);
   }
 
   /**
@@ -166,10 +205,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     presentedDeviceTokens: readonly string[] = [],
   ): Promise<LoginResult> {
     const { user, throttleKey } = await assertPassword(input.email, input.password, client, presentedDeviceTokens);
-    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
-    if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
-      throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
-    }
+    assertMaySignIn(user);
     if (user.mfaEnabled) {
       const login = { userId: user._id.toString(), throttleKey, credentialVersion: credentialVersionOf(user) };
       throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
@@ -225,18 +261,19 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
   async function completeLogin(
     user: UserFields & { credentialVersion?: number },
-    throttleKey: string,
+    throttleKey: string | null,
     client: ClientInfo,
     amr: AuthMethod[],
+    method: string | null = null,
   ): Promise<LoginResult> {
-    await throttle.clearFailures(throttleKey);
+    if (throttleKey) await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
     const session = await sessions.startSession(userId, client, location, credentialVersionOf(user), amr);
     const refreshToken = await refreshTokens.issueToken(session);
     const now = deps.now();
     await deps.users.recordLogin(userId, now);
-    await recordLoginLocation(user, session, location);
+    await recordLoginLocation(user, session, location, method);
     const access = await deps.accessTokens.sign(grantOf(userId, user.role, session));
     return {
       accessToken: access.token,
@@ -320,5 +357,5 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
   }
 
-  return { register, login, verifyMfa, refresh, logout, logoutAll };
+  return { register, login, verifyMfa, startPasskeySignIn, signInWithPasskey, signInWithVerifiedFactor, refresh, logout, logoutAll };
 }

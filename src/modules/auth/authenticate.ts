@@ -39,6 +39,11 @@ export function createCallerResolver(deps: { sessions: SessionService; users: Pi
   };
 }
 
+/** A session opened with a second factor (`otp`) or with one multi-factor credential (`mfa`: a user-verified passkey). */
+function hasSecondFactor(amr: readonly string[] | null | undefined): boolean {
+  return amr?.includes('otp') === true || amr?.includes('mfa') === true;
+}
+
 /**
  * Bearer authentication: a valid access token whose session, user and role are checked now.
  * Also notes whether the caller's role needs a second factor this session lacks (MFA_REQUIRED_ROLES).
@@ -49,7 +54,7 @@ export function createAuthenticate(accessTokens: AccessTokenIssuer, resolveCalle
     if (!token) throw new UnauthenticatedError('UNAUTHENTICATED', 'Send an access token as "Authorization: Bearer <token>".');
     const auth = await resolveCaller(await accessTokens.verify(token));
     req.auth = auth;
-    req.secondFactorMissing = mfaRequiredRoles.includes(auth.role) && !auth.session.amr?.includes('otp');
+    req.secondFactorMissing = mfaRequiredRoles.includes(auth.role) && !hasSecondFactor(auth.session.amr);
     const context = requestContext.getStore();
     if (context) context.userId = auth.userId;
     next();

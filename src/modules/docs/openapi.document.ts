@@ -5,7 +5,8 @@ import { buildProblem, PROBLEM_CONTENT_TYPE } from '../../errors/problem';
 import type { RequestSchemas } from '../../middleware/validate';
 import { problemResponse } from './response.schemas';
 import { createSchemaConverter } from './json-schema';
-import { listOperations, type Operation, type Security } from './operations';
+import type { Operation, Security } from './operation';
+import { listOperations } from './operations';
 
 type Json = Record<string, unknown>;
 type Convert = ReturnType<typeof createSchemaConverter>['convert'];

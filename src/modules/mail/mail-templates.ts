@@ -8,12 +8,18 @@ export const MAIL_TEMPLATES = [
   'mfa_enabled_notice',
   'mfa_disabled_notice',
   'recovery_codes_notice',
+  'passkey_added_notice',
+  'passkey_removed_notice',
+  'passkeys_reset_notice',
   'habit_weekly_summary',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /** The notices of second-factor changes a user makes themselves. */
 export type SecondFactorChange = Extract<MailTemplate, 'mfa_enabled_notice' | 'mfa_disabled_notice' | 'recovery_codes_notice'>;
+
+/** The notices of sign-in changes a user makes themselves: the second factor, passkeys. */
+export type SignInChange = SecondFactorChange | Extract<MailTemplate, 'passkey_added_notice' | 'passkey_removed_notice'>;
 
 export interface MailContent {
   subject: string;
@@ -98,6 +104,24 @@ const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
     subject: 'New recovery codes for your account',
     lines: ['New recovery codes were just made for your account; the old ones no longer work.'],
     closing: 'If this was not you, reset your password at once and sign out all sessions.',
+  }),
+  passkey_added_notice: () => ({
+    subject: 'A passkey was added to your account',
+    lines: ['A new passkey was just added to your account; it can sign in without your password.'],
+    closing: 'If this was not you, remove the passkey, reset your password at once and sign out all sessions.',
+  }),
+  passkey_removed_notice: () => ({
+    subject: 'A passkey was removed from your account',
+    lines: ['A passkey was just removed from your account; it can no longer sign in.'],
+    closing: 'If this was not you, reset your password at once and sign out all sessions.',
+  }),
+  passkeys_reset_notice: () => ({
+    subject: 'Your passkeys were removed',
+    lines: [
+      'An administrator removed every passkey of your account and signed out all its sessions.',
+      'Sign in with your password (or reset it) and add a passkey again.',
+    ],
+    closing: 'If you did not ask for this, contact your administrator at once.',
   }),
   habit_weekly_summary: () => ({
     subject: 'Your week of habits',
