@@ -30,7 +30,7 @@ async function call(method, path, body, token) {
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
-window.keyhold = {
+window.passkeyPage = {
   call,
   login: (email, password) => call('POST', '/api/v1/auth/login', { email, password }),
   async register(token, password) {
@@ -128,14 +128,14 @@ describe('passkeys in Chromium with the DevTools virtual authenticator', () => {
   }
 
   const login = (page: Page, user: TestUser) =>
-    page.evaluate(({ email, password }) => window.keyhold.login(email, password), {
+    page.evaluate(({ email, password }) => window.passkeyPage.login(email, password), {
       email: user.email,
       password: user.password,
     }) as Promise<Answer>;
 
   async function registerIn(page: Page, user: TestUser): Promise<string> {
     const token = (await login(page, user)).body!.data!.accessToken as string;
-    const answer = (await page.evaluate(({ accessToken, password }) => window.keyhold.register(accessToken, password), {
+    const answer = (await page.evaluate(({ accessToken, password }) => window.passkeyPage.register(accessToken, password), {
       accessToken: token,
       password: user.password,
     })) as Answer;
@@ -144,8 +144,8 @@ describe('passkeys in Chromium with the DevTools virtual authenticator', () => {
   }
 
   const assertionIn = (page: Page, tweak: Record<string, unknown> = {}) =>
-    page.evaluate((options) => window.keyhold.assertion(options), tweak) as Promise<Assertion>;
-  const verifyIn = (page: Page, assertion: Assertion) => page.evaluate((body) => window.keyhold.verify(body), assertion) as Promise<Answer>;
+    page.evaluate((options) => window.passkeyPage.assertion(options), tweak) as Promise<Assertion>;
+  const verifyIn = (page: Page, assertion: Assertion) => page.evaluate((body) => window.passkeyPage.verify(body), assertion) as Promise<Answer>;
 
   async function credentialsOf(cdp: CDPSession, authenticatorId: string): Promise<VirtualCredential[]> {
     return ((await cdp.send('WebAuthn.getCredentials', { authenticatorId })) as { credentials: VirtualCredential[] }).credentials;
@@ -268,7 +268,7 @@ describe('passkeys in Chromium with the DevTools virtual authenticator', () => {
     const token = (await login(page, user)).body!.data!.accessToken as string;
 
     const removed = (await page.evaluate(
-      ({ id, accessToken }) => window.keyhold.call('DELETE', `/api/v1/me/passkeys/${encodeURIComponent(id)}`, undefined, accessToken),
+      ({ id, accessToken }) => window.passkeyPage.call('DELETE', `/api/v1/me/passkeys/${encodeURIComponent(id)}`, undefined, accessToken),
       { id: passkeyId, accessToken: token },
     )) as Answer;
 
@@ -280,7 +280,7 @@ describe('passkeys in Chromium with the DevTools virtual authenticator', () => {
 
 declare global {
   interface Window {
-    keyhold: {
+    passkeyPage: {
       call(method: string, path: string, body?: unknown, token?: string): Promise<unknown>;
       login(email: string, password: string): Promise<unknown>;
       register(token: string, password: string): Promise<unknown>;
