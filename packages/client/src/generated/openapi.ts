@@ -515,6 +515,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Passwordless sign-in, step 1: WebAuthn request options (no allow-list) and the challengeId, single-use, for WEBAUTHN_CHALLENGE_TTL */
+        post: operations["getPasskeySignInOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkey/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Passwordless sign-in, step 2: the assertion; answers like a password login, the session's amr is ["pop","mfa"] */
+        post: operations["signInWithPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/registration-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start adding a passkey (password required): WebAuthn creation options for a discoverable, user-verified passkey */
+        post: operations["createPasskeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's passkeys, oldest first */
+        get: operations["listMyPasskeys"];
+        put?: never;
+        /** Add a passkey: the browser's registration response to the pending options; a notice is mailed */
+        post: operations["registerPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of the caller's passkeys, unless nothing else could sign in; a notice is mailed */
+        delete: operations["deletePasskey"];
+        options?: never;
+        head?: never;
+        /** Rename one of the caller's passkeys */
+        patch: operations["renamePasskey"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove every passkey of another user (admin, account recovery): the user's sessions end, a notice is mailed */
+        delete: operations["deleteUserPasskeys"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}/lockout": {
         parameters: {
             query?: never;
@@ -846,7 +950,7 @@ export interface components {
             /** Format: date-time */
             absoluteExpiresAt: string;
             /** @description How the session was authenticated (RFC 8176). */
-            amr: ("pwd" | "otp")[];
+            amr: ("pwd" | "otp" | "pop" | "mfa")[];
         };
         Location: {
             city: string | null;
@@ -854,10 +958,91 @@ export interface components {
             country: string | null;
             countryCode: string | null;
         };
+        PublicKeyCredentialRequestOptionsJSON: {
+            challenge: string;
+            rpId: string;
+            /** @constant */
+            userVerification: "required";
+        } & {
+            [key: string]: unknown;
+        };
+        PasskeyAuthenticationResponse: {
+            /** @description The credential id (base64url). */
+            id: string;
+            /** @description The credential id (base64url). */
+            rawId: string;
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            /** @description AuthenticationExtensionsClientOutputs */
+            clientExtensionResults: {
+                [key: string]: unknown;
+            };
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                authenticatorData: string;
+                signature: string;
+                userHandle?: string;
+            };
+        };
+        PublicKeyCredentialCreationOptionsJSON: {
+            challenge: string;
+            rp: {
+                id: string;
+                name: string;
+            } & {
+                [key: string]: unknown;
+            };
+            user: {
+                id: string;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        PasskeyRegistrationResponse: {
+            /** @description The credential id (base64url). */
+            id: string;
+            /** @description The credential id (base64url). */
+            rawId: string;
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            /** @description AuthenticationExtensionsClientOutputs */
+            clientExtensionResults: {
+                [key: string]: unknown;
+            };
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                attestationObject: string;
+                authenticatorData?: string;
+                transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+                publicKeyAlgorithm?: number;
+                publicKey?: string;
+            };
+        };
+        Passkey: {
+            /** @description The credential id (base64url). */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            /**
+             * @description `multiDevice`: backup-eligible (synced); `singleDevice`: bound to one authenticator.
+             * @enum {string}
+             */
+            deviceType: "singleDevice" | "multiDevice";
+            backedUp: boolean;
+            transports: string[];
+        };
         AuditEvent: {
             id: string;
             /** @enum {string} */
-            type: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed";
+            type: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed" | "user.passkey_added" | "user.passkey_removed" | "auth.passkey_failed" | "auth.passkey_counter_regression";
             actorId: string | null;
             targetId: string | null;
             sessionId: string | null;
@@ -1168,7 +1353,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY, PASSWORD_TOO_COMMON (a common password, the own address or its local part, or the product name) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1858,7 +2043,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY, RESET_TOKEN_INVALID (unknown, used, replaced or expired token) */
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY, RESET_TOKEN_INVALID (unknown, used, replaced or expired token), PASSWORD_TOO_COMMON (a common password, the own address or its local part, or the product name); the token stays usable */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2480,7 +2665,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY, PASSWORD_TOO_COMMON (a common password, the own address or its local part, or the product name) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4239,6 +4424,816 @@ export interface operations {
             };
         };
     };
+    getPasskeySignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            options: components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+                            challengeId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInWithPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The challengeId of POST /auth/passkey/options. */
+                    challengeId: string;
+                    response: components["schemas"]["PasskeyAuthenticationResponse"];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description refreshToken=<opaque>; HttpOnly; SameSite=Strict; Path=/api/v1/auth (Secure in production), and deviceToken=<signed>; HttpOnly; SameSite=Strict; Path=/api/v1/auth; Max-Age=DEVICE_COOKIE_TTL (kept across logout) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            accessToken: string;
+                            /** @constant */
+                            tokenType: "Bearer";
+                            expiresIn: number;
+                            user: components["schemas"]["User"];
+                            session: components["schemas"]["Session"];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: INVALID_CREDENTIALS (unknown, expired or used challenge; unknown passkey; bad signature, origin or RP id; no user verification; counter regression of a device-bound passkey) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPasskeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            options: components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED (too many wrong answers in this session), RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: BUSY, SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Passkey"][];
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    response: components["schemas"]["PasskeyRegistrationResponse"];
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            passkey: components["schemas"]["Passkey"];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY, PASSKEY_INVALID (no pending, an expired or used challenge; another origin or RP id; no user verification; registered already) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. Codes: LAST_SIGN_IN_METHOD */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: BUSY, SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renamePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            passkey: components["schemas"]["Passkey"];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUserPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, FORBIDDEN (also for one's own account: use DELETE /api/v1/me/passkeys/{id}) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     clearUserLockout: {
         parameters: {
             query?: never;
@@ -4350,7 +5345,7 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
-                type?: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed";
+                type?: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed" | "user.passkey_added" | "user.passkey_removed" | "auth.passkey_failed" | "auth.passkey_counter_regression";
                 actorId?: string;
                 targetId?: string;
             };
