@@ -8,6 +8,7 @@ import {
   createEmailChangeService,
   createEmailVerificationService,
   createPasswordResetService,
+  type AccountMailService,
 } from './modules/account-recovery';
 import { createAuditService, type AuditService } from './modules/audit';
 import {
@@ -20,12 +21,20 @@ import {
 } from './modules/auth';
 import { createAccessTokenIssuer, createKeyRing, createKeysJob } from './modules/keys';
 import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
-import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService } from './modules/mfa';
+import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService, type ReauthService } from './modules/mfa';
 import { createMetricsService } from './modules/operations';
 import { createSharedRateLimitStore } from './modules/rate-limiting';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
 import { createHabitsServices } from './modules/habits';
-import { createLockService, createUserRecords, createUserService, createUserSettings, type UserRecords } from './modules/users';
+import { createIdentitiesServices, type IdentitiesServices } from './modules/identities';
+import {
+  createLockService,
+  createUserRecords,
+  createUserService,
+  createUserSettings,
+  type LockService,
+  type UserRecords,
+} from './modules/users';
 
 export interface ContainerOptions {
   config: Config;
@@ -38,6 +47,32 @@ const NO_GEO: GeoLookup = { locate: () => null };
 /** The domain of Message-IDs: the sender's, so receiving servers see them as ours. */
 function messageIdDomainOf(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'keyhold.localhost';
+}
+
+/** Signing in with OpenID providers, wired to the accounts, the lock, re-authentication and the notices. */
+function createIdentities(deps: {
+  config: Config;
+  now: Clock;
+  audit: AuditService;
+  users: UserRecords;
+  reauth: ReauthService;
+  locks: LockService;
+  accountMail: AccountMailService;
+}): IdentitiesServices {
+  const { now, users, accountMail } = deps;
+  return createIdentitiesServices({
+    ...deps,
+    // Passkeys join here once they exist: any way to sign in that is not an identity.
+    otherSignInMethods: async (userId) => ((await users.hasPassword(userId)) ? ['password'] : []),
+    withAccountLock: (userId, task) => deps.locks.withLock(`sign-in-methods:${userId}`, () => task()),
+    notify: async (userId, change, provider, client) => {
+      const user = await users.findView(userId);
+      if (!user) return;
+      const recipient = { id: userId, name: user.name, email: user.email, addressProven: user.emailVerified === true };
+      const template = change === 'linked' ? 'identity_linked_notice' : 'identity_unlinked_notice';
+      await accountMail.sendSignInProviderNotice(recipient, template, provider, { at: now(), ...client });
+    },
+  });
 }
 
 /** The mail capabilities: mailed-link tokens and gates, the outbox, the account mails, verification. */
@@ -85,6 +120,8 @@ export function createContainer(options: ContainerOptions) {
   const mfaCodes = createMfaCodeService({ box, now, users: userRecords });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
   const { tokens, outbox, accountMail, verification } = createMailServices({ config, now, audit, box, users: userRecords });
+  const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
+  const identities = createIdentities({ config, now, audit, users: userRecords, reauth, locks, accountMail });
   const auth = createAuthService({
     config,
     now,
@@ -103,6 +140,7 @@ export function createContainer(options: ContainerOptions) {
     verification,
     accountMail,
     voidPendingEmailChanges: tokens.voidPendingEmailChanges,
+    oauthCodes: identities.codes,
   });
   const habits = createHabitsServices({
     now,
@@ -112,7 +150,6 @@ export function createContainer(options: ContainerOptions) {
     productName: config.mail.productName,
     existingUserIds: userRecords.existingIds,
   });
-  const reauth = createReauthService({ throttle: config.loginThrottle, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
   const forgetAccount = async (account: { id: string; email: string }) => {
     await Promise.all([
       tokens.forgetAccount(account),
@@ -120,6 +157,7 @@ export function createContainer(options: ContainerOptions) {
       mfaChallenges.forgetUser(account.id),
       throttle.forgetAccount(account),
       habits.data.forgetUser(account.id),
+      identities.forgetUser(account.id),
     ]);
   };
   const users = createUserService({
@@ -223,6 +261,7 @@ export function createContainer(options: ContainerOptions) {
       mfaChallenges,
       mfa,
       habits,
+      identities,
     },
     /** Background work that server.ts starts and stops. */
     jobs: { outbox: outboxJob, signingKeys: createKeysJob(keyRing, tokenSettings.reloadMs), habitSummaries: habits.job },

@@ -7,6 +7,7 @@ import {
   type MailTemplate,
   renderMail,
   type SecondFactorChange,
+  type SignInProviderChange,
 } from '../mail';
 import type { AccountTokenPurpose } from './account-token.model';
 import type { AccountTokenService } from './account-token.service';
@@ -103,5 +104,22 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
     await outbox.enqueueMail(change, user.email, content, user.id);
   }
 
-  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice, sendSecondFactorNotice };
+  /** Tells the user a sign-in provider was linked or removed: someone else's provider account linked is a takeover. */
+  async function sendSignInProviderNotice(
+    user: MailRecipient & { email: string },
+    change: SignInProviderChange,
+    provider: string,
+    event: SecurityEvent,
+  ) {
+    const facts = {
+      Provider: provider,
+      Time: event.at.toISOString(),
+      'IP address': event.ip ?? 'unknown',
+      Device: event.userAgent ?? 'unknown',
+    };
+    const content = renderMail(change, { productName: mail.productName, name: greetingNameOf(user), facts });
+    await outbox.enqueueMail(change, user.email, content, user.id);
+  }
+
+  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice, sendSecondFactorNotice, sendSignInProviderNotice };
 }

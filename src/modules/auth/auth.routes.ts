@@ -16,6 +16,7 @@ export function createAuthRouter(deps: {
   router.post('/register', validate(schemas.register), controller.register);
   router.post('/login', validate(schemas.login), controller.login);
   router.post('/mfa/verify', validate(schemas.verifyMfa), controller.verifyMfa);
+  router.post('/oauth/exchange', rejectCrossSite, validate(schemas.exchangeOAuthCode), controller.exchangeOAuthCode);
   router.post('/refresh', rejectCrossSite, validate(schemas.refresh), controller.refresh);
   router.post('/logout', rejectCrossSite, validate(schemas.logout), controller.logout);
   router.post('/logout-all', authenticate, validate(schemas.logoutAll), controller.logoutAll);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exchangeBodySchema } from '../identities';
 import { emailSchema, emptyBodySchema, mfaCodeSchema, nameSchema, passwordSchema, type PasswordPolicy } from '../../lib/common.schemas';
 
 /** Request schemas of the /auth routes; the password rules come from configuration. */
@@ -16,6 +17,7 @@ export function createAuthSchemas(policy: PasswordPolicy) {
         .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] }),
     },
     verifyMfa: { body: z.strictObject({ mfaToken: z.string().min(1).max(200), code: mfaCodeSchema }) },
+    exchangeOAuthCode: { body: exchangeBodySchema },
     refresh: { body: emptyBodySchema },
     logout: { body: emptyBodySchema },
     logoutAll: { body: emptyBodySchema },

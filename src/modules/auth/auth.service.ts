@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config/env';
-import { ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../../errors/app-error';
+import { AppError, ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
 import type { Clock } from '../../lib/clock';
 import { credentialVersionOf } from '../../lib/credential-version';
@@ -9,6 +9,7 @@ import type { AccountMailService, EmailVerificationService } from '../account-re
 import type { AuditService } from '../audit';
 import type { AccessGrant, AccessTokenIssuer } from '../keys';
 import type { Location } from '../geoip';
+import type { ExchangeCodes } from '../identities';
 import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
   type AuthMethod,
@@ -73,6 +74,8 @@ export interface AuthServiceDeps {
   accountMail: Pick<AccountMailService, 'sendNewLocationNotice'>;
   /** Voids an account's pending address changes (signing out everywhere is a remedy after a takeover). */
   voidPendingEmailChanges: (userId: string) => Promise<number>;
+  /** The one-time codes an OpenID provider's callback hands the browser. */
+  oauthCodes: Pick<ExchangeCodes, 'redeem'>;
 }
 
 /** What an access token tells other services: who, which session, the role now, how and when the login happened. */
@@ -140,7 +143,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   ): Promise<void> {
     const userId = user._id.toString();
     const base = { actorId: userId, targetId: userId, sessionId: session._id.toString(), ip: session.ip, location };
-    audit.record({ type: 'auth.login', ...base });
+    audit.record({ type: 'auth.login', ...base, ...(session.amr?.includes('fed') ? { details: { method: 'oidc' } } : {}) });
     if (!location?.countryCode) return;
     if (await sessions.hasSignedInFrom(userId, location.countryCode, session._id)) return;
     audit.record({ type: 'auth.login_new_location', ...base, details: { countryCode: location.countryCode } });
@@ -197,7 +200,32 @@ export function createAuthService(deps: AuthServiceDeps) {
       audit.record({ type: 'auth.recovery_code_used', actorId: challenge.userId, targetId: challenge.userId, ip: client.ip });
     }
     // The session carries the version the password was checked under: a password change since then ends it at once.
-    return completeLogin({ ...user, credentialVersion: challenge.credentialVersion }, challenge.throttleKey, client, ['pwd', 'otp']);
+    const amr: AuthMethod[] = [challenge.firstFactor, 'otp'];
+    return completeLogin({ ...user, credentialVersion: challenge.credentialVersion }, challenge.throttleKey, client, amr);
+  }
+
+  /**
+   * Completes a sign-in an OpenID provider vouched for, given the one-time code its callback handed this
+   * browser: the checks a password login makes after its password step, then a session with amr ["fed"]
+   * (or 403 MFA_REQUIRED, whose step then adds "otp"). No login failures are cleared: no password was checked.
+   */
+  async function exchangeOAuthCode(
+    code: string,
+    binding: string | undefined,
+    client: ClientInfo,
+  ): Promise<LoginResult & { returnTo: string }> {
+    const { userId, returnTo } = await deps.oauthCodes.redeem(code, binding);
+    const user = await deps.users.findForSignIn(userId);
+    if (!user) throw new AppError(400, 'OAUTH_CODE_INVALID', 'The sign-in code is unknown, used or expired; sign in again.');
+    if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
+    if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
+      throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');
+    }
+    if (user.mfaEnabled) {
+      const login = { userId, throttleKey: null, credentialVersion: credentialVersionOf(user), firstFactor: 'fed' as const };
+      throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
+    }
+    return { ...(await completeLogin(user, null, client, ['fed'])), returnTo };
   }
 
   async function spendSecondFactor(subject: LoginSubject, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
@@ -223,11 +251,11 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** The end of every login that passed all its checks: failures cleared, session, tokens, device cookie. */
   async function completeLogin(
     user: UserFields & { credentialVersion?: number },
-    throttleKey: string,
+    throttleKey: string | null,
     client: ClientInfo,
     amr: AuthMethod[],
   ): Promise<LoginResult> {
-    await throttle.clearFailures(throttleKey);
+    if (throttleKey) await throttle.clearFailures(throttleKey);
     const userId = user._id.toString();
     const location = client.ip ? deps.geo.locate(client.ip) : null;
     const session = await sessions.startSession(userId, client, location, credentialVersionOf(user), amr);
@@ -318,5 +346,5 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
   }
 
-  return { register, login, verifyMfa, refresh, logout, logoutAll };
+  return { register, login, verifyMfa, exchangeOAuthCode, refresh, logout, logoutAll };
 }

@@ -1,5 +1,12 @@
 export { createMailOutboxService, type MailOutboxService, type ResolvedMail } from './mail-outbox.service';
-export { describeDuration, type MailContent, type MailTemplate, renderMail, type SecondFactorChange } from './mail-templates';
+export {
+  describeDuration,
+  type MailContent,
+  type MailTemplate,
+  renderMail,
+  type SecondFactorChange,
+  type SignInProviderChange,
+} from './mail-templates';
 export { createMailTransport } from './mail-transport';
 export { OUTBOX_STATUSES, type OutboxMessageRecord } from './outbox-message.model';
 export { createOutboxJob } from './outbox.job';

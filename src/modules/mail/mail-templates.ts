@@ -8,12 +8,17 @@ export const MAIL_TEMPLATES = [
   'mfa_enabled_notice',
   'mfa_disabled_notice',
   'recovery_codes_notice',
+  'identity_linked_notice',
+  'identity_unlinked_notice',
   'habit_weekly_summary',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /** The notices of second-factor changes a user makes themselves. */
 export type SecondFactorChange = Extract<MailTemplate, 'mfa_enabled_notice' | 'mfa_disabled_notice' | 'recovery_codes_notice'>;
+
+/** The notices of a sign-in provider (OpenID Connect) linked to or removed from an account. */
+export type SignInProviderChange = Extract<MailTemplate, 'identity_linked_notice' | 'identity_unlinked_notice'>;
 
 export interface MailContent {
   subject: string;
@@ -97,6 +102,16 @@ const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
   recovery_codes_notice: () => ({
     subject: 'New recovery codes for your account',
     lines: ['New recovery codes were just made for your account; the old ones no longer work.'],
+    closing: 'If this was not you, reset your password at once and sign out all sessions.',
+  }),
+  identity_linked_notice: () => ({
+    subject: 'A sign-in provider was linked to your account',
+    lines: ['Your account can now be signed in to with the provider below.'],
+    closing: 'If this was not you, remove the provider in your settings, reset your password and sign out all sessions.',
+  }),
+  identity_unlinked_notice: () => ({
+    subject: 'A sign-in provider was removed from your account',
+    lines: ['Your account can no longer be signed in to with the provider below.'],
     closing: 'If this was not you, reset your password at once and sign out all sessions.',
   }),
   habit_weekly_summary: () => ({
