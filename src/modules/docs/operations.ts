@@ -1,6 +1,5 @@
 import { z, type ZodType } from 'zod';
 import type { Config } from '../../config/env';
-import type { RequestSchemas } from '../../middleware/validate';
 import { createAccountRecoverySchemas } from '../account-recovery';
 import { createAuditSchemas } from '../audit';
 import { createAuthSchemas } from '../auth';
@@ -16,32 +15,11 @@ import {
 import { createKeysSchemas, discoveryResponse, jwksResponse, signingKeyResponse } from '../keys';
 import { createMfaSchemas } from '../mfa';
 import { createMeSchemas, createUserSchemas } from '../users';
+import { oidcOperations } from './oidc.operations';
+import type { Operation } from './operation.types';
 import * as responses from './response.schemas';
 
-export type Security = 'none' | 'bearer' | 'cookie' | 'cookieOrBearer';
-
-export interface Operation {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  /** Express-style path (`/users/:id`). */
-  path: string;
-  /** Unique, camelCase verb + noun: the method name clients generated from the document get (`client.api.login`). */
-  operationId: string;
-  tag: 'Operational' | 'Auth' | 'Me' | 'Users' | 'Audit' | 'Keys' | 'Habits';
-  summary: string;
-  security: Security;
-  request?: RequestSchemas;
-  /** `mediaType` when the body is not JSON (the Prometheus text of /metrics). */
-  success: {
-    status: 200 | 201 | 202 | 204;
-    description: string;
-    schema?: ZodType;
-    mediaType?: string;
-    setsCookie?: boolean;
-    setsDeviceCookie?: boolean;
-  };
-  /** Problem responses beyond the ones every route of its kind can give (401s on bearer routes, 400s on validated input...). */
-  problems?: Partial<Record<400 | 401 | 403 | 404 | 409 | 429 | 503, string[]>>;
-}
+export type { Operation, Security } from './operation.types';
 
 const metricsOperation: Operation = {
   method: 'get',
@@ -290,7 +268,11 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.changePassword,
       success: noContent('Changed'),
-      problems: { 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+      problems: {
+        403: ['INVALID_CREDENTIALS'],
+        409: ['PASSWORD_NOT_SET (an account made through a sign-in provider: set a password through "forgot password")'],
+        503: ['BUSY (password hashing saturated; retry after Retry-After)'],
+      },
     },
     {
       method: 'post',
@@ -567,6 +549,7 @@ export function listOperations(config: Config): Operation[] {
       problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
     },
     ...habitOperations(habits),
+    ...oidcOperations(auth),
   ];
 }
 
