@@ -40,6 +40,7 @@ describe('module indexes', () => {
         'operations',
         'docs',
         'habits',
+        'identities',
       ]),
     );
   });
