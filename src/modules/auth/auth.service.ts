@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config/env';
-import { AppError, ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../../errors/app-error';
+import { ForbiddenError, MfaRequiredError, UnauthenticatedError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
 import type { Clock } from '../../lib/clock';
 import { credentialVersionOf } from '../../lib/credential-version';
@@ -9,7 +9,7 @@ import type { AccountMailService, EmailVerificationService } from '../account-re
 import type { AuditService } from '../audit';
 import type { AccessGrant, AccessTokenIssuer } from '../keys';
 import type { Location } from '../geoip';
-import type { ExchangeCodes } from '../identities';
+import { invalidExchangeCode, type ExchangeCodes } from '../identities';
 import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
   type AuthMethod,
@@ -216,7 +216,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   ): Promise<LoginResult & { returnTo: string }> {
     const { userId, returnTo } = await deps.oauthCodes.redeem(code, binding);
     const user = await deps.users.findForSignIn(userId);
-    if (!user) throw new AppError(400, 'OAUTH_CODE_INVALID', 'The sign-in code is unknown, used or expired; sign in again.');
+    if (!user) throw invalidExchangeCode();
     if (user.status === 'disabled') throw new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
     if (deps.config.mail.requireVerifiedEmail && !user.emailVerified) {
       throw new ForbiddenError('EMAIL_NOT_VERIFIED', 'Confirm your e-mail address first: use the link we sent, or ask for a new one.');

@@ -34,7 +34,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
    * callback links the identity to this account. The browser binding is set by the caller's response.
    */
   async function startLink(auth: AuthContext, input: { provider: string; password: string; binding: string }, client: ClientInfo) {
-    deps.signIn.providerOf(input.provider);
+    deps.signIn.providerOf(input.provider); // 404 for an unknown provider before any password is checked
     await deps.reauth.confirmPassword(auth, input.password, client);
     return deps.signIn.start({ provider: input.provider, returnTo: '/', binding: input.binding, linkUserId: auth.userId });
   }

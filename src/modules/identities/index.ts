@@ -4,4 +4,4 @@ export { createIdentitiesController } from './identities.controller';
 export { createIdentitiesServices, redirectUriOf, type IdentitiesServices } from './identities.module';
 export { identitiesResponse, identityLinkResponse, oauthProvidersResponse } from './identities.response';
 export { createMyIdentitiesRouter, createOAuthRouter } from './identities.routes';
-export type { ExchangeCodes } from './exchange-codes.service';
+export { invalidExchangeCode, type ExchangeCodes } from './exchange-codes.service';

@@ -5,7 +5,7 @@ import type { UserRecords } from '../users';
 import type { ExchangeCodes } from './exchange-codes.service';
 import type { IdentityLinks } from './identity-links.service';
 import { oauthFailed, type OidcProviderClient, type ProviderIdentity } from './oidc-provider-client';
-import type { SignInAttempts } from './sign-in-attempts.service';
+import { invalidState, type SignInAttempts } from './sign-in-attempts.service';
 
 /** Where the callback sends the browser: a one-time code for the login, or the news that linking worked. */
 export type CallbackOutcome = { kind: 'signed_in'; code: string } | { kind: 'linked'; provider: string };
@@ -57,14 +57,16 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
     client: ClientInfo,
   ): Promise<CallbackOutcome & { returnTo: string }> {
     const provider = providerOf(input.provider);
-    const attempt = await deps.attempts.consume(input.provider, input.state, input.binding);
+    const { binding } = input;
+    if (!binding) throw invalidState();
+    const attempt = await deps.attempts.consume(input.provider, input.state, binding);
     const identity = await provider.completeAuthorization(input.query, attempt.checks);
     if (attempt.linkUserId) {
       await linkToAccount(attempt.linkUserId, provider.id, identity, client);
       return { kind: 'linked', provider: provider.id, returnTo: attempt.returnTo };
     }
     const userId = await accountFor(provider, identity, client);
-    const code = await deps.codes.issue({ userId, binding: input.binding!, returnTo: attempt.returnTo });
+    const code = await deps.codes.issue({ userId, binding, returnTo: attempt.returnTo });
     return { kind: 'signed_in', code, returnTo: attempt.returnTo };
   }
 
