@@ -124,7 +124,7 @@ export async function visitProvider(authorizeUrl: URL): Promise<URL> {
 
 /** Start -> provider -> callback, as a browser does; the callback's redirect to the frontend. */
 export async function signInAtProvider(
-  ctx: OidcTestContext,
+  ctx: Pick<OidcTestContext, 'url'>,
   browser: TestBrowser,
   provider: string,
   returnTo?: string,
@@ -137,7 +137,7 @@ export async function signInAtProvider(
 }
 
 /** POST /auth/oauth/exchange from this browser. */
-export function exchangeCode(ctx: OidcTestContext, browser: TestBrowser, code: string): Promise<Response> {
+export function exchangeCode(ctx: Pick<OidcTestContext, 'url'>, browser: TestBrowser, code: string): Promise<Response> {
   return browser.fetch(`${ctx.url}/api/v1/auth/oauth/exchange`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
