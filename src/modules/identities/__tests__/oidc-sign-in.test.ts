@@ -68,6 +68,32 @@ describe('signing in with an OpenID provider', () => {
     });
   });
 
+  describe('POST /api/v1/auth/oauth/exchange with hostile input', () => {
+    it.each([
+      ['an operator instead of a code', { code: { $gt: '' } }],
+      ['an unknown field', { code: 'x', userId: 'someone' }],
+      ['no code', {}],
+    ])('when the body has %s, then 400 VALIDATION_FAILED', async (_name, body) => {
+      const response = await new TestBrowser().fetch(`${ctx.url}/api/v1/auth/oauth/exchange`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(400);
+      expect((await response.json()).code).toBe('VALIDATION_FAILED');
+    });
+
+    it('when another site posts it, then 403 CSRF_REJECTED', async () => {
+      const response = await new TestBrowser().fetch(`${ctx.url}/api/v1/auth/oauth/exchange`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        body: JSON.stringify({ code: 'x' }),
+      });
+      expect(response.status).toBe(403);
+      expect((await response.json()).code).toBe('CSRF_REJECTED');
+    });
+  });
+
   describe('the whole sign-in', () => {
     it('when a new identity comes back, then an account without password is made and the one-time code signs it in with amr fed', async () => {
       const browser = new TestBrowser();
