@@ -30,6 +30,7 @@ import {
 } from './modules/auth';
 import { buildOpenApiDocument, createDocsRouter } from './modules/docs';
 import { createHabitsController, createHabitsRouter, createHabitsSchemas, createSettingsRouter } from './modules/habits';
+import { createIdentitiesController, createIdentitiesSchemas, createMyIdentitiesRouter, createOAuthRouter } from './modules/identities';
 import { createKeysController, createKeysRouter, createKeysSchemas, createWellKnownRouter } from './modules/keys';
 import { createMfaAdminRouter, createMfaController, createMfaRouter, createMfaSchemas } from './modules/mfa';
 import { createMetricsRouter, createOperationalRouter, measureRequests } from './modules/operations';
@@ -74,9 +75,16 @@ function createApiRouter(container: Container): express.Router {
     schemas.auth,
     refreshCookie,
     createDeviceCookie(config.cookie, config.deviceCookie),
+    services.identities.bindingCookie,
   );
+  const identitiesSchemas = createIdentitiesSchemas();
+  const identities = {
+    controller: createIdentitiesController({ ...services.identities, schemas: identitiesSchemas, appUrl: config.mail.appUrl }),
+    schemas: identitiesSchemas,
+  };
   const api = express.Router();
   api.use('/auth', authLimiter);
+  api.use('/auth/oauth', createOAuthRouter(identities));
   api.use(
     '/auth',
     createAuthRouter({ controller: authController, schemas: schemas.auth, authenticate, allowedOrigins: config.http.corsOrigins }),
@@ -92,6 +100,7 @@ function createApiRouter(container: Container): express.Router {
   api.use('/me/settings', createSettingsRouter({ controller: habitsController, schemas: habitsSchemas, authenticate }));
   api.use('/me/mfa', createMfaRouter({ ...mfa, authenticate, authLimiter }));
   api.use('/me/passkeys', createPasskeysRouter({ ...passkeys, authenticate, authLimiter }));
+  api.use('/me/identities', createMyIdentitiesRouter({ ...identities, authenticate, authLimiter }));
   api.use('/me', createMyAddressRouter({ ...recovery, authenticate, authLimiter }));
   api.use(
     '/me',

@@ -9,6 +9,7 @@ import {
   createEmailChangeService,
   createEmailVerificationService,
   createPasswordResetService,
+  type AccountMailService,
 } from './modules/account-recovery';
 import { createAuditService, type AuditService } from './modules/audit';
 import {
@@ -21,12 +22,13 @@ import {
 } from './modules/auth';
 import { createAccessTokenIssuer, createKeyRing, createKeysJob } from './modules/keys';
 import { createMailOutboxService, createMailTransport, createOutboxJob } from './modules/mail';
-import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService } from './modules/mfa';
+import { createMfaChallengeService, createMfaCodeService, createMfaService, createReauthService, type ReauthService } from './modules/mfa';
 import { createMetricsService } from './modules/operations';
 import { createPasskeysServices } from './modules/passkeys';
 import { createSharedRateLimitStore } from './modules/rate-limiting';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from './modules/sessions';
 import { createHabitsServices } from './modules/habits';
+import { createIdentitiesServices, type IdentitiesServices } from './modules/identities';
 import {
   createLockService,
   createPasswordPolicy,
@@ -34,6 +36,7 @@ import {
   createUserService,
   createUserSettings,
   loadPasswordLists,
+  type LockService,
   type UserRecords,
 } from './modules/users';
 
@@ -48,6 +51,33 @@ const NO_GEO: GeoLookup = { locate: () => null };
 /** The domain of Message-IDs: the sender's, so receiving servers see them as ours. */
 function messageIdDomainOf(from: string): string {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'keyhold.localhost';
+}
+
+/** Signing in with OpenID providers, wired to the accounts, the lock, re-authentication and the notices. */
+function createIdentities(deps: {
+  config: Config;
+  now: Clock;
+  audit: AuditService;
+  users: UserRecords;
+  reauth: ReauthService;
+  locks: LockService;
+  accountMail: AccountMailService;
+  countPasskeys: (userId: string) => Promise<number>;
+}): IdentitiesServices {
+  const { now, users, accountMail } = deps;
+  return createIdentitiesServices({
+    ...deps,
+    // Any way to sign in that is not an identity: a password, a passkey.
+    otherSignInMethods: async (userId) => ((await users.hasPassword(userId)) ? 1 : 0) + (await deps.countPasskeys(userId)),
+    withAccountLock: (userId, task) => deps.locks.withLock(`sign-in-methods:${userId}`, () => task()),
+    notify: async (userId, change, provider, client) => {
+      const user = await users.findView(userId);
+      if (!user) return;
+      const recipient = { id: userId, name: user.name, email: user.email, addressProven: user.emailVerified === true };
+      const template = change === 'linked' ? 'identity_linked_notice' : 'identity_unlinked_notice';
+      await accountMail.sendSignInProviderNotice(recipient, template, provider, { at: now(), ...client });
+    },
+  });
 }
 
 /** The mail capabilities: mailed-link tokens and gates, the outbox, the account mails, verification. */
@@ -99,7 +129,7 @@ export function createContainer(options: ContainerOptions) {
   const mfaCodes = createMfaCodeService({ box, now, users: userRecords });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
   const { tokens, outbox, accountMail, verification } = createMailServices({ config, now, audit, box, users: userRecords });
-  const reauth = createReauthService({ throttle: config.loginThrottle, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
+  const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
   const passkeys = createPasskeysServices({
     relyingParty: config.webauthn,
     now,
@@ -110,11 +140,20 @@ export function createContainer(options: ContainerOptions) {
       changed: (user, change, client) => accountMail.sendSecondFactorNotice(user, change, { at: now(), ...client }),
       removedByAdmin: (user) => accountMail.sendPasskeysResetNotice(user),
     },
-    // Accounts without a password (OIDC sign-in) will re-authenticate by a recent sign-in instead.
+    // An account without a password (made through an OpenID provider) re-authenticates by a recent sign-in instead.
     confirmOwner: (auth, proof, client) => reauth.confirmPassword(auth, proof.password, client),
-    // Every account has a password today; linked identity providers will count here too.
-    otherSignInMethods: async (userId) => ((await userRecords.findCredentials(userId))?.passwordHash ? 1 : 0),
+    otherSignInMethods: async (userId) => ((await userRecords.hasPassword(userId)) ? 1 : 0) + (await identities.countLinks(userId)),
     withLock: locks.withLock,
+  });
+  const identities = createIdentities({
+    config,
+    now,
+    audit,
+    users: userRecords,
+    reauth,
+    locks,
+    accountMail,
+    countPasskeys: passkeys.passkeys.countOf,
   });
   const auth = createAuthService({
     config,
@@ -136,6 +175,7 @@ export function createContainer(options: ContainerOptions) {
     accountMail,
     voidPendingEmailChanges: tokens.voidPendingEmailChanges,
     passkeys: passkeys.signIn,
+    oauthCodes: identities.codes,
   });
   const habits = createHabitsServices({
     now,
@@ -153,6 +193,7 @@ export function createContainer(options: ContainerOptions) {
       throttle.forgetAccount(account),
       habits.data.forgetUser(account.id),
       passkeys.passkeys.forgetUser(account.id),
+      identities.forgetUser(account.id),
     ]);
   };
   const users = createUserService({
@@ -259,6 +300,7 @@ export function createContainer(options: ContainerOptions) {
       mfa,
       habits,
       passkeys,
+      identities,
     },
     /** Background work that server.ts starts and stops. */
     jobs: { outbox: outboxJob, signingKeys: createKeysJob(keyRing, tokenSettings.reloadMs), habitSummaries: habits.job },

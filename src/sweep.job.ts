@@ -14,6 +14,7 @@ export interface SweepReport {
   passkeyChallenges: number;
   auditEvents: number;
   habitOrphans: number;
+  oauthAttempts: number;
 }
 
 export type SweepJob = ReturnType<typeof createSweepJob>;
@@ -21,12 +22,12 @@ export type SweepJob = ReturnType<typeof createSweepJob>;
 /**
  * Removes what would otherwise grow without bound: ended sessions after their retention, expired and
  * spent refresh tokens (spent ones once their grace is over), sessions and tokens left behind by a race
- * or an interrupted delete, expired login-failure counters, mfaTokens and passkey challenges, audit events past AUDIT_RETENTION, and habits of accounts
+ * or an interrupted delete, expired login-failure counters, mfaTokens, passkey challenges and OIDC attempts and codes, audit events past AUDIT_RETENTION, and habits of accounts
  * whose deletion was interrupted. TTL
  * indexes do part of this on MongoDB; the fallback database has none, and the rest needs the service.
  */
 export function createSweepJob(container: Pick<Container, 'config' | 'services'>) {
-  const { sessions, refreshTokens, throttle, audit, mfaChallenges, habits, passkeys } = container.services;
+  const { sessions, refreshTokens, throttle, audit, mfaChallenges, habits, passkeys, identities } = container.services;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
@@ -40,6 +41,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
     const passkeyChallenges = await passkeys.challenges.sweepExpired();
     const auditEvents = await audit.pruneOlderThan(container.config.audit.retentionMs);
     const habitOrphans = await habits.data.sweepOrphans();
+    const oauthAttempts = await identities.sweepExpired();
     return {
       endedSessions: ended.sessions,
       expiredTokens: ended.tokens,
@@ -51,6 +53,7 @@ export function createSweepJob(container: Pick<Container, 'config' | 'services'>
       passkeyChallenges,
       auditEvents,
       habitOrphans,
+      oauthAttempts,
     };
   }
 

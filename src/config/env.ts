@@ -2,6 +2,7 @@ import os from 'node:os';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration';
+import { parseOidcProviders, providerIdsOf, type OidcProviderSettings } from './oidc-providers';
 import { ROLES, type Role } from './roles';
 import { parseEncryptionKey, developmentEncryptionKey, isStrongEncryptionKey } from '../lib/encryption-key';
 
@@ -268,6 +269,11 @@ const environmentSchema = z.object({
 
   METRICS_ENABLED: flag(true),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+
+  OIDC_PROVIDERS: z.string().default(''),
+  OIDC_HTTP_TIMEOUT: duration('5s'),
+  OIDC_ATTEMPT_TTL: duration('10m'),
+  OIDC_CODE_TTL: duration('60s'),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -350,7 +356,7 @@ function buildMailConfig(env: Environment) {
   };
 }
 
-function buildConfig(env: Environment) {
+function buildConfig(env: Environment, oidcProviders: OidcProviderSettings[]) {
   const isProduction = env.NODE_ENV === 'production';
   return {
     env: env.NODE_ENV,
@@ -478,6 +484,12 @@ function buildConfig(env: Environment) {
       format: env.LOG_FORMAT === 'auto' ? (isProduction ? 'json' : 'pretty') : env.LOG_FORMAT,
     },
     metrics: { enabled: env.METRICS_ENABLED, token: env.METRICS_TOKEN },
+    oidc: {
+      providers: oidcProviders,
+      httpTimeoutMs: env.OIDC_HTTP_TIMEOUT,
+      attemptTtlMs: env.OIDC_ATTEMPT_TTL,
+      codeTtlMs: env.OIDC_CODE_TTL,
+    },
   } as const;
 }
 
@@ -558,18 +570,21 @@ function deepFreeze<T extends object>(value: T): T {
 
 /** Parses an environment (process.env by default) into the frozen, typed configuration. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const parsed = environmentSchema.safeParse(presentValues(source));
+  const present = presentValues(source);
+  const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
+  const oidc = parseOidcProviders(providerIdsOf(parsed.data.OIDC_PROVIDERS), present, parsed.data.NODE_ENV === 'production');
   const problems = [
+    ...oidc.problems,
     ...timeoutProblems(parsed.data),
     ...consistencyProblems(parsed.data),
     ...exampleSecretProblems(parsed.data),
     ...productionProblems(parsed.data),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(buildConfig(parsed.data));
+  return deepFreeze(buildConfig(parsed.data, oidc.providers));
 }
 
 function presentValues(source: Record<string, string | undefined>): Record<string, string> {

@@ -174,3 +174,43 @@ describe('.env.example', () => {
     }
   });
 });
+
+describe('OpenID Connect providers', () => {
+  const acme = {
+    OIDC_PROVIDERS: 'Acme',
+    OIDC_ACME_ISSUER: 'https://id.acme.example',
+    OIDC_ACME_CLIENT_ID: 'keyhold',
+    OIDC_ACME_CLIENT_SECRET: 'secret',
+  };
+
+  it('when a provider is listed with its variables, then it is configured with the defaults', () => {
+    expect(loadConfig({ ...VALID, ...acme }).oidc.providers).toEqual([
+      {
+        id: 'acme',
+        name: 'acme',
+        issuer: 'https://id.acme.example',
+        clientId: 'keyhold',
+        clientSecret: 'secret',
+        scopes: 'openid email profile',
+        trustEmail: false,
+        allowInsecureRequests: false,
+      },
+    ]);
+  });
+
+  it('when a listed provider lacks its variables or its id is malformed, then every problem is named', () => {
+    const problems = problemsOf({ ...VALID, OIDC_PROVIDERS: 'acme,bad-id', OIDC_ACME_SCOPES: 'email' });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual(
+      expect.arrayContaining(['OIDC_ACME_ISSUER', 'OIDC_ACME_CLIENT_ID', 'OIDC_ACME_CLIENT_SECRET', 'OIDC_ACME_SCOPES', 'OIDC_PROVIDERS']),
+    );
+  });
+
+  it('when an issuer is plain http, then only a loopback issuer outside production is accepted', () => {
+    expect(loadConfig({ ...VALID, ...acme, OIDC_ACME_ISSUER: 'http://127.0.0.1:9000' }).oidc.providers[0]!.allowInsecureRequests).toBe(
+      true,
+    );
+    expect(problemsOf({ ...VALID, ...acme, OIDC_ACME_ISSUER: 'http://id.acme.example' })[0]).toMatch(/^OIDC_ACME_ISSUER/);
+    const production = { ...VALID, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
+    expect(problemsOf({ ...production, ...acme, OIDC_ACME_ISSUER: 'http://localhost:9000' })[0]).toMatch(/^OIDC_ACME_ISSUER/);
+  });
+});

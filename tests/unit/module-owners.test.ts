@@ -42,6 +42,7 @@ describe('module indexes', () => {
         'habits',
         'account-pages',
         'passkeys',
+        'identities',
       ]),
     );
   });

@@ -1,6 +1,14 @@
 import type { Config } from '../../config/env';
 import type { Location } from '../geoip';
-import { describeDuration, type MailContent, type MailOutboxService, type MailTemplate, renderMail, type SignInChange } from '../mail';
+import {
+  describeDuration,
+  type MailContent,
+  type MailOutboxService,
+  type MailTemplate,
+  renderMail,
+  type SignInChange,
+  type SignInProviderChange,
+} from '../mail';
 import type { AccountTokenPurpose } from './account-token.model';
 import type { AccountTokenService } from './account-token.service';
 
@@ -102,5 +110,30 @@ export function createAccountMailService(deps: { mail: Config['mail']; tokens: A
     await outbox.enqueueMail(change, user.email, content, user.id);
   }
 
-  return { composeTokenMail, sendTokenMail, sendNewLocationNotice, sendMfaResetNotice, sendPasskeysResetNotice, sendSecondFactorNotice };
+  /** Tells the user a sign-in provider was linked or removed: someone else's provider account linked is a takeover. */
+  async function sendSignInProviderNotice(
+    user: MailRecipient & { email: string },
+    change: SignInProviderChange,
+    provider: string,
+    event: SecurityEvent,
+  ) {
+    const facts = {
+      Provider: provider,
+      Time: event.at.toISOString(),
+      'IP address': event.ip ?? 'unknown',
+      Device: event.userAgent ?? 'unknown',
+    };
+    const content = renderMail(change, { productName: mail.productName, name: greetingNameOf(user), facts });
+    await outbox.enqueueMail(change, user.email, content, user.id);
+  }
+
+  return {
+    composeTokenMail,
+    sendTokenMail,
+    sendNewLocationNotice,
+    sendMfaResetNotice,
+    sendPasskeysResetNotice,
+    sendSecondFactorNotice,
+    sendSignInProviderNotice,
+  };
 }

@@ -29,6 +29,8 @@ export const AUDIT_EVENT_TYPES = [
   'user.email_verified',
   'user.email_changed',
   'user.email_reverted',
+  'user.identity_linked',
+  'user.identity_unlinked',
   'mail.failed',
   'admin.seeded',
   'key.created',

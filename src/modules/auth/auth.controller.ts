@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { clientInfoOf } from '../../lib/client-info';
 import { inputOf } from '../../middleware/validate';
+import type { BindingCookie } from '../identities';
 import { authOf } from '../users';
 import type { AuthSchemas } from './auth.schemas';
 import type { AuthService, LoginResult } from './auth.service';
@@ -8,9 +9,15 @@ import { bearerTokenOf } from './authenticate';
 import type { DeviceCookie } from './device-cookie';
 import type { RefreshCookie } from './refresh-cookie';
 
-export function createAuthController(auth: AuthService, schemas: AuthSchemas, refreshCookie: RefreshCookie, deviceCookie: DeviceCookie) {
+export function createAuthController(
+  auth: AuthService,
+  schemas: AuthSchemas,
+  refreshCookie: RefreshCookie,
+  deviceCookie: DeviceCookie,
+  bindingCookie: Pick<BindingCookie, 'read'>,
+) {
   /** A completed login, by password alone or after the second factor: the cookies and the login body. */
-  function sendLogin(res: Response, { refreshToken, deviceToken, ...result }: LoginResult): void {
+  function sendLogin(res: Response, { refreshToken, deviceToken, ...result }: LoginResult, extra: { returnTo?: string } = {}): void {
     refreshCookie.set(res, refreshToken);
     deviceCookie.set(res, deviceToken);
     res.json({
@@ -20,6 +27,7 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
         expiresIn: result.expiresIn,
         user: result.user,
         session: result.session,
+        ...extra,
       },
     });
   }
@@ -48,6 +56,13 @@ export function createAuthController(auth: AuthService, schemas: AuthSchemas, re
     async signInWithPasskey(req: Request, res: Response): Promise<void> {
       const { body } = inputOf(res, schemas.signInWithPasskey);
       sendLogin(res, await auth.signInWithPasskey(body, clientInfoOf(req)));
+    },
+
+    /** The one-time code of a provider's callback, from the browser that started the sign-in. */
+    async exchangeOAuthCode(req: Request, res: Response): Promise<void> {
+      const { body } = inputOf(res, schemas.exchangeOAuthCode);
+      const { returnTo, ...login } = await auth.exchangeOAuthCode(body.code, bindingCookie.read(req), clientInfoOf(req));
+      sendLogin(res, login, { returnTo });
     },
 
     async refresh(req: Request, res: Response): Promise<void> {

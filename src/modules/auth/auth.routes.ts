@@ -18,6 +18,7 @@ export function createAuthRouter(deps: {
   router.post('/mfa/verify', validate(schemas.verifyMfa), controller.verifyMfa);
   router.post('/passkey/options', validate(schemas.passkeyOptions), controller.passkeyOptions);
   router.post('/passkey/verify', validate(schemas.signInWithPasskey), controller.signInWithPasskey);
+  router.post('/oauth/exchange', rejectCrossSite, validate(schemas.exchangeOAuthCode), controller.exchangeOAuthCode);
   router.post('/refresh', rejectCrossSite, validate(schemas.refresh), controller.refresh);
   router.post('/logout', rejectCrossSite, validate(schemas.logout), controller.logout);
   router.post('/logout-all', authenticate, validate(schemas.logoutAll), controller.logoutAll);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { passkeySignInSchemas } from '../passkeys';
+import { exchangeBodySchema } from '../identities';
 import { emailSchema, emptyBodySchema, mfaCodeSchema, nameSchema, passwordSchema, type PasswordPolicy } from '../../lib/common.schemas';
 
 /** Request schemas of the /auth routes; the password rules come from configuration. */
@@ -19,6 +20,7 @@ export function createAuthSchemas(policy: PasswordPolicy) {
     verifyMfa: { body: z.strictObject({ mfaToken: z.string().min(1).max(200), code: mfaCodeSchema }) },
     passkeyOptions: passkeySignInSchemas.options,
     signInWithPasskey: passkeySignInSchemas.verify,
+    exchangeOAuthCode: { body: exchangeBodySchema },
     refresh: { body: emptyBodySchema },
     logout: { body: emptyBodySchema },
     logoutAll: { body: emptyBodySchema },

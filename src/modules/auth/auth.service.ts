@@ -10,6 +10,7 @@ import type { AuditService } from '../audit';
 import type { AccessGrant, AccessTokenIssuer } from '../keys';
 import type { Location } from '../geoip';
 import type { PasskeySignInService } from '../passkeys';
+import { invalidExchangeCode, type ExchangeCodes } from '../identities';
 import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
   type AuthMethod,
@@ -76,15 +77,18 @@ export interface AuthServiceDeps {
   /** Voids an account's pending address changes (signing out everywhere is a remedy after a takeover). */
   voidPendingEmailChanges: (userId: string) => Promise<number>;
   passkeys: Pick<PasskeySignInService, 'startSignIn' | 'verifySignIn'>;
+  /** The one-time codes an OpenID provider's callback hands the browser. */
+  oauthCodes: Pick<ExchangeCodes, 'redeem'>;
 }
 
-/** A sign-in factor checked elsewhere (a passkey; later an identity provider): how it is audited, and its RFC 8176 methods. */
+/** A sign-in factor checked elsewhere (a passkey, an identity provider): how it is audited, and its RFC 8176 methods. */
 export interface VerifiedFactor {
   method: string;
   amr: AuthMethod[];
 }
 
 const PASSKEY: VerifiedFactor = { method: 'passkey', amr: ['pop', 'mfa'] };
+const FEDERATED: VerifiedFactor = { method: 'oidc', amr: ['fed'] };
 
 /** What an access token tells other services: who, which session, the role now, how and when the login happened. */
 function grantOf(userId: string, role: string, session: SessionRecord): AccessGrant {
@@ -235,7 +239,30 @@ export function createAuthService(deps: AuthServiceDeps) {
       audit.record({ type: 'auth.recovery_code_used', actorId: challenge.userId, targetId: challenge.userId, ip: client.ip });
     }
     // The session carries the version the password was checked under: a password change since then ends it at once.
-    return completeLogin({ ...user, credentialVersion: challenge.credentialVersion }, challenge.throttleKey, client, ['pwd', 'otp']);
+    const amr: AuthMethod[] = [challenge.firstFactor, 'otp'];
+    const method = challenge.firstFactor === 'fed' ? FEDERATED.method : null;
+    return completeLogin({ ...user, credentialVersion: challenge.credentialVersion }, challenge.throttleKey, client, amr, method);
+  }
+
+  /**
+   * Completes a sign-in an OpenID provider vouched for, given the one-time code its callback handed this
+   * browser: the checks a password login makes after its password step, then a session with amr ["fed"]
+   * (or 403 MFA_REQUIRED, whose step then adds "otp"). No login failures are cleared: no password was checked.
+   */
+  async function exchangeOAuthCode(
+    code: string,
+    binding: string | undefined,
+    client: ClientInfo,
+  ): Promise<LoginResult & { returnTo: string }> {
+    const { userId, returnTo } = await deps.oauthCodes.redeem(code, binding);
+    const user = await deps.users.findForSignIn(userId);
+    if (!user) throw invalidExchangeCode();
+    assertMaySignIn(user);
+    if (user.mfaEnabled) {
+      const login = { userId, throttleKey: null, credentialVersion: credentialVersionOf(user), firstFactor: 'fed' as const };
+      throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
+    }
+    return { ...(await completeLogin(user, null, client, FEDERATED.amr, FEDERATED.method)), returnTo };
   }
 
   async function spendSecondFactor(subject: LoginSubject, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {
@@ -357,5 +384,16 @@ export function createAuthService(deps: AuthServiceDeps) {
     });
   }
 
-  return { register, login, verifyMfa, startPasskeySignIn, signInWithPasskey, signInWithVerifiedFactor, refresh, logout, logoutAll };
+  return {
+    register,
+    login,
+    verifyMfa,
+    startPasskeySignIn,
+    signInWithPasskey,
+    signInWithVerifiedFactor,
+    exchangeOAuthCode,
+    refresh,
+    logout,
+    logoutAll,
+  };
 }

@@ -92,6 +92,9 @@ function responsesOf(operation: Operation, convert: Convert): Json {
       },
     };
   }
+  if (success.status === 302) {
+    successResponse.headers = { Location: { description: 'Where the browser goes next', schema: { type: 'string', format: 'uri' } } };
+  }
   const result: Json = { [success.status]: successResponse };
   for (const [status, codes] of [...problemsOf(operation)].sort(([a], [b]) => a - b)) {
     const unique = [...new Set(codes)];

@@ -15,7 +15,7 @@ export interface Operation {
   request?: RequestSchemas;
   /** `mediaType` when the body is not JSON (the Prometheus text of /metrics). */
   success: {
-    status: 200 | 201 | 202 | 204;
+    status: 200 | 201 | 202 | 204 | 302;
     description: string;
     schema?: ZodType;
     mediaType?: string;

@@ -16,6 +16,7 @@ import { createKeysSchemas, discoveryResponse, jwksResponse, signingKeyResponse 
 import { createMfaSchemas } from '../mfa';
 import { createMeSchemas, createUserSchemas } from '../users';
 import type { Operation } from './operation';
+import { oidcOperations } from './oidc.operations';
 import { passkeyOperations } from './passkey.operations';
 import * as responses from './response.schemas';
 
@@ -268,7 +269,12 @@ export function listOperations(config: Config): Operation[] {
       security: 'bearer',
       request: me.changePassword,
       success: noContent('Changed'),
-      problems: { 400: [TOO_COMMON], 403: ['INVALID_CREDENTIALS'], 503: ['BUSY (password hashing saturated; retry after Retry-After)'] },
+      problems: {
+        400: [TOO_COMMON],
+        403: ['INVALID_CREDENTIALS'],
+        409: ['PASSWORD_NOT_SET (an account made through a sign-in provider: set a password through "forgot password")'],
+        503: ['BUSY (password hashing saturated; retry after Retry-After)'],
+      },
     },
     {
       method: 'post',
@@ -546,6 +552,7 @@ export function listOperations(config: Config): Operation[] {
       problems: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'] },
     },
     ...habitOperations(habits),
+    ...oidcOperations(auth),
   ];
 }
 

@@ -51,6 +51,14 @@ export function pageOf<T extends z.ZodType>(schema: T) {
 const accessTokenFields = { accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int().min(1) };
 
 export const loginResponse = dataOf(z.strictObject({ ...accessTokenFields, user: userResponse, session: sessionResponse }));
+export const oauthLoginResponse = dataOf(
+  z.strictObject({
+    ...accessTokenFields,
+    user: userResponse,
+    session: sessionResponse,
+    returnTo: z.string().describe('the path the sign-in was started with: where the frontend goes next'),
+  }),
+);
 export const refreshResponse = dataOf(z.strictObject(accessTokenFields));
 export const meResponse = dataOf(z.strictObject({ user: userResponse, session: sessionResponse }));
 export const mfaEnrolmentResponse = dataOf(

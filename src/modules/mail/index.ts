@@ -6,6 +6,7 @@ export {
   renderMail,
   type SecondFactorChange,
   type SignInChange,
+  type SignInProviderChange,
 } from './mail-templates';
 export { createMailTransport } from './mail-transport';
 export { OUTBOX_STATUSES, type OutboxMessageRecord } from './outbox-message.model';

@@ -11,6 +11,8 @@ export const MAIL_TEMPLATES = [
   'passkey_added_notice',
   'passkey_removed_notice',
   'passkeys_reset_notice',
+  'identity_linked_notice',
+  'identity_unlinked_notice',
   'habit_weekly_summary',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
@@ -20,6 +22,8 @@ export type SecondFactorChange = Extract<MailTemplate, 'mfa_enabled_notice' | 'm
 
 /** The notices of sign-in changes a user makes themselves: the second factor, passkeys. */
 export type SignInChange = SecondFactorChange | Extract<MailTemplate, 'passkey_added_notice' | 'passkey_removed_notice'>;
+/** The notices of a sign-in provider (OpenID Connect) linked to or removed from an account. */
+export type SignInProviderChange = Extract<MailTemplate, 'identity_linked_notice' | 'identity_unlinked_notice'>;
 
 export interface MailContent {
   subject: string;
@@ -122,6 +126,16 @@ const WORDINGS: Record<MailTemplate, (ttl: string) => Wording> = {
       'Sign in with your password (or reset it) and add a passkey again.',
     ],
     closing: 'If you did not ask for this, contact your administrator at once.',
+  }),
+  identity_linked_notice: () => ({
+    subject: 'A sign-in provider was linked to your account',
+    lines: ['Your account can now be signed in to with the provider below.'],
+    closing: 'If this was not you, remove the provider in your settings, reset your password and sign out all sessions.',
+  }),
+  identity_unlinked_notice: () => ({
+    subject: 'A sign-in provider was removed from your account',
+    lines: ['Your account can no longer be signed in to with the provider below.'],
+    closing: 'If this was not you, reset your password at once and sign out all sessions.',
   }),
   habit_weekly_summary: () => ({
     subject: 'Your week of habits',

@@ -9,6 +9,9 @@ import { MfaChallengeModel } from './mfa-challenge.model';
 export const MFA_TOKEN_MAX_ATTEMPTS = 5;
 const TOKEN_BYTES = 32;
 
+/** The first step of a login waiting for its second factor: a password, or an OpenID provider. */
+export type FirstFactor = 'pwd' | 'fed';
+
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 export const invalidMfaToken = (): UnauthenticatedError =>
   new UnauthenticatedError('MFA_TOKEN_INVALID', 'The sign-in step has expired, was used, or had too many wrong codes; sign in again.');
@@ -20,8 +23,9 @@ export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 't
   /** Opens a challenge for a user whose password was just confirmed. */
   async function issue(login: {
     userId: string;
-    throttleKey: string;
+    throttleKey: string | null;
     credentialVersion: number;
+    firstFactor?: FirstFactor;
   }): Promise<{ mfaToken: string; expiresIn: number }> {
     const mfaToken = randomBytes(TOKEN_BYTES).toString('base64url');
     const expiresAt = addMs(deps.now(), deps.config.tokenTtlMs);
@@ -35,14 +39,21 @@ export function createMfaChallengeService(deps: { config: Pick<Config['mfa'], 't
    * throttle key of its password step (cleared when the login completes) and the credential version that
    * password was checked under.
    */
-  async function reserveAttempt(mfaToken: string): Promise<{ userId: string; throttleKey: string; credentialVersion: number }> {
+  async function reserveAttempt(
+    mfaToken: string,
+  ): Promise<{ userId: string; throttleKey: string | null; credentialVersion: number; firstFactor: FirstFactor }> {
     const challenge = await MfaChallengeModel.findOneAndUpdate(
       { _id: hashToken(mfaToken), usedAt: null, expiresAt: { $gt: deps.now() }, attempts: { $lt: MFA_TOKEN_MAX_ATTEMPTS } },
       { $inc: { attempts: 1 } },
-      { projection: { userId: 1, throttleKey: 1, credentialVersion: 1 } },
+      { projection: { userId: 1, throttleKey: 1, credentialVersion: 1, firstFactor: 1 } },
     ).lean();
     if (!challenge) throw invalidMfaToken();
-    return { userId: challenge.userId.toString(), throttleKey: challenge.throttleKey, credentialVersion: challenge.credentialVersion };
+    return {
+      userId: challenge.userId.toString(),
+      throttleKey: challenge.throttleKey ?? null,
+      credentialVersion: challenge.credentialVersion,
+      firstFactor: challenge.firstFactor === 'fed' ? 'fed' : 'pwd',
+    };
   }
 
   /** Marks the challenge used; only one caller ever succeeds. */

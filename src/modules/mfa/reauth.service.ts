@@ -1,6 +1,7 @@
 import type { Config } from '../../config/env';
 import { AppError, ForbiddenError, RateLimitedError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
+import type { Clock } from '../../lib/clock';
 import type { PasswordHasher } from '../../lib/password-hasher';
 import type { AuditService } from '../audit';
 import type { SessionService } from '../sessions';
@@ -15,6 +16,9 @@ export type ReauthOutcome = { ok: true; factor: SecondFactor | null } | { ok: fa
 
 export const invalidMfaCode = (): AppError => new AppError(400, 'MFA_CODE_INVALID', 'The code is wrong, expired or already used.');
 
+/** How recently an account without a password must have signed in to count as re-authenticated. */
+export const RECENT_SIGN_IN_MS = 5 * 60_000;
+
 export type ReauthService = ReturnType<typeof createReauthService>;
 
 /**
@@ -25,6 +29,7 @@ export type ReauthService = ReturnType<typeof createReauthService>;
  */
 export function createReauthService(deps: {
   throttle: Config['loginThrottle'];
+  now: Clock;
   hasher: PasswordHasher;
   codes: MfaCodeService;
   sessions: Pick<SessionService, 'reserveReauthAttempt' | 'releaseReauthAttempt'>;
@@ -69,9 +74,20 @@ export function createReauthService(deps: {
     throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
   }
 
-  async function checkPasswordAndCode(userId: string, proof: ReauthProof, askCode: boolean): Promise<ReauthOutcome> {
+  /**
+   * An account without a password (made through an OpenID provider) has nothing to type: a session that
+   * signed in within the last few minutes stands in for the password, as for passkeys.
+   */
+  function isRecentSignIn(auth: AuthContext): boolean {
+    return deps.now().getTime() - auth.session.createdAt.getTime() <= RECENT_SIGN_IN_MS;
+  }
+
+  async function checkPasswordAndCode(auth: AuthContext, proof: ReauthProof, askCode: boolean): Promise<ReauthOutcome> {
+    const { userId } = auth;
     const user = await deps.users.findCredentials(userId);
-    if (!user || !(await deps.hasher.verify(proof.password, user.passwordHash))) return { ok: false, wrong: 'password' };
+    const proven =
+      user && (user.passwordHash === null ? isRecentSignIn(auth) : await deps.hasher.verify(proof.password, user.passwordHash));
+    if (!user || !proven) return { ok: false, wrong: 'password' };
     if (!askCode || !user.mfaEnabled) return { ok: true, factor: null };
     const factor = proof.code ? await deps.codes.spendCode(userId, proof.code) : null;
     return factor ? { ok: true, factor } : { ok: false, wrong: 'code' };
@@ -79,7 +95,7 @@ export function createReauthService(deps: {
 
   /** Confirms the caller's password, and with MFA on also a code (spending it); throws on a wrong answer. */
   async function confirmIdentity(auth: AuthContext, proof: ReauthProof, client: ClientInfo): Promise<SecondFactor | null> {
-    const factor = await guard(auth, client, () => checkPasswordAndCode(auth.userId, proof, true));
+    const factor = await guard(auth, client, () => checkPasswordAndCode(auth, proof, true));
     if (factor === 'recovery_code') {
       deps.audit.record({
         type: 'auth.recovery_code_used',
@@ -94,7 +110,7 @@ export function createReauthService(deps: {
 
   /** Confirms the caller's password alone (a password change asks for no code); throws on a wrong one. */
   async function confirmPassword(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
-    await guard(auth, client, () => checkPasswordAndCode(auth.userId, { password }, false));
+    await guard(auth, client, () => checkPasswordAndCode(auth, { password }, false));
   }
 
   return { guard, confirmIdentity, confirmPassword };

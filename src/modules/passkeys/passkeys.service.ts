@@ -12,8 +12,8 @@ import { toPasskeyView, type PasskeyView } from './passkey.view';
 export type WithLock = <T>(name: string, task: (lease: { assertHeld(): Promise<void> }) => Promise<T>) => Promise<T>;
 
 /**
- * How many ways other than passkeys could sign in to an account (today: 1 with a password, else 0;
- * linked identity providers will count here too). container.ts passes it in.
+ * How many ways other than passkeys could sign in to an account (its password, its linked identity
+ * providers). container.ts passes it in.
  */
 export type OtherSignInMethods = (userId: string) => Promise<number>;
 
@@ -100,5 +100,5 @@ export function createPasskeysService(deps: {
     await Promise.all([store.removeAllOf(userId), deps.challenges.forgetUser(userId)]);
   }
 
-  return { listMine, rename, remove, removeAllByAdmin, forgetUser };
+  return { listMine, countOf: store.countOf, rename, remove, removeAllByAdmin, forgetUser };
 }

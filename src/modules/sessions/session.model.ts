@@ -4,7 +4,7 @@ import { model, Schema, type InferSchemaType, type Types } from 'mongoose';
 export const ENDED_SESSION_RETENTION_SECONDS = 24 * 60 * 60;
 
 /** RFC 8176 authentication method references a session can carry. */
-export const AUTH_METHODS = ['pwd', 'otp', 'pop', 'mfa'] as const;
+export const AUTH_METHODS = ['pwd', 'otp', 'pop', 'mfa', 'fed'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 const locationSchema = new Schema({ city: String, region: String, country: String, countryCode: String }, { _id: false });

@@ -69,7 +69,8 @@ export async function seedAdmin(
   const userId = existing._id.toString();
   if (!input.resetPassword) {
     const isActiveAdmin = existing.role === 'admin' && existing.status === 'active';
-    if (isActiveAdmin && (await deps.hasher.verify(password, existing.passwordHash))) return { outcome: 'unchanged', userId, email };
+    if (isActiveAdmin && existing.passwordHash && (await deps.hasher.verify(password, existing.passwordHash)))
+      return { outcome: 'unchanged', userId, email };
     throw new SeedRefusedError(email);
   }
   const passwordHash = await deps.hasher.hash(password);

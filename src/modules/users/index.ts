@@ -1,6 +1,6 @@
 export { seedAdminFromConfig } from './admin-seed.service';
 export { authOf, type AuthContext } from './caller';
-export { createLockService } from './lock.service';
+export { createLockService, type LockService } from './lock.service';
 export { createMeController } from './me.controller';
 export { createMeRouter } from './me.routes';
 export { createMeSchemas } from './me.schemas';

@@ -48,8 +48,16 @@ export function createUserRecords(deps: { now: Clock }) {
     projection: { ...USER_VIEW_PROJECTION, credentialVersion: 1 },
   });
 
-  /** Creates an account with the default role; 409 EMAIL_TAKEN when the address has one. */
-  async function createAccount(input: { email: string; passwordHash: string; name: string | null }): Promise<UserFields> {
+  /**
+   * Creates an account with the default role; 409 EMAIL_TAKEN when the address has one. An account made
+   * through an OpenID provider has no password hash, and its address is verified when the provider says so.
+   */
+  async function createAccount(input: {
+    email: string;
+    passwordHash: string | null;
+    name: string | null;
+    emailVerified?: boolean;
+  }): Promise<UserFields> {
     try {
       const { passwordHash: _hash, ...user } = (await UserModel.create(input)).toObject();
       return user as UserFields;
@@ -104,10 +112,16 @@ export function createUserRecords(deps: { now: Clock }) {
   }
 
   /** The password hash and whether MFA is on, for re-authentication. */
-  async function findCredentials(userId: string): Promise<{ passwordHash: string; mfaEnabled: boolean } | null> {
+  async function findCredentials(userId: string): Promise<{ passwordHash: string | null; mfaEnabled: boolean } | null> {
     const id = objectIdOf(userId);
     const user = id ? await UserModel.findById(id, { passwordHash: 1, mfaEnabled: 1 }).select('+passwordHash').lean() : null;
-    return user ? { passwordHash: user.passwordHash, mfaEnabled: user.mfaEnabled === true } : null;
+    return user ? { passwordHash: user.passwordHash ?? null, mfaEnabled: user.mfaEnabled === true } : null;
+  }
+
+  /** Whether the account can sign in with a password (false for one made through an OpenID provider). */
+  async function hasPassword(userId: string): Promise<boolean> {
+    const id = objectIdOf(userId);
+    return id ? (await UserModel.exists({ _id: id, passwordHash: { $type: 'string' } })) !== null : false;
   }
 
   /**
@@ -176,6 +190,7 @@ export function createUserRecords(deps: { now: Clock }) {
     isEmailTaken,
     findRecipient,
     findCredentials,
+    hasPassword,
     setPassword,
     setEmail,
     confirmEmail,

@@ -7,7 +7,8 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 const userSchema = new Schema(
   {
     email: { type: String, required: true, lowercase: true, trim: true },
-    passwordHash: { type: String, required: true, select: false },
+    /** Null for an account made by signing in with an OpenID provider; "forgot password" gives it one. */
+    passwordHash: { type: String, default: null, select: false },
     name: { type: String, default: null },
     role: { type: String, enum: ROLES, default: 'user', required: true },
     status: { type: String, enum: USER_STATUSES, default: 'active', required: true },

@@ -150,6 +150,9 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<void> {
+    if (!(await deps.records.hasPassword(auth.userId))) {
+      throw new ConflictError('PASSWORD_NOT_SET', 'This account has no password to change; set one through "forgot password".');
+    }
     deps.passwordPolicy.assertAcceptable(input.newPassword, auth.user);
     await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);

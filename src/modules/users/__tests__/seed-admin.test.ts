@@ -86,7 +86,7 @@ describe('admin seed', () => {
     expect(result.outcome).toBe('password_reset');
     const stored = await storedUser(user.id);
     expect(stored).toMatchObject({ role: 'admin', status: 'active', emailVerified: true });
-    expect(await ctx.container.hasher.verify(ADMIN_PASSWORD, stored!.passwordHash)).toBe(true);
+    expect(await ctx.container.hasher.verify(ADMIN_PASSWORD, stored!.passwordHash!)).toBe(true);
     expect(await SessionModel.countDocuments({ userId: user.id, revokedAt: null })).toBe(0);
     await request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${signedIn.accessToken}`).expect(401);
     await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
