@@ -429,3 +429,49 @@ describe('the hosted account pages when password checks are saturated', () => {
     await page.context().close();
   }, 60_000);
 });
+
+/** With REQUIRE_VERIFIED_EMAIL, an unconfirmed account is refused at sign-in and offered a new link there. */
+describe('the hosted account pages when addresses must be confirmed', () => {
+  useTestDatabase();
+  let browser: Browser;
+  let mailbox: TestMailbox;
+  let keyhold: Awaited<ReturnType<typeof startKeyhold>>;
+
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    const { APP_URL: _frontend, ...mailEnv } = MAIL_TEST_ENV;
+    keyhold = await startKeyhold({ ...mailEnv, SMTP_URL: mailbox.url, REQUIRE_VERIFIED_EMAIL: 'true' });
+    keyhold.ctx.container.jobs.outbox.start();
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await keyhold?.ctx.container.jobs.outbox.stop(0);
+    await stopKeyhold(keyhold);
+    await mailbox?.stop();
+  });
+
+  it('when an unconfirmed account signs in, then EMAIL_NOT_VERIFIED is explained and a new link can be sent from there', async () => {
+    const { page } = await openRecordedPage(browser);
+    const user = await buildUser(keyhold.ctx.container);
+    await page.goto(`${keyhold.origin}/account/`);
+
+    expect((await signIn(page, user.email, user.password)).status()).toBe(403);
+    await page.getByRole('alert').filter({ hasText: 'Please confirm your e-mail address first' }).waitFor();
+    await page.getByRole('button', { name: 'Send the confirmation link again' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `If ${user.email} has an account waiting for confirmation` })
+      .waitFor();
+    await checkPage(page, 'unconfirmed');
+
+    const link = mailLinkOf(await mailbox.waitFor(user.email, /Confirm your e-mail/), 'verify-email');
+    await page.goto(link);
+    await heading(page, 'Address confirmed');
+    await page.getByRole('link', { name: 'Go to your account' }).click();
+    await signIn(page, user.email, user.password);
+    await heading(page, 'Your account');
+    await page.context().close();
+  }, 60_000);
+});

@@ -85,7 +85,7 @@ describe('npm run dev', () => {
       dev = await startDev(dataDir, port);
       expect(dev.output()).toMatch(
         new RegExp(
-          `\\[dev\\] ready: http://localhost:${port}  docs http://localhost:${port}/docs  database (mongodb-memory-server|mongo-java-server)  data `,
+          `\\[dev\\] ready: http://localhost:${port}  account http://localhost:${port}/account/  docs http://localhost:${port}/docs  database (mongodb-memory-server|mongo-java-server)  data `,
         ),
       );
 

@@ -17,7 +17,7 @@ export interface KeyholdClientOptions {
   cookieStore?: CookieStore;
   /**
    * `tabs` (default in browsers): refresh once for all tabs of the origin (Web Locks, BroadcastChannel);
-   * `local`: this client alone (default with a cookieStore or without BroadcastChannel).
+   * `local`: this client alone (default in Node, with a cookieStore, or without BroadcastChannel).
    */
   coordination?: 'tabs' | 'local';
 }
@@ -52,8 +52,9 @@ export function createKeyholdClient(options: KeyholdClientOptions): KeyholdClien
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
     cookieStore: options.cookieStore,
   });
-  const coordinateTabs =
-    (options.coordination ?? (options.cookieStore ? 'local' : 'tabs')) === 'tabs' && typeof BroadcastChannel !== 'undefined';
+  // Node has BroadcastChannel too (between worker threads, and it keeps the process alive): tabs are a browser's.
+  const inBrowser = typeof document !== 'undefined' && !options.cookieStore;
+  const coordinateTabs = (options.coordination ?? (inBrowser ? 'tabs' : 'local')) === 'tabs' && typeof BroadcastChannel !== 'undefined';
   const sync = coordinateTabs ? createBrowserSync(new URL(options.baseUrl).origin) : createLocalSync();
   const keeper = new SessionKeeper(send, sync, events);
 

@@ -18,6 +18,8 @@ export const accountApi = {
   updateName: async (name: string): Promise<void> => void (await client.api.updateMe({ body: { name } })),
   requestEmailChange: async (body: { newEmail: string; password: string; code?: string }): Promise<void> =>
     void (await client.api.requestEmailChange({ body })),
+  /** Public and silent (202 whatever the address): for accounts REQUIRE_VERIFIED_EMAIL keeps out. */
+  resendVerificationTo: (email: string) => client.resendVerificationEmail(email),
   resendVerification: async (): Promise<void> => void (await client.api.sendMyVerificationEmail()),
   changePassword: (currentPassword: string, newPassword: string) => client.changePassword({ currentPassword, newPassword }),
   startTotp: (password: string) => client.startTotpEnrolment(password),

@@ -9,6 +9,11 @@ export interface Failure {
   problem?: Problem;
 }
 
+/** Whether a failed call is the problem `code` of the contract. */
+export function isProblem(error: unknown, code: string): boolean {
+  return error instanceof KeyholdError && error.code === code;
+}
+
 /** A failed call as a sentence for the page; the problem's field errors go next to the fields. */
 export function describeFailure(error: unknown, overrides: Partial<Record<string, (problem: Problem) => string>> = {}): Failure {
   if (error instanceof KeyholdError) {

@@ -1,5 +1,6 @@
 import { accountApi } from './account-api';
 import { showAccount } from './account';
+import { h } from './dom';
 import { describeFailure } from './keyhold';
 import { showPage } from './page';
 import { showSignIn } from './signed-out';
@@ -24,8 +25,9 @@ function signedOut(notice: string): void {
 
 function enterAccount(): void {
   signedIn = true;
-  showAccount(() => void accountApi.signOut().finally(() => signedOut('You are signed out.'))).catch((error: unknown) =>
-    showPage('Your account', describeFailure(error).message),
+  // The SDK's signedOut event usually shows the sign-in page first; `finally` covers a sign-out that failed.
+  showAccount(() => void accountApi.signOut().finally(() => signedIn && signedOut('You are signed out.'))).catch((error: unknown) =>
+    showPage('Your account', h('p', { role: 'alert' }, describeFailure(error).message)),
   );
 }
 

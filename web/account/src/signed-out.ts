@@ -1,7 +1,8 @@
 import { accountApi } from './account-api';
 import { h } from './dom';
 import { createForm } from './forms';
-import { showAccountBar, showPage } from './page';
+import { isProblem } from './keyhold';
+import { actionButton, createAnnouncer, showAccountBar, showPage } from './page';
 
 export interface SignedOutOptions {
   /** Said at the top, e.g. why the person is here ("You are signed out."). */
@@ -44,21 +45,43 @@ function showMfaStep(verify: (code: string) => Promise<unknown>, options: Signed
   );
 }
 
+/** An unconfirmed account (REQUIRE_VERIFIED_EMAIL) gets a way to a new link right where it was refused. */
+function offerNewConfirmationLink(container: HTMLElement, email: string): void {
+  const announcer = createAnnouncer();
+  const resend = actionButton(
+    'Send the confirmation link again',
+    async () => {
+      await accountApi.resendVerificationTo(email);
+      return `If ${email} has an account waiting for confirmation, we sent it a new link.`;
+    },
+    announcer,
+  );
+  container.replaceChildren(resend, announcer.element);
+}
+
 export function showSignIn(options: SignedOutOptions): void {
   showAccountBar(null);
+  const unconfirmed = h('div', {});
   const form = createForm({
     fields: [EMAIL, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' }],
     submitLabel: 'Sign in',
     onSubmit: async ({ email = '', password = '' }) => {
-      const result = await accountApi.signIn(email.trim(), password);
-      if (result.status === 'mfaRequired') return showMfaStep(result.verify, options);
-      options.onSignedIn();
+      unconfirmed.replaceChildren();
+      try {
+        const result = await accountApi.signIn(email.trim(), password);
+        if (result.status === 'mfaRequired') return showMfaStep(result.verify, options);
+        options.onSignedIn();
+      } catch (error) {
+        if (isProblem(error, 'EMAIL_NOT_VERIFIED')) offerNewConfirmationLink(unconfirmed, email.trim());
+        throw error;
+      }
     },
   });
   showPage(
     'Sign in',
     notice(options.notice),
     form,
+    unconfirmed,
     h(
       'p',
       { class: 'alternatives' },
