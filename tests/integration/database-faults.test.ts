@@ -31,6 +31,18 @@ async function login(baseUrl: string, email: string): Promise<{ accessToken: str
   return { accessToken: response.body.data!.accessToken as string, cookie: response.refreshCookie };
 }
 
+/** A well-formed passkey sign-in (its signature is never checked: the database is gone first). */
+const PASSKEY_ASSERTION = {
+  challengeId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  response: {
+    id: 'AAAAAAAAAAAAAAAAAAAAAA',
+    rawId: 'AAAAAAAAAAAAAAAAAAAAAA',
+    type: 'public-key',
+    clientExtensionResults: {},
+    response: { clientDataJSON: 'e30', authenticatorData: 'AAAA', signature: 'AAAA' },
+  },
+};
+
 function tokenHashOf(cookie: string): string {
   return hashRefreshToken(decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1)));
 }
@@ -61,13 +73,15 @@ describe('when the database fails under a running service', () => {
 
     // Before the driver's health check notices, a request can meet the dead server first: the operation timeout bounds it.
     expectUnavailable(await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }), FROZEN_BOUND_MS);
-    const [me, signIn, signUp, ready] = await Promise.all([
+    const [me, signIn, signUp, passkeyOptions, passkeySignIn, ready] = await Promise.all([
       timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken }),
       timedRequest(server.baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password: DEFAULT_PASSWORD } }),
       timedRequest(server.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: uniqueEmail(), password: DEFAULT_PASSWORD } }),
+      timedRequest(server.baseUrl, 'POST', '/api/v1/auth/passkey/options', { body: {} }),
+      timedRequest(server.baseUrl, 'POST', '/api/v1/auth/passkey/verify', { body: PASSKEY_ASSERTION }),
       timedRequest(server.baseUrl, 'GET', '/readyz'),
     ]);
-    [me, signIn, signUp].forEach((response) => expectUnavailable(response, STOPPED_BOUND_MS));
+    [me, signIn, signUp, passkeyOptions, passkeySignIn].forEach((response) => expectUnavailable(response, STOPPED_BOUND_MS));
     expect(ready.status).toBe(503);
     expect(ready.ms).toBeLessThan(1000);
     expect((await timedRequest(server.baseUrl, 'GET', '/healthz')).status).toBe(200);
