@@ -153,6 +153,20 @@ describe('@keyhold/client in Node', () => {
     expect(await newClient(cookieStore).client.restore()).toEqual({ status: 'signedOut' });
   });
 
+  it('when one device signs out everywhere, then every session ends and the other device signs out on its next call', async () => {
+    const laptop = newClient();
+    const phone = newClient();
+    const sessionIds = [await signIn(laptop.client), await signIn(phone.client)];
+
+    await laptop.client.logoutAll();
+
+    expect(await SessionModel.find({ _id: { $in: sessionIds }, revokedAt: null }).lean()).toEqual([]);
+    expect(laptop.events.at(-1)).toEqual({ name: 'signedOut', payload: { reason: 'logout' } });
+    await expect(phone.client.api.listMySessions()).rejects.toMatchObject({ status: 401, code: 'SESSION_REVOKED' });
+    expect(phone.events.at(-1)).toEqual({ name: 'signedOut', payload: { reason: 'sessionRevoked', code: 'SESSION_REVOKED' } });
+    expect(phone.sent.refreshes).toBe(0);
+  });
+
   it('when the account has MFA, then login asks for the code and verify() signs in with an otp session', async () => {
     const { client } = newClient();
     await signIn(client);
