@@ -862,6 +862,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oauth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The configured OpenID Connect providers (OIDC_PROVIDERS), for sign-in buttons */
+        get: operations["listOAuthProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open in the browser (top-level navigation): redirects to the provider with PKCE S256, state and nonce, and sets the HttpOnly, SameSite=Lax binding cookie `oauthBinding` (Path=/api/v1/auth/oauth, 10 minutes). `returnTo` is a path on the frontend (default `/`) */
+        get: operations["startOAuthSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider's redirect back (register `${PUBLIC_URL}/api/v1/auth/oauth/<id>/callback` with it). Never carries a token: the browser goes on to the frontend with a one-time code (60 s, single use, only for this browser), `?linked=<provider>` after linking, or `?error=<CODE>` */
+        get: operations["completeOAuthCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange the callback's one-time code (from the browser that started, with its binding cookie) for the login body, cookies and the sign-in's returnTo; the session's amr is ["fed"] */
+        post: operations["exchangeOAuthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's linked sign-in providers */
+        get: operations["listMyIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/identities/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start linking a provider (password required; an account without one: a sign-in within the last 5 minutes). Sets the binding cookie: call with credentials, then open `url` in this browser; the callback links the identity to this account */
+        post: operations["startIdentityLink"];
+        /** Unlink a provider */
+        delete: operations["unlinkIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -950,7 +1053,7 @@ export interface components {
             /** Format: date-time */
             absoluteExpiresAt: string;
             /** @description How the session was authenticated (RFC 8176). */
-            amr: ("pwd" | "otp" | "pop" | "mfa")[];
+            amr: ("pwd" | "otp" | "pop" | "mfa" | "fed")[];
         };
         Location: {
             city: string | null;
@@ -1042,7 +1145,7 @@ export interface components {
         AuditEvent: {
             id: string;
             /** @enum {string} */
-            type: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed" | "user.passkey_added" | "user.passkey_removed" | "auth.passkey_failed" | "auth.passkey_counter_regression";
+            type: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "user.identity_linked" | "user.identity_unlinked" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed" | "user.passkey_added" | "user.passkey_removed" | "auth.passkey_failed" | "auth.passkey_counter_regression";
             actorId: string | null;
             targetId: string | null;
             sessionId: string | null;
@@ -1115,6 +1218,17 @@ export interface components {
                 last30: number;
             };
             total: number;
+        };
+        OAuthProvider: {
+            id: string;
+            name: string;
+        };
+        Identity: {
+            provider: string;
+            /** @description the address the provider reported when the identity was last used */
+            email: string | null;
+            /** Format: date-time */
+            linkedAt: string;
         };
     };
     responses: never;
@@ -2685,6 +2799,15 @@ export interface operations {
             };
             /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. Codes: PASSWORD_NOT_SET (an account made through a sign-in provider: set a password through "forgot password") */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5345,7 +5468,7 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
-                type?: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed" | "user.passkey_added" | "user.passkey_removed" | "auth.passkey_failed" | "auth.passkey_counter_regression";
+                type?: "auth.register" | "auth.login" | "auth.login_failed" | "auth.login_locked" | "auth.login_new_location" | "auth.logout" | "auth.logout_all" | "auth.refresh_reuse" | "auth.refresh_grace_used" | "session.revoked" | "user.updated" | "user.password_changed" | "user.role_changed" | "user.status_changed" | "user.deleted" | "auth.reauth_failed" | "auth.mfa_failed" | "auth.recovery_code_used" | "user.mfa_enabled" | "user.mfa_disabled" | "user.mfa_reset" | "user.recovery_codes_regenerated" | "user.unlocked" | "user.password_reset_requested" | "user.password_reset" | "user.email_verified" | "user.email_changed" | "user.email_reverted" | "user.identity_linked" | "user.identity_unlinked" | "mail.failed" | "admin.seeded" | "key.created" | "key.activated" | "key.retired" | "key.revoked" | "key.removed" | "user.passkey_added" | "user.passkey_removed" | "auth.passkey_failed" | "auth.passkey_counter_regression";
                 actorId?: string;
                 targetId?: string;
             };
@@ -6991,6 +7114,597 @@ export interface operations {
                 };
             };
             /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOAuthProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["OAuthProvider"][];
+                    };
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startOAuthSignIn: {
+        parameters: {
+            query?: {
+                returnTo?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's sign-in page; when the provider cannot be reached, to `${APP_URL}/oauth-complete?error=OAUTH_FAILED` */
+            302: {
+                headers: {
+                    /** @description Where the browser goes next */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, VALIDATION_FAILED (returnTo is not a relative path: //host, /\host, schemes are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND (no such provider) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeOAuthCallback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string;
+                error?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To `${APP_URL}/oauth-complete?code=<one-time code>`, `?linked=<provider>` or `?error=<CODE>` where CODE is OAUTH_STATE_INVALID (missing, wrong, reused or expired state, or another browser), OAUTH_FAILED (provider error, bad ID token, provider unreachable), ACCOUNT_EXISTS, ACCOUNT_DISABLED, IDENTITY_TAKEN (linking) */
+            302: {
+                headers: {
+                    /** @description Where the browser goes next */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND (no such provider) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exchangeOAuthCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description refreshToken=<opaque>; HttpOnly; SameSite=Strict; Path=/api/v1/auth (Secure in production), and deviceToken=<signed>; HttpOnly; SameSite=Strict; Path=/api/v1/auth; Max-Age=DEVICE_COOKIE_TTL (kept across logout) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            accessToken: string;
+                            /** @constant */
+                            tokenType: "Bearer";
+                            expiresIn: number;
+                            user: components["schemas"]["User"];
+                            session: components["schemas"]["Session"];
+                            /** @description the path the sign-in was started with: where the frontend goes next */
+                            returnTo: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY, OAUTH_CODE_INVALID (unknown, used, expired, or from another browser) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL), MFA_REQUIRED (with mfaToken and expiresIn: finish at POST /api/v1/auth/mfa/verify; the session is then ["fed","otp"]), CSRF_REJECTED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Identity"][];
+                    };
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startIdentityLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /**
+                             * Format: uri
+                             * @description the provider's sign-in page; open it in this browser (the binding cookie was just set)
+                             */
+                            url: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND (no such provider) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED (too many wrong answers in this session), RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: BUSY, SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlinkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: VALIDATION_FAILED (with `errors`), MALFORMED_JSON, or MALFORMED_BODY (undecodable Content-Encoding, aborted upload). Codes: VALIDATION_FAILED, MALFORMED_JSON, MALFORMED_BODY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated. Codes: UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found. Codes: NOT_FOUND (the provider is not linked) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. Codes: LAST_SIGN_IN_METHOD (nothing else could sign in: set a password through "forgot password" or link another provider first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send application/json, identity or gzip/deflate/br encoded. Codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED; see Retry-After and the RateLimit headers. Codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL. Codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable. Codes: BUSY, SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -66,6 +66,13 @@ export const operationTable = {
   listCheckIns: { method: 'GET', path: '/api/v1/habits/{id}/check-ins', auth: 'bearer', body: 'none' },
   checkIn: { method: 'PUT', path: '/api/v1/habits/{id}/check-ins/{date}', auth: 'bearer', body: 'optional' },
   undoCheckIn: { method: 'DELETE', path: '/api/v1/habits/{id}/check-ins/{date}', auth: 'bearer', body: 'optional' },
+  listOAuthProviders: { method: 'GET', path: '/api/v1/auth/oauth/providers', auth: 'none', body: 'none' },
+  startOAuthSignIn: { method: 'GET', path: '/api/v1/auth/oauth/{provider}/start', auth: 'none', body: 'none' },
+  completeOAuthCallback: { method: 'GET', path: '/api/v1/auth/oauth/{provider}/callback', auth: 'none', body: 'none' },
+  exchangeOAuthCode: { method: 'POST', path: '/api/v1/auth/oauth/exchange', auth: 'none', body: 'required' },
+  listMyIdentities: { method: 'GET', path: '/api/v1/me/identities', auth: 'bearer', body: 'none' },
+  startIdentityLink: { method: 'POST', path: '/api/v1/me/identities/{provider}', auth: 'bearer', body: 'required' },
+  unlinkIdentity: { method: 'DELETE', path: '/api/v1/me/identities/{provider}', auth: 'bearer', body: 'optional' },
 } as const satisfies OperationTable;
 
 export type OperationId = keyof typeof operationTable;
