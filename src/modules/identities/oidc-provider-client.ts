@@ -1,3 +1,6 @@
+// openid-client 6 is an ES module only. tsc compiles this import to require(), which Node loads as
+// require(esm), on by default since 20.19 (package.json engines) and in 24; the library has no top-level
+// await, which require(esm) needs. Jest compiles the package to CommonJS instead (jest.config.ts).
 import * as oidc from 'openid-client';
 import type { OidcProviderSettings } from '../../config/oidc-providers';
 import { AppError } from '../../errors/app-error';

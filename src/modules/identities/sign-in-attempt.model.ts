@@ -24,4 +24,4 @@ signInAttemptSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 signInAttemptSchema.index({ linkUserId: 1 });
 
 export type SignInAttemptRecord = InferSchemaType<typeof signInAttemptSchema>;
-export const SignInAttemptModel = model('OidcSignInAttempt', signInAttemptSchema);
+export const SignInAttemptModel = model('OidcAttempt', signInAttemptSchema);

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
-import type { OAuth2Server } from 'oauth2-mock-server';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { findFreePort } from '../../../../scripts/lib/processes';
 import { SessionModel } from '../../sessions/session.model';
 import { UserModel } from '../../users/user.model';
 import { ExchangeCodeModel } from '../exchange-code.model';
@@ -60,6 +61,8 @@ describe('signing in with an OpenID provider: what is refused', () => {
   let provider: OAuth2Server;
   let silent: net.Server;
   let silentUrl: string;
+  let latePort: number;
+  let late: OAuth2Server | undefined;
   const hung: net.Socket[] = [];
   beforeAll(async () => {
     provider = await startTestProvider();
@@ -67,18 +70,21 @@ describe('signing in with an OpenID provider: what is refused', () => {
     silent = net.createServer((socket) => hung.push(socket)).listen(0, '127.0.0.1');
     await new Promise((resolve) => silent.once('listening', resolve));
     silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    latePort = await findFreePort();
   });
   afterAll(async () => {
     await provider.stop();
+    await late?.stop();
     hung.forEach((socket) => socket.destroy());
     await new Promise((resolve) => silent.close(resolve));
   });
   const ctx = useOidcTestApp(() => ({
-    OIDC_PROVIDERS: 'acme,hanging,gone',
+    OIDC_PROVIDERS: 'acme,hanging,gone,late',
     OIDC_HTTP_TIMEOUT: '1s',
     ...providerEnv('acme', provider.issuer.url!),
     ...providerEnv('hanging', silentUrl),
     ...providerEnv('gone', 'http://127.0.0.1:9'),
+    ...providerEnv('late', `http://127.0.0.1:${latePort}`),
   }));
 
   it('when the callback comes to another browser, then OAUTH_STATE_INVALID and the attempt stays usable by its own browser', async () => {
@@ -196,5 +202,16 @@ describe('signing in with an OpenID provider: what is refused', () => {
     expect(errorOf(completion)).toBe('OAUTH_FAILED');
     // OIDC_HTTP_TIMEOUT is 1s here: a liveness bound with a generous margin.
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('when a provider was down at the first sign-in and comes up, then the next sign-in discovers it (no restart)', async () => {
+    expect(errorOf(locationOf(await new TestBrowser().fetch(`${ctx.url}/api/v1/auth/oauth/late/start`)))).toBe('OAUTH_FAILED');
+    late = new OAuth2Server();
+    await late.issuer.keys.generate('RS256');
+    await late.start(latePort, '127.0.0.1');
+    // Started on a fixed port, the mock names itself http://localhost:<port>: keep the configured issuer.
+    late.issuer.url = `http://127.0.0.1:${latePort}`;
+    const location = locationOf(await new TestBrowser().fetch(`${ctx.url}/api/v1/auth/oauth/late/start`));
+    expect(location.origin).toBe(`http://127.0.0.1:${latePort}`);
   });
 });
