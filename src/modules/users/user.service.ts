@@ -150,7 +150,7 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<void> {
-    deps.passwordPolicy.assertAcceptable(input.newPassword, auth.user);
+    deps.passwordPolicy.assertAcceptable(input.newPassword, auth.user, 'newPassword');
     await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const credentialVersion = await deps.records.setPassword(auth.userId, passwordHash);
