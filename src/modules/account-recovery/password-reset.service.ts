@@ -67,7 +67,7 @@ export function createPasswordResetService(deps: {
     const usable = await tokens.findUsableToken(input.token, ['password_reset']);
     if (!usable) throw invalidResetToken();
     // Refused like a validation error: the link stays usable for a better password.
-    deps.passwordPolicy.assertAcceptable(input.newPassword, usable);
+    deps.passwordPolicy.assertAcceptable(input.newPassword, usable, 'newPassword');
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const token = await tokens.spendToken(input.token, ['password_reset']);
     if (!token) throw invalidResetToken();

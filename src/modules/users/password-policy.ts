@@ -16,13 +16,14 @@ export function commonPasswordsPath(from = __dirname): string {
   }
 }
 
-export const passwordTooCommon = (): AppError =>
+/** 400 PASSWORD_TOO_COMMON, naming the request's password field. */
+export const passwordTooCommon = (field: string): AppError =>
   new AppError(
     400,
     'PASSWORD_TOO_COMMON',
-    'This password is too easy to guess: it is a common password or your own address or name of the service. Choose another.',
+    "This password is too easy to guess: it is a common password, your own address or the service's name.",
     {
-      errors: [{ path: 'password', message: 'is too common' }],
+      errors: [{ path: field, message: 'is too common; choose another' }],
     },
   );
 
@@ -86,14 +87,17 @@ export type PasswordPolicy = ReturnType<typeof createPasswordPolicy>;
 export function createPasswordPolicy(deps: { refused: readonly ReadonlySet<string>[]; productName: string }) {
   const productWords = [normalise(deps.productName), 'keyhold'];
 
-  /** Throws 400 PASSWORD_TOO_COMMON when `password` may not be chosen by the account with `email`. */
-  function assertAcceptable(password: string, account: { email: string }): void {
+  /**
+   * Throws 400 PASSWORD_TOO_COMMON (about the request's `field`) when `password` may not be chosen by
+   * the account with `email`.
+   */
+  function assertAcceptable(password: string, account: { email: string }, field = 'password'): void {
     const candidate = normalise(password);
-    if (deps.refused.some((list) => list.has(candidate))) throw passwordTooCommon();
+    if (deps.refused.some((list) => list.has(candidate))) throw passwordTooCommon(field);
     const email = normalise(account.email);
     const localPart = email.slice(0, email.lastIndexOf('@'));
     const own = new Set([email, localPart, ...productWords].filter((word) => word.length > 0));
-    if (own.has(candidate) || own.has(coreOf(candidate))) throw passwordTooCommon();
+    if (own.has(candidate) || own.has(coreOf(candidate))) throw passwordTooCommon(field);
   }
 
   return { assertAcceptable };

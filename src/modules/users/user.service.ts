@@ -153,7 +153,7 @@ export function createUserService(deps: {
     if (!(await deps.records.hasPassword(auth.userId))) {
       throw new ConflictError('PASSWORD_NOT_SET', 'This account has no password to change; set one through "forgot password".');
     }
-    deps.passwordPolicy.assertAcceptable(input.newPassword, auth.user);
+    deps.passwordPolicy.assertAcceptable(input.newPassword, auth.user, 'newPassword');
     await deps.reauth.confirmPassword(auth, input.currentPassword, client);
     const passwordHash = await deps.hasher.hash(input.newPassword);
     const credentialVersion = await deps.records.setPassword(auth.userId, passwordHash);
