@@ -1,4 +1,5 @@
 import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import { COSEALG } from '@simplewebauthn/server/helpers';
 import type { Config } from '../../config/env';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
@@ -9,6 +10,12 @@ import type { PasskeyChallengeService } from './passkey-challenge.service';
 import { recipientOf, type PasskeyNotifier } from './passkey-notifier';
 import type { PasskeyStore } from './passkey-store';
 import { toPasskeyView, type PasskeyView } from './passkey.view';
+
+/**
+ * The same algorithms on every Node: the library adds ML-DSA-44 where the runtime has it (Node 24), whose
+ * 2.4 kB signatures an authenticator would then use, so a passkey made there would not verify on Node 20.
+ */
+const SUPPORTED_ALGORITHMS = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
 
 export const invalidPasskey = (detail: string): AppError => new AppError(400, 'PASSKEY_INVALID', detail);
 
@@ -82,6 +89,7 @@ export function createPasskeyRegistrationService(deps: {
       attestationType: 'none',
       excludeCredentials: existing.map((passkey) => ({ id: passkey._id, transports: passkey.transports })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
     });
     await challenges.issue(options.challenge, 'registration', auth.userId);
     return options;
