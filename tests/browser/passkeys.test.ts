@@ -145,7 +145,8 @@ describe('passkeys in Chromium with the DevTools virtual authenticator', () => {
 
   const assertionIn = (page: Page, tweak: Record<string, unknown> = {}) =>
     page.evaluate((options) => window.passkeyPage.assertion(options), tweak) as Promise<Assertion>;
-  const verifyIn = (page: Page, assertion: Assertion) => page.evaluate((body) => window.passkeyPage.verify(body), assertion) as Promise<Answer>;
+  const verifyIn = (page: Page, assertion: Assertion) =>
+    page.evaluate((body) => window.passkeyPage.verify(body), assertion) as Promise<Answer>;
 
   async function credentialsOf(cdp: CDPSession, authenticatorId: string): Promise<VirtualCredential[]> {
     return ((await cdp.send('WebAuthn.getCredentials', { authenticatorId })) as { credentials: VirtualCredential[] }).credentials;
