@@ -9,8 +9,8 @@ import { UserModel } from '../../src/modules/users/user.model';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
-import { buildUser, type TestUser } from '../support/factories';
-import { nextIdentity, providerEnv, startTestProvider } from '../support/oidc';
+import { buildUser, enrolMfa, loginAs, type TestUser } from '../support/factories';
+import { locationOf, nextIdentity, providerEnv, startTestProvider, TestBrowser, visitProvider } from '../support/oidc';
 import { checkPage, openRecordedPage, type RecordedPage } from '../support/pages';
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name }).waitFor();
@@ -176,6 +176,36 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     await providers.getByText('This is your last way to sign in, so it cannot be removed.').waitFor();
     expect(await IdentityLinkModel.countDocuments({ _id: 'acme:pages-new-1' })).toBe(1);
     await checkPage(page, 'last-sign-in-method', providers);
+  });
+
+  it('when the account behind the provider has two-step verification, then the completion page asks for the code before signing in', async () => {
+    const user = await buildUser(ctx.container);
+    const signedIn = await loginAs(ctx.app, user, 'jest', { mfa: false });
+    const { recoveryCodes } = await enrolMfa(ctx.app, signedIn);
+    // Linked over HTTP beforehand (as in settings): start the link, pass the provider, come back to the callback.
+    const linker = new TestBrowser();
+    const started = await linker.fetch(`${origin}/api/v1/me/identities/acme`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signedIn.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ password: user.password }),
+    });
+    nextIdentity(provider, { sub: 'pages-mfa-1' });
+    const callback = await visitProvider(new URL(((await started.json()) as { data: { url: string } }).data.url));
+    expect(locationOf(await linker.fetch(callback.href)).searchParams.get('linked')).toBe('acme');
+
+    const { page } = await openPage({ autofill: false });
+    await page.goto(`${origin}/account/`);
+    await heading(page, 'Sign in');
+    nextIdentity(provider, { sub: 'pages-mfa-1' });
+    await page.getByRole('button', { name: 'Continue with Acme ID' }).click();
+    await heading(page, 'Two-step verification');
+    expect(page.url()).toBe(`${origin}/account/oauth-complete`);
+    await page.getByLabel('Authentication code').fill(recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await heading(page, 'Your account');
+    expect(page.url()).toBe(`${origin}/account/`);
+    const session = await SessionModel.findOne({ userId: user.id, amr: 'fed' }).lean();
+    expect(session?.amr).toEqual(['fed', 'otp']);
   });
 
   it('when the provider sign-in ends in an error redirect, then the page says what happened in words', async () => {
