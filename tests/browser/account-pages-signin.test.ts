@@ -219,6 +219,22 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     expect(page.url()).toBe(`${origin}/account/oauth-complete`);
     await checkPage(page, 'oauth-error');
 
+    const messages: Record<string, RegExp> = {
+      OAUTH_STATE_INVALID: /took too long, was already used or was started in another browser/,
+      OAUTH_FAILED: /provider did not confirm who you are/,
+      ACCOUNT_DISABLED: /This account has been disabled/,
+      IDENTITY_TAKEN: /already linked to another Keyhold account/,
+      OAUTH_CODE_INVALID: /This sign-in has expired or was already used/,
+      MFA_TOKEN_INVALID: /expired or had too many wrong codes/,
+      '<b>UNKNOWN</b>': /^The sign-in with the provider did not finish\.$/,
+    };
+    for (const [code, message] of Object.entries(messages)) {
+      await page.goto(`${origin}/account/oauth-complete?error=${encodeURIComponent(code)}`);
+      await heading(page, 'Sign-in did not finish');
+      expect(await page.getByRole('alert').filter({ hasText: message }).count()).toBe(1);
+      expect(page.url()).toBe(`${origin}/account/oauth-complete`);
+    }
+
     await page.goto(`${origin}/account/oauth-complete?code=not-a-code`);
     await heading(page, 'Sign-in did not finish');
     await page.getByText('This sign-in has expired or was already used.', { exact: false }).waitFor();
