@@ -150,6 +150,12 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     await passkeys.getByText('Work laptop is removed.').waitFor();
     await passkeys.getByText('You have no passkeys yet.').waitFor();
     expect(await PasskeyModel.countDocuments({ userId: user.id })).toBe(0);
+
+    // The other browser still holds the removed passkey: its autofill sign-in is refused, in words
+    await other.page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+    await heading(other.page, 'Sign in');
+    await other.page.getByRole('alert').filter({ hasText: 'This passkey is not known here' }).waitFor();
+    expect(await SessionModel.countDocuments({ userId: user.id, amr: 'pop', revokedAt: null })).toBe(1);
   });
 
   it('when a new person continues with the provider, then the completion page signs them in and the code leaves the address bar', async () => {

@@ -9,7 +9,9 @@ import { passkeyCeremonyMessage } from './messages';
  * "Continue with <provider>" button per configured OpenID provider (none configured: no buttons).
  */
 export function otherSignInOptions(onSignedIn: () => void): HTMLElement {
-  const announcer = createAnnouncer();
+  const announcer = createAnnouncer({
+    INVALID_CREDENTIALS: () => 'This passkey is not known here: it may have been removed. Sign in another way.',
+  });
   const passkey = h('div', { class: 'passkey-sign-in' });
   const providers = h('div', { class: 'providers' });
 
