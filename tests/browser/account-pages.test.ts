@@ -39,7 +39,7 @@ async function signIn(page: Page, email: string, password: string): Promise<Resp
   await page.getByLabel('E-mail address').fill(email);
   await page.getByLabel('Password').fill(password);
   const answered = page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/login'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   return answered;
 }
 

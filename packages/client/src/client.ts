@@ -4,6 +4,8 @@ import { KeyholdError, REFRESHABLE_CODES } from './errors.js';
 import { EventHub, type KeyholdEventName, type Listener } from './events.js';
 import { operationTable } from './generated/operations.js';
 import { createAccountHelpers, type AccountHelpers } from './account-helpers.js';
+import { createOAuthHelpers, type OAuthHelpers } from './oauth.js';
+import { createPasskeyHelpers, passkeyAssertion, type PasskeyHelpers } from './passkeys.js';
 import { SessionKeeper } from './session-keeper.js';
 import { createBrowserSync, createLocalSync } from './tab-sync.js';
 import { createTransport, unwrap, type RequestInput } from './transport.js';
@@ -23,13 +25,27 @@ export interface KeyholdClientOptions {
 }
 
 export type SignedIn = { status: 'signedIn'; user: User; session: Session };
-export type LoginResult = SignedIn | { status: 'mfaRequired'; expiresIn: number; verify(code: string): Promise<SignedIn> };
+export type MfaRequired = { status: 'mfaRequired'; expiresIn: number; verify(code: string): Promise<SignedIn> };
+export type LoginResult = SignedIn | MfaRequired;
+/** `returnTo`: the path the sign-in was started with (not known after an MFA step: then the app decides). */
+export type OAuthCompletion = (SignedIn & { returnTo: string }) | MfaRequired;
 export type RestoreResult = SignedIn | { status: 'signedOut' };
 
 export interface KeyholdClient extends AccountHelpers {
   /** One typed method per operation of the OpenAPI document, by operationId. */
   api: KeyholdApi;
   login(credentials: { email: string; password: string }): Promise<LoginResult>;
+  /**
+   * The browser offers the account's passkeys and the one chosen signs in, like `login()` (a passkey is
+   * a second factor by itself). `conditional`: in the autofill of the field with
+   * `autocomplete="username webauthn"` instead of a dialog; it waits until the person picks one.
+   */
+  signInWithPasskey(options?: { conditional?: boolean }): Promise<SignedIn>;
+  passkeys: PasskeyHelpers;
+  oauth: OAuthHelpers & {
+    /** Exchanges the one-time `code` of `/oauth-complete?code=`; like `login()`, MFA may be asked for. */
+    complete(code: string): Promise<OAuthCompletion>;
+  };
   /** Signs this client (and the other tabs) out and ends the session on the server; never throws for a session already gone. */
   logout(): Promise<void>;
   /** Ends every session of the account, then signs out here. */
@@ -84,6 +100,17 @@ export function createKeyholdClient(options: KeyholdClientOptions): KeyholdClien
     return { status: 'signedIn', user: data.user, session: data.session };
   }
 
+  /** The second step of a sign-in answered 403 `MFA_REQUIRED` (with its token); any other failure is rethrown. */
+  function mfaStepOf(error: unknown): MfaRequired {
+    const mfaToken = error instanceof KeyholdError && error.code === 'MFA_REQUIRED' ? error.problem['mfaToken'] : undefined;
+    if (typeof mfaToken !== 'string') throw error;
+    return {
+      status: 'mfaRequired',
+      expiresIn: Number((error as KeyholdError).problem['expiresIn']),
+      verify: async (code) => signedIn(await api.verifyMfaLogin({ body: { mfaToken, code } })),
+    };
+  }
+
   async function me(): Promise<{ user: User; session: Session }> {
     return (await api.getMe()).data;
   }
@@ -95,15 +122,21 @@ export function createKeyholdClient(options: KeyholdClientOptions): KeyholdClien
       try {
         return await signedIn(await api.login({ body: credentials }));
       } catch (error) {
-        const mfaToken = error instanceof KeyholdError && error.code === 'MFA_REQUIRED' ? error.problem['mfaToken'] : undefined;
-        if (typeof mfaToken !== 'string') throw error;
-        const expiresIn = Number((error as KeyholdError).problem['expiresIn']);
-        return {
-          status: 'mfaRequired',
-          expiresIn,
-          verify: async (code) => signedIn(await api.verifyMfaLogin({ body: { mfaToken, code } })),
-        };
+        return mfaStepOf(error);
       }
+    },
+    signInWithPasskey: async ({ conditional = false } = {}) => signedIn(await passkeyAssertion(api, conditional)),
+    passkeys: createPasskeyHelpers(api),
+    oauth: {
+      ...createOAuthHelpers(api, options.baseUrl),
+      async complete(code) {
+        try {
+          const body = await api.exchangeOAuthCode({ body: { code } });
+          return { ...(await signedIn(body)), returnTo: body.data.returnTo };
+        } catch (error) {
+          return mfaStepOf(error);
+        }
+      },
     },
     async logout() {
       try {

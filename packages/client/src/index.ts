@@ -1,6 +1,8 @@
 export { createKeyholdClient } from './client.js';
-export type { KeyholdClient, KeyholdClientOptions, LoginResult, RestoreResult, SignedIn } from './client.js';
+export type { KeyholdClient, KeyholdClientOptions, LoginResult, MfaRequired, OAuthCompletion, RestoreResult, SignedIn } from './client.js';
 export type { AccountHelpers } from './account-helpers.js';
+export type { LinkedIdentity, OAuthHelpers, OAuthProvider } from './oauth.js';
+export type { Passkey, PasskeyHelpers } from './passkeys.js';
 export type { KeyholdApi, OperationArgs, OperationId, OperationInput, OperationResult, Session, User } from './api-types.js';
 export { createMemoryCookieStore } from './cookie-store.js';
 export type { CookieStore } from './cookie-store.js';

@@ -4,8 +4,18 @@ import { ServiceUnavailableError } from '../../errors/app-error';
 import { loadPagesBundle, type PagesBundle } from './account-pages.bundle';
 import { accountPagesPolicy } from './account-pages.policy';
 
-/** Every page the shell renders; the script picks the view from the path. Mail links land on the last three. */
-export const ACCOUNT_PAGE_PATHS = ['/account', '/account/', '/account/verify-email', '/account/reset-password', '/account/revert-email'];
+/**
+ * Every page the shell renders; the script picks the view from the path. Mail links land on verify-email,
+ * reset-password and revert-email; a provider's callback on oauth-complete.
+ */
+export const ACCOUNT_PAGE_PATHS = [
+  '/account',
+  '/account/',
+  '/account/verify-email',
+  '/account/reset-password',
+  '/account/revert-email',
+  '/account/oauth-complete',
+];
 
 const NOT_BUILT_RETRY_AFTER_SECONDS = 30;
 

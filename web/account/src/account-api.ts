@@ -1,4 +1,4 @@
-import type { LoginResult, Session, User } from '@keyhold/client';
+import type { LinkedIdentity, LoginResult, OAuthCompletion, OAuthProvider, Passkey, Session, User } from '@keyhold/client';
 import { client } from './keyhold';
 
 /**
@@ -31,4 +31,21 @@ export const accountApi = {
   signOutEverywhere: () => client.logoutAll(),
   signOut: () => client.logout(),
   onSignedOut: (listener: () => void) => client.on('signedOut', listener),
+  passkeysSupported: () => client.passkeys.supported(),
+  passkeyAutofillSupported: () => client.passkeys.autofillSupported(),
+  /** Resolves once a passkey signed in; with `conditional`, only when one is picked from the e-mail field's autofill. */
+  signInWithPasskey: async (conditional: boolean): Promise<void> => void (await client.signInWithPasskey({ conditional })),
+  /** Ends a pending passkey ceremony (the autofill one, when the sign-in form is left). */
+  cancelPasskeyCeremony: () => client.passkeys.cancel(),
+  addPasskey: (password: string, name: string): Promise<Passkey> => client.passkeys.register({ password, ...(name ? { name } : {}) }),
+  listPasskeys: (): Promise<Passkey[]> => client.passkeys.list(),
+  renamePasskey: (id: string, name: string): Promise<Passkey> => client.passkeys.rename(id, name),
+  removePasskey: (id: string) => client.passkeys.remove(id),
+  providers: (): Promise<OAuthProvider[]> => client.oauth.providers(),
+  /** Leaves for the provider (a top-level navigation); it comes back to /account/oauth-complete. */
+  signInWithProvider: (provider: string) => client.oauth.signInWith(provider, '/account/'),
+  completeProviderSignIn: (code: string): Promise<OAuthCompletion> => client.oauth.complete(code),
+  identities: (): Promise<LinkedIdentity[]> => client.oauth.identities(),
+  startIdentityLink: (provider: string, password: string): Promise<string> => client.oauth.startIdentityLink(provider, password),
+  unlinkIdentity: (provider: string) => client.oauth.unlink(provider),
 };

@@ -1,5 +1,5 @@
 import { createKeyholdClient, KeyholdError } from '@keyhold/client';
-import { messageFor, NETWORK_MESSAGE, type Problem } from './messages';
+import { messageFor, NETWORK_MESSAGE, passkeyCeremonyMessage, type Problem } from './messages';
 
 /** The one SDK client of the pages: same origin as the API, so the refresh cookie rides along. */
 export const client = createKeyholdClient({ baseUrl: window.location.origin });
@@ -26,5 +26,5 @@ export function describeFailure(error: unknown, overrides: Partial<Record<string
     };
     return { message: (overrides[problem.code] ?? messageFor)(problem), problem };
   }
-  return { message: NETWORK_MESSAGE };
+  return { message: passkeyCeremonyMessage(error) ?? NETWORK_MESSAGE };
 }

@@ -2,18 +2,19 @@ import { accountApi } from './account-api';
 import { showAccount } from './account';
 import { h } from './dom';
 import { describeFailure } from './keyhold';
+import { showOAuthComplete, type OAuthOutcome } from './oauth-complete';
 import { showPage } from './page';
 import { showSignIn } from './signed-out';
 import { showResetPassword, showRevertEmail, showVerifyEmail } from './token-pages';
 
 /**
- * Takes a mailed token out of the address bar before anything else runs, so it never lands in history,
- * bookmarks, a Referer or a screenshot; it then lives only in this page's memory.
+ * Takes a mailed token (or a provider's one-time code) out of the address bar before anything else runs,
+ * so it never lands in history, bookmarks, a Referer or a screenshot; it then lives only in this page's memory.
  */
-function takeTokenFromAddress(): string | null {
-  const token = new URLSearchParams(window.location.search).get('token');
+function takeParametersFromAddress(): URLSearchParams {
+  const parameters = new URLSearchParams(window.location.search);
   if (window.location.search) window.history.replaceState(null, '', window.location.pathname);
-  return token;
+  return parameters;
 }
 
 let signedIn = false;
@@ -32,12 +33,17 @@ function enterAccount(): void {
 }
 
 async function start(): Promise<void> {
-  const token = takeTokenFromAddress();
+  const parameters = takeParametersFromAddress();
+  const token = parameters.get('token');
   const page = window.location.pathname.replace(/\/+$/, '');
   if (page === '/account/verify-email') return showVerifyEmail(token);
   if (page === '/account/reset-password') return showResetPassword(token);
   if (page === '/account/revert-email') return showRevertEmail(token);
   accountApi.onSignedOut(() => signedIn && signedOut('You are signed out.'));
+  if (page === '/account/oauth-complete') {
+    const outcome: OAuthOutcome = { code: parameters.get('code'), error: parameters.get('error'), linked: parameters.get('linked') };
+    return showOAuthComplete(outcome, enterAccount);
+  }
   if (await accountApi.restore().catch(() => false)) enterAccount();
   else signedOut('');
 }

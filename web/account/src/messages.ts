@@ -33,6 +33,13 @@ const MESSAGES: Record<string, (problem: Problem) => string> = {
   MFA_NOT_ENABLED: () => 'Two-step verification is not on, or its set-up was not started.',
   RESET_TOKEN_INVALID: () => 'This password-reset link has expired or was already used. Ask for a new one.',
   VERIFICATION_TOKEN_INVALID: () => 'This confirmation link has expired or was already used. Sign in to get a new one.',
+  PASSKEY_INVALID: () => "The passkey could not be added: the request expired or the browser's answer was not accepted. Try again.",
+  OAUTH_STATE_INVALID: () => 'This sign-in took too long, was already used or was started in another browser. Start again from this page.',
+  OAUTH_FAILED: () => 'The sign-in provider did not confirm who you are. Try again, or sign in another way.',
+  OAUTH_CODE_INVALID: () => 'This sign-in has expired or was already used. Start again from the sign-in page.',
+  ACCOUNT_EXISTS: () =>
+    'An account with this e-mail address already exists. Sign in with your password or passkey, then link the provider in your account settings.',
+  IDENTITY_TAKEN: () => 'This provider account is already linked to another Keyhold account, so it was not linked to yours.',
   LAST_SIGN_IN_METHOD: () => 'This is your last way to sign in, so it cannot be removed.',
   NOT_FOUND: () => 'That no longer exists. It may have been removed already.',
   SESSION_REVOKED: () => 'You have been signed out. Please sign in again.',
@@ -49,6 +56,27 @@ export function messageFor(problem: Problem): string {
   if (message) return message(problem);
   if (problem.status >= 500) return 'Something went wrong on our side. Please try again.';
   return problem.detail ?? 'That did not work. Please try again.';
+}
+
+/** Why a browser's passkey dialog ended without a passkey (WebAuthn DOMExceptions, @simplewebauthn's WebAuthnError). */
+const PASSKEY_CEREMONY_MESSAGES: Record<string, string> = {
+  NotAllowedError: 'No passkey was used: the request was cancelled or timed out.',
+  AbortError: 'No passkey was used: the request was cancelled.',
+  ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'This device already holds a passkey for your account.',
+  InvalidStateError: 'This device already holds a passkey for your account.',
+  SecurityError: 'Passkeys cannot be used on this address.',
+};
+
+/** A failed passkey ceremony in the browser as a sentence; undefined for any other error. */
+export function passkeyCeremonyMessage(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as Error & { code?: unknown }).code;
+  const cause = (error as Error & { cause?: unknown }).cause;
+  return (
+    (typeof code === 'string' ? PASSKEY_CEREMONY_MESSAGES[code] : undefined) ??
+    PASSKEY_CEREMONY_MESSAGES[error.name] ??
+    (cause instanceof Error ? PASSKEY_CEREMONY_MESSAGES[cause.name] : undefined)
+  );
 }
 
 /** A network failure (offline, server gone) is not a problem document; say so plainly. */

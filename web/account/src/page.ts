@@ -1,5 +1,6 @@
 import { h, replaceChildren } from './dom';
 import { describeFailure } from './keyhold';
+import type { Problem } from './messages';
 
 type Content = Node | string | null | false;
 
@@ -28,8 +29,12 @@ export function showAccountBar(email: string | null, onSignOut?: () => void): vo
   );
 }
 
-/** A live region for outcomes of buttons (forms have their own). */
-export function createAnnouncer(): { element: HTMLElement; success(text: string): void; failure(error: unknown): void } {
+/** A live region for outcomes of buttons (forms have their own); `messages` words particular problem codes. */
+export function createAnnouncer(messages: Partial<Record<string, (problem: Problem) => string>> = {}): {
+  element: HTMLElement;
+  success(text: string): void;
+  failure(error: unknown): void;
+} {
   const status = h('p', { class: 'form-status', role: 'status' });
   const alert = h('p', { class: 'form-message', role: 'alert' });
   return {
@@ -40,7 +45,7 @@ export function createAnnouncer(): { element: HTMLElement; success(text: string)
     },
     failure: (error) => {
       status.textContent = '';
-      alert.textContent = describeFailure(error).message;
+      alert.textContent = describeFailure(error, messages).message;
     },
   };
 }

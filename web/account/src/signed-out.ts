@@ -3,6 +3,7 @@ import { h } from './dom';
 import { createForm } from './forms';
 import { isProblem } from './keyhold';
 import { actionButton, createAnnouncer, showAccountBar, showPage } from './page';
+import { otherSignInOptions } from './sign-in-options';
 
 export interface SignedOutOptions {
   /** Said at the top, e.g. why the person is here ("You are signed out."). */
@@ -14,14 +15,19 @@ function notice(text: string | undefined): HTMLElement {
   return h('p', { class: 'notice', role: 'status' }, text ?? '');
 }
 
+/** Leaving the sign-in form also ends the passkey autofill it started. */
 function switchTo(label: string, show: () => void): HTMLButtonElement {
-  return h('button', { type: 'button', class: 'link', onclick: show }, label);
+  const leave = () => {
+    void accountApi.cancelPasskeyCeremony();
+    show();
+  };
+  return h('button', { type: 'button', class: 'link', onclick: leave }, label);
 }
 
 const EMAIL = { name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'email' } as const;
 
-/** The second step of a sign-in with two-step verification on. */
-function showMfaStep(verify: (code: string) => Promise<unknown>, options: SignedOutOptions): void {
+/** The second step of a sign-in with two-step verification on (after a password or a provider). */
+export function showMfaStep(verify: (code: string) => Promise<unknown>, options: SignedOutOptions): void {
   const form = createForm({
     fields: [
       {
@@ -63,12 +69,17 @@ export function showSignIn(options: SignedOutOptions): void {
   showAccountBar(null);
   const unconfirmed = h('div', {});
   const form = createForm({
-    fields: [EMAIL, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' }],
+    // "webauthn": the browser may offer the account's passkeys in this field's autofill (conditional UI).
+    fields: [
+      { ...EMAIL, autocomplete: 'username webauthn' },
+      { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
+    ],
     submitLabel: 'Sign in',
     onSubmit: async ({ email = '', password = '' }) => {
       unconfirmed.replaceChildren();
       try {
         const result = await accountApi.signIn(email.trim(), password);
+        void accountApi.cancelPasskeyCeremony();
         if (result.status === 'mfaRequired') return showMfaStep(result.verify, options);
         options.onSignedIn();
       } catch (error) {
@@ -82,6 +93,7 @@ export function showSignIn(options: SignedOutOptions): void {
     notice(options.notice),
     form,
     unconfirmed,
+    otherSignInOptions(options.onSignedIn),
     h(
       'p',
       { class: 'alternatives' },

@@ -41,13 +41,15 @@ describe('the hosted account pages', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  describe('GET /account/ and the mail-link pages', () => {
+  describe('GET /account/, the mail-link pages and the provider completion page', () => {
     it.each([
       '/account',
       '/account/',
       '/account/verify-email?token=abc',
       '/account/reset-password?token=abc',
       '/account/revert-email?token=abc',
+      '/account/oauth-complete?code=abc',
+      '/account/oauth-complete?error=OAUTH_STATE_INVALID',
     ])('when %s is opened, then the shell is served under the pages policy, never cached, without a referrer', async (url) => {
       writeBundle(dir);
       const response = await request(appServing(dir)).get(url).expect(200);
