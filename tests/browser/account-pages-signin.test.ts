@@ -6,7 +6,7 @@ import { IdentityLinkModel } from '../../src/modules/identities/identity-link.mo
 import { PasskeyModel } from '../../src/modules/passkeys/passkey.model';
 import { SessionModel } from '../../src/modules/sessions/session.model';
 import { UserModel } from '../../src/modules/users/user.model';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
+import { addVirtualAuthenticator, CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
 import { buildUser, enrolMfa, loginAs, type TestUser } from '../support/factories';
@@ -67,18 +67,7 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     const recorded = await openRecordedPage(browser);
     pages.push(recorded);
     if (!autofill) await recorded.page.addInitScript(() => (PublicKeyCredential.isConditionalMediationAvailable = async () => false));
-    const cdp = await recorded.page.context().newCDPSession(recorded.page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(recorded.page);
     const credentials = async () =>
       ((await cdp.send('WebAuthn.getCredentials', { authenticatorId })) as { credentials: object[] }).credentials;
     return {

@@ -7,7 +7,7 @@ import { findFreePort } from '../../scripts/lib/processes';
 import { AuditEventModel } from '../../src/modules/audit/audit-event.model';
 import { PasskeyModel } from '../../src/modules/passkeys/passkey.model';
 import { SessionModel } from '../../src/modules/sessions/session.model';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
+import { addVirtualAuthenticator, CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser';
 import { createTestContext, type TestContext } from '../support/context';
 import { useTestDatabase } from '../support/database';
 import { buildUser, eventually, type TestUser } from '../support/factories';
@@ -111,19 +111,7 @@ describe('passkeys in Chromium with the DevTools virtual authenticator', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`http://localhost:${pagePort}/passkeys.html`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-        ...authenticator,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(page, authenticator);
     return { page, cdp, authenticatorId };
   }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { CDPSession, Page } from 'playwright-core';
 
 /** Debian's Chromium (never a downloaded browser); CHROMIUM_PATH overrides. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,3 +18,27 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * Adds a DevTools virtual platform authenticator to the page's browser context: resident keys, user
+ * verification on and presence answered by itself, unless `overrides` say otherwise.
+ */
+export async function addVirtualAuthenticator(
+  page: Page,
+  overrides: Record<string, unknown> = {},
+): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      ...overrides,
+    },
+  });
+  return { cdp, authenticatorId };
+}

@@ -51,6 +51,10 @@ export function createIdentityLinks(deps: { now: Clock }) {
     return links.map((link) => ({ provider: link.provider, email: link.email ?? null, linkedAt: link.linkedAt }));
   }
 
+  async function countOf(userId: string): Promise<number> {
+    return IdentityLinkModel.countDocuments({ userId: new Types.ObjectId(userId) });
+  }
+
   /** Removes the account's identity of this provider; false when there was none. */
   async function unlink(userId: string, provider: string): Promise<boolean> {
     const result = await IdentityLinkModel.deleteOne({ userId: new Types.ObjectId(userId), provider });
@@ -61,5 +65,5 @@ export function createIdentityLinks(deps: { now: Clock }) {
     await IdentityLinkModel.deleteMany({ userId: new Types.ObjectId(userId) });
   }
 
-  return { accountOf, link, list, unlink, forgetUser };
+  return { accountOf, link, list, countOf, unlink, forgetUser };
 }
