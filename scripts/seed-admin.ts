@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const password = await readPassword(config);
   await connectDatabase(config.db);
   // One hash for one operator: nothing queues behind it, so it may take as long as the machine needs.
-  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: 1, maxWaitMs: ONE_HOUR_MS });
+  const hasher = createPasswordHasher({ cost: config.password.bcryptCost, workers: 1, maxWaitMs: ONE_HOUR_MS, busyDelayMs: 0 });
   const audit = createAuditService();
   try {
     const result = await seedAdmin(

@@ -96,6 +96,7 @@ function createHasher(config: Config): PasswordHasher {
     cost: config.password.bcryptCost,
     workers: config.password.hashWorkers,
     maxWaitMs: config.password.hashMaxWaitMs,
+    busyDelayMs: config.password.hashBusyDelayMs,
   });
 }
 

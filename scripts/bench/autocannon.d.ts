@@ -21,6 +21,8 @@ declare module 'autocannon' {
       '2xx': number;
       /** Seconds the run lasted. */
       duration: number;
+      /** Answers per HTTP status code. */
+      statusCodeStats: Record<string, { count: number }>;
     }
 
     /**

@@ -9,6 +9,8 @@ export interface LoadFigures {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Answers per status code other than 2xx, e.g. { "503": 12 }: says what a failing row failed with. */
+  refusals: Record<string, number>;
 }
 
 export interface LoadSpec {
@@ -50,6 +52,11 @@ export function runLoad(spec: LoadSpec): Promise<LoadFigures> {
           requests: result.requests.total,
           non2xx: result.non2xx,
           errors: result.errors + result.timeouts,
+          refusals: Object.fromEntries(
+            Object.entries(result.statusCodeStats)
+              .filter(([status]) => !status.startsWith('2'))
+              .map(([status, stats]) => [status, stats.count]),
+          ),
         });
       },
     );

@@ -37,12 +37,16 @@ function ratio(name: string, numerator: number | null, denominator: number | nul
   return { name, value, target: targetText(target), met };
 }
 
-/** The targets of issues 7, 16, 19 and 28, each a ratio of two figures of the same run (or one figure against its bound). */
+/** The targets of issues 7, 16, 19, 28 and 29, each a ratio of two figures of the same run (or one figure against its bound). */
 export function computeRatios(rows: Row[], hashLimitPerSecond: number): Ratio[] {
   const healthz = figure(rows, 'healthz', 'okPerSecond');
   const me = figure(rows, 'me', 'okPerSecond');
+  const outsideHealthz = figure(rows, 'outsideHealthz', 'okPerSecond');
   // Successful answers only: a row whose requests fail fast (a 401 costs little) must not look fast.
   return [
+    ratio('outside: /me ÷ /healthz (2xx/s)', figure(rows, 'outsideMe', 'okPerSecond'), outsideHealthz, { atLeast: 0.75 }),
+    ratio('outside: /users ÷ /healthz (2xx/s)', figure(rows, 'outsideUsers', 'okPerSecond'), outsideHealthz, { atLeast: 0.25 }),
+    ratio('outside: logins/s (2xx) ÷ hash limit', figure(rows, 'outsideLogin', 'okPerSecond'), hashLimitPerSecond, { atLeast: 0.8 }),
     ratio('/me ÷ /healthz (2xx/s)', me, healthz, { atLeast: 0.5 }),
     ratio('refresh ÷ /healthz (2xx/s)', figure(rows, 'refresh', 'okPerSecond'), healthz, { atLeast: 0.25 }),
     ratio('JWKS ÷ /healthz (2xx/s)', figure(rows, 'jwks', 'okPerSecond'), healthz, { atLeast: 1 }),

@@ -39,6 +39,7 @@ import {
 import { BENCH_DB_NAME, buildService, passedThroughSummary, provisionBenchDatabase, ROOT, startServer, type BenchServer } from './server';
 import { withDatabaseName } from '../lib/processes';
 import type { LoadFigures } from './load';
+import { measureOutsideView } from './outside-view';
 import { habitsBodySizes, loadCheckIns, loadHabits, seedHabits } from './habits';
 
 const started = Date.now();
@@ -102,7 +103,9 @@ async function measure(rows: Row[], key: RowKey, label: string, connections: num
   log(`measuring ${label}`);
   const figures = await load();
   rows.push({ key, label, connections, figures });
-  log(`  ${figures.requestsPerSecond.toFixed(1)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}`);
+  log(
+    `  ${figures.requestsPerSecond.toFixed(1)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${JSON.stringify(figures.refusals)}`,
+  );
 }
 
 interface ScenarioResults {
@@ -163,6 +166,7 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   await loadHealthz(context, options.warmupS);
   await loadMe(context, options.warmupS);
   await loadRefresh(context, context.warmupRefreshSessions, options.warmupS);
+  rows.push(...(await measureOutsideView(context, log)));
   await measure(rows, 'healthz', 'GET /healthz', conns, () => loadHealthz(context));
   await measure(rows, 'me', `GET /me (${options.baselineSessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
   await measure(rows, 'jwks', 'GET /.well-known/jwks.json', conns, () => loadJwks(context));

@@ -24,7 +24,11 @@ export type RowKey =
   | 'habitsGzip'
   | 'habitsBrotli'
   | 'checkIn'
-  | 'checkInLoaded';
+  | 'checkInLoaded'
+  | 'outsideHealthz'
+  | 'outsideMe'
+  | 'outsideUsers'
+  | 'outsideLogin';
 
 export interface Row {
   key: RowKey;
@@ -58,7 +62,7 @@ export async function bearerHeaders(context: ScenarioContext): Promise<Record<st
 }
 
 /** A token's grant as a login of a plain member would make it. */
-function grantOf(userId: string, sessionId: string) {
+export function grantOf(userId: string, sessionId: string) {
   return { userId, sessionId, role: 'user', amr: ['pwd'], authTime: new Date() };
 }
 
@@ -116,6 +120,10 @@ function combineFigures(parts: LoadFigures[]): LoadFigures {
     requests: sum((part) => part.requests),
     non2xx: sum((part) => part.non2xx),
     errors: sum((part) => part.errors),
+    refusals: parts.reduce<Record<string, number>>((total, part) => {
+      for (const [status, count] of Object.entries(part.refusals)) total[status] = (total[status] ?? 0) + count;
+      return total;
+    }, {}),
   };
 }
 
@@ -140,7 +148,7 @@ export async function loadAudit(context: ScenarioContext): Promise<LoadFigures> 
 }
 
 /** The admin's login session, read from the token the API issued (its `sid` claim). */
-function adminSessionOf(context: ScenarioContext): string {
+export function adminSessionOf(context: ScenarioContext): string {
   const payload = context.admin.accessToken.split('.')[1] ?? '';
   return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sid: string }).sid;
 }

@@ -15,6 +15,7 @@ const UNREACHABLE_LIMIT = '100000000';
 
 export interface BenchServer {
   baseUrl: string;
+  pid: number;
   jwtSecret: string;
   stop(): Promise<void>;
 }
@@ -96,23 +97,28 @@ function serverEnvironment(
 
 /**
  * Starts `node dist/src/server.js` on a free loopback port and waits for /readyz. Further instances
- * of one run share its JWT secret (as a deployment's instances do); `overrides` set server variables.
+ * of one run share its JWT secret (as a deployment's instances do); `overrides` set server variables,
+ * `nodeArgs` Node's own flags (e.g. --cpu-prof, which NODE_OPTIONS refuses).
  */
 export async function startServer(
   options: BenchOptions,
   databaseUri: string,
-  shared: { jwtSecret?: string; overrides?: NodeJS.ProcessEnv } = {},
+  shared: { jwtSecret?: string; overrides?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
 ): Promise<BenchServer> {
   const port = await findFreePort();
   const jwtSecret = shared.jwtSecret ?? randomBytes(48).toString('base64');
   const env = serverEnvironment(options, withDatabaseName(databaseUri, BENCH_DB_NAME), port, jwtSecret, shared.overrides ?? {});
-  const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(shared.nodeArgs ?? []), 'dist/src/server.js'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-4000));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const baseUrl = `http://${HOST}:${port}`;
-  const server = { baseUrl, jwtSecret, stop: () => stopProcess(child, STOP_GRACE_MS) };
+  const server = { baseUrl, pid: child.pid ?? 0, jwtSecret, stop: () => stopProcess(child, STOP_GRACE_MS) };
   try {
     await waitForOk(`${baseUrl}/readyz`, child, READY_TIMEOUT_MS);
   } catch (error) {

@@ -22,6 +22,8 @@ export interface ProvisionedDatabase {
   uri: string;
   /** Why the earlier options in the order were skipped. */
   skipped: string[];
+  /** The server's own process, when this process started it directly (mongo-java-server), e.g. to read its CPU time. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -105,7 +107,7 @@ async function startJavaServer(options: ProvisionOptions): Promise<ProvisionedDa
     child.kill('SIGKILL');
     throw new Error(`mongo-java-server printed "listening ${answer}"`);
   }
-  return { kind: 'mongo-java-server', uri: `mongodb://127.0.0.1:${port}`, skipped: [], stop: () => stopChild(child) };
+  return { kind: 'mongo-java-server', uri: `mongodb://127.0.0.1:${port}`, skipped: [], pid: child.pid, stop: () => stopChild(child) };
 }
 
 /**

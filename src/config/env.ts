@@ -184,6 +184,8 @@ const environmentSchema = z.object({
   // Every core hashes; the workers run at a lower priority, so request handling still wins the CPU.
   PASSWORD_HASH_WORKERS: integer(os.availableParallelism(), 1, 64),
   PASSWORD_HASH_MAX_WAIT: duration('4s'),
+  // A refused password check is answered after this pause, so clients that retry at once cannot spin.
+  PASSWORD_HASH_BUSY_DELAY: duration('1s'),
 
   RATE_LIMIT_ENABLED: flag(true),
   RATE_LIMIT_STORE: z.enum(['mongo', 'memory']).default('mongo'),
@@ -429,6 +431,7 @@ function buildConfig(env: Environment, oidcProviders: OidcProviderSettings[]) {
       blocklistPath: env.PASSWORD_BLOCKLIST_PATH,
       hashWorkers: env.PASSWORD_HASH_WORKERS,
       hashMaxWaitMs: env.PASSWORD_HASH_MAX_WAIT,
+      hashBusyDelayMs: env.PASSWORD_HASH_BUSY_DELAY,
     },
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED,

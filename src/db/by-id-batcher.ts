@@ -6,6 +6,9 @@ type Id = Types.ObjectId | string;
 /** A find's first reply holds up to 101 documents by default, so a batch this size needs one round trip. */
 export const MAX_BATCH_SIZE = 100;
 
+/** How long lookups wait for a running batch before starting their own anyway (a hung query must not hold them). */
+export const BATCH_COALESCE_MS = 2;
+
 /** A string and an ObjectId with the same hex are different _ids to the server, so they are to the batch too. */
 function keyOf(id: Id): string {
   return typeof id === 'string' ? `s:${id}` : `o:${id.toHexString()}`;
@@ -40,7 +43,7 @@ export function createByIdBatcher<T extends { _id: Id }>(
 ): ByIdBatcher<T> {
   const batcher = createMicroBatcher<Id, T | null>(
     async (ids) => (await findByIds<T>(collection, ids, options.projection)).map((document) => fulfilled(document)),
-    { maxBatchSize: MAX_BATCH_SIZE },
+    { maxBatchSize: MAX_BATCH_SIZE, coalesceMs: BATCH_COALESCE_MS },
   );
   return { load: (id) => batcher.submit(id) };
 }

@@ -8,6 +8,17 @@ interface Pending<I, R> {
   reject(error: unknown): void;
 }
 
+export interface MicroBatcherOptions {
+  maxBatchSize: number;
+  /**
+   * While a batch of this batcher is running, later items wait for it to finish (or for this many
+   * milliseconds, whichever comes first) and then run together in one new batch, instead of a batch
+   * per loop turn. Under load that turns many small commands into a few large ones; when the batch
+   * hangs (a frozen database), the wait is bounded. Unset: every loop turn dispatches at once.
+   */
+  coalesceMs?: number;
+}
+
 /**
  * Runs the items submitted in one event-loop turn together, as one call of `runBatch`.
  *
@@ -19,11 +30,14 @@ interface Pending<I, R> {
  */
 export function createMicroBatcher<I, R>(
   runBatch: (items: I[]) => Promise<PromiseSettledResult<R>[]>,
-  options: { maxBatchSize: number },
+  options: MicroBatcherOptions,
 ): MicroBatcher<I, R> {
   let queued: Pending<I, R>[] = [];
+  let running = 0;
+  let scheduled: 'turn' | NodeJS.Timeout | null = null;
 
   async function run(batch: Pending<I, R>[]): Promise<void> {
+    running += 1;
     try {
       const results = await runBatch(batch.map((pending) => pending.item));
       batch.forEach((pending, index) => {
@@ -34,10 +48,16 @@ export function createMicroBatcher<I, R>(
       });
     } catch (error) {
       for (const pending of batch) pending.reject(error);
+    } finally {
+      running -= 1;
+      // Items that waited for this batch go now, with whatever else arrives in this turn.
+      if (queued.length > 0 && scheduled !== 'turn') scheduleAfterThisTurn();
     }
   }
 
   function dispatch(): void {
+    if (scheduled !== null && scheduled !== 'turn') clearTimeout(scheduled);
+    scheduled = null;
     const all = queued;
     queued = [];
     for (let start = 0; start < all.length; start += options.maxBatchSize) {
@@ -45,11 +65,22 @@ export function createMicroBatcher<I, R>(
     }
   }
 
+  function scheduleAfterThisTurn(): void {
+    if (scheduled !== null && scheduled !== 'turn') clearTimeout(scheduled);
+    scheduled = 'turn';
+    // After the poll phase: every request whose bytes arrived in this loop turn joins the batch.
+    setImmediate(dispatch);
+  }
+
   function submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      // After the poll phase: every request whose bytes arrived in this loop turn joins the batch.
-      if (queued.length === 0) setImmediate(dispatch);
       queued.push({ item, resolve, reject });
+      if (scheduled !== null) return;
+      if (running > 0 && options.coalesceMs !== undefined) {
+        scheduled = setTimeout(dispatch, options.coalesceMs);
+      } else {
+        scheduleAfterThisTurn();
+      }
     });
   }
 

@@ -75,8 +75,14 @@ export interface PasswordHasher {
 export interface PasswordHasherOptions {
   cost: number;
   workers: number;
-  /** Longest a hash or check may take, queueing included; beyond it callers get BusyError at once. */
+  /** Longest a hash or check may take, queueing included; beyond it callers get BusyError. */
   maxWaitMs: number;
+  /**
+   * How long a refusal is held before it is answered. A client that retries at once on 503 (load
+   * tools, scripts, an attacker) would otherwise turn refusals into a busy loop whose CPU the hashing
+   * threads, running at a lower priority, lose: the pool would hash less the more it is asked.
+   */
+  busyDelayMs: number;
 }
 
 // Weight of the newest duration in the running estimate of one hash: recent enough to follow load.
@@ -168,7 +174,12 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       const startWithinMs = options.maxWaitMs - estimatedHashMs;
       const expectedStart = expectedStartMs();
       // An idle worker always takes the job, so a cost above the bound slows logins but never blocks them.
-      if (readyAt !== null && idle.length === 0 && expectedStart > startWithinMs) return reject(busyError(expectedStart - startWithinMs));
+      if (readyAt !== null && idle.length === 0 && expectedStart > startWithinMs) {
+        const refusal = busyError(expectedStart - startWithinMs);
+        if (options.busyDelayMs <= 0) return reject(refusal);
+        setTimeout(() => reject(refusal), options.busyDelayMs).unref();
+        return;
+      }
       const job: Job = { id: nextId++, queuedAt: performance.now(), op, args, resolve, reject };
       pending.set(job.id, job);
       queue.push(job);

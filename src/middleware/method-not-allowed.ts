@@ -31,14 +31,30 @@ export function allowedMethods(app: Express, path: string): string[] {
 }
 
 /**
+ * Paths whose methods are remembered: walking every router costs each request more than routing it
+ * does. Bounded, because paths carry ids; when full it starts over (a miss only costs that walk).
+ */
+export const REMEMBERED_PATHS = 1000;
+
+/**
  * A known path called with a method none of its routes serves answers 405 with `Allow`, before any
  * router (so before authentication); unknown paths pass on to the 404. Derived from the routers
- * themselves, so it cannot drift from them. OPTIONS belongs to CORS.
+ * themselves (once the app is built, they do not change), so it cannot drift from them. OPTIONS
+ * belongs to CORS.
  */
 export function rejectUnservedMethods(app: Express) {
+  const remembered = new Map<string, string[]>();
+  function methodsAt(path: string): string[] {
+    let allowed = remembered.get(path);
+    if (allowed) return allowed;
+    allowed = allowedMethods(app, path);
+    if (remembered.size >= REMEMBERED_PATHS) remembered.clear();
+    remembered.set(path, allowed);
+    return allowed;
+  }
   return function rejectUnservedMethod(req: Request, _res: Response, next: NextFunction): void {
     if (req.method === 'OPTIONS') return next();
-    const allowed = allowedMethods(app, req.path);
+    const allowed = methodsAt(req.path);
     if (allowed.length === 0 || allowed.includes(req.method)) return next();
     throw new AppError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not served at this path.`, { headers: { Allow: allowed.join(', ') } });
   };

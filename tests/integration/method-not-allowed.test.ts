@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { REMEMBERED_PATHS } from '../../src/middleware/method-not-allowed';
 import { SessionModel } from '../../src/modules/sessions/session.model';
 import { UserModel } from '../../src/modules/users/user.model';
 import { useTestApp } from '../support/context';
@@ -90,6 +91,16 @@ describe('methods a known path does not serve', () => {
     expect((await send(server.port, 'HEAD', '/api/v1/me', auth)).status).toBe(200);
     expect((await send(server.port, 'GET', '/API/v1/Me/', auth)).status).toBe(200);
     expect((await send(server.port, 'PUT', '/API/v1/Me/', auth)).status).toBe(405);
+  });
+
+  it('when more paths than it remembers were called (ids in paths, hostile paths), then every path still gets its own answer', async () => {
+    const paths = Array.from({ length: REMEMBERED_PATHS + 20 }, (_, index) => `/api/v1/users/${index.toString(16).padStart(24, '0')}`);
+    for (const path of paths) await send(server.port, 'TRACE', path);
+    const first = await send(server.port, 'TRACE', paths[0]!);
+    expect(first.status).toBe(405);
+    expect(first.headers.allow).toBe('DELETE, GET, HEAD');
+    const unknown = await send(server.port, 'TRACE', `/api/v1/nothing/${SAMPLE_ID}`);
+    expect(unknown.status).toBe(404);
   });
 
   it.each([

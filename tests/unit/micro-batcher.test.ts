@@ -57,4 +57,68 @@ describe('micro-batcher', () => {
     const results = await Promise.allSettled([short.submit(1), short.submit(2)]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
   });
+
+  describe('with coalesceMs', () => {
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('when items arrive over several turns while a batch runs, then they wait for it and run together in one new batch', async () => {
+      const batches: number[][] = [];
+      let release: () => void = () => undefined;
+      const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
+      const batcher = createMicroBatcher<number, number>(
+        async (items) => {
+          batches.push(items);
+          if (batches.length === 1) await firstBatchHeld;
+          return items.map((item) => fulfilled(item));
+        },
+        // Far longer than the test: only the end of the running batch can start the next one.
+        { maxBatchSize: 10, coalesceMs: 60_000 },
+      );
+
+      const first = batcher.submit(1);
+      await nextTurn();
+      const later = [];
+      for (const item of [2, 3, 4]) {
+        later.push(batcher.submit(item));
+        await nextTurn();
+      }
+      expect(batches).toEqual([[1]]);
+      release();
+
+      expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
+      expect(batches).toEqual([[1], [2, 3, 4]]);
+    });
+
+    it('when the running batch hangs, then waiting items start their own batch after coalesceMs', async () => {
+      const batches: string[][] = [];
+      const batcher = createMicroBatcher<string, string>(
+        async (items) => {
+          batches.push(items);
+          if (items.includes('hangs')) await new Promise(() => undefined);
+          return items.map((item) => fulfilled(item));
+        },
+        { maxBatchSize: 10, coalesceMs: 5 },
+      );
+
+      void batcher.submit('hangs');
+      await nextTurn();
+
+      expect(await batcher.submit('waits')).toBe('waits');
+      expect(batches).toEqual([['hangs'], ['waits']]);
+    });
+
+    it('when nothing runs, then items of one turn go at the end of that turn, without waiting', async () => {
+      const batches: number[][] = [];
+      const batcher = createMicroBatcher<number, number>(
+        async (items) => {
+          batches.push(items);
+          return items.map((item) => fulfilled(item));
+        },
+        { maxBatchSize: 2, coalesceMs: 60_000 },
+      );
+
+      expect(await Promise.all([1, 2, 3].map((item) => batcher.submit(item)))).toEqual([1, 2, 3]);
+      expect(batches).toEqual([[1, 2], [3]]);
+    });
+  });
 });

@@ -9,7 +9,7 @@ function niceValueOf(tid: string): number {
 }
 
 describe('password hasher', () => {
-  const hasher = createPasswordHasher({ cost: 4, workers: 2, maxWaitMs: 10_000 });
+  const hasher = createPasswordHasher({ cost: 4, workers: 2, maxWaitMs: 10_000, busyDelayMs: 0 });
   afterAll(() => hasher.close());
 
   it('when a password is hashed, then it verifies and a different one does not', async () => {
@@ -36,7 +36,7 @@ describe('password hasher under saturation', () => {
   // Built in beforeAll, so the nice-value test above counts only its own pool's threads.
   let hasher: PasswordHasher;
   beforeAll(() => {
-    hasher = createPasswordHasher({ cost: 9, workers: 1, maxWaitMs: MAX_WAIT_MS });
+    hasher = createPasswordHasher({ cost: 9, workers: 1, maxWaitMs: MAX_WAIT_MS, busyDelayMs: 0 });
   });
   afterAll(() => hasher.close());
 
@@ -61,6 +61,35 @@ describe('password hasher under saturation', () => {
     }
     // Generous: the bound plus one slow hash on a shared machine.
     expect(Math.max(...finished)).toBeLessThan(MAX_WAIT_MS + 2000);
+    expect(hasher.stats().queued).toBe(0);
+  });
+});
+
+describe('password hasher refusals', () => {
+  const BUSY_DELAY_MS = 300;
+  let hasher: PasswordHasher;
+  beforeAll(() => {
+    // A bound no hash fits: once the speed is known, every job that finds the worker taken is refused.
+    hasher = createPasswordHasher({ cost: 9, workers: 1, maxWaitMs: 1, busyDelayMs: BUSY_DELAY_MS });
+  });
+  afterAll(() => hasher.close());
+
+  it('when a check is refused, then the refusal is held for busyDelayMs, so a client that retries at once cannot spin', async () => {
+    // The first job also timed the thread's start-up, so the second one gives the speed.
+    await hasher.hash('first one starts the thread');
+    await hasher.hash('second one measures the speed');
+    const running = hasher.hash('takes the only worker');
+    const started = performance.now();
+
+    const refusal = await hasher.hash('finds it taken').then(
+      () => null,
+      (error: unknown) => ({ error, heldMs: performance.now() - started }),
+    );
+
+    expect(refusal?.error).toBeInstanceOf(BusyError);
+    // The pause is this hasher's own timer, not a speed: it can only be longer, never shorter.
+    expect(refusal?.heldMs).toBeGreaterThanOrEqual(BUSY_DELAY_MS - 1);
+    await running;
     expect(hasher.stats().queued).toBe(0);
   });
 });

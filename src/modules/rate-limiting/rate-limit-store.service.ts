@@ -1,4 +1,5 @@
 import type { ClientRateLimitInfo, IncrementResponse, Store } from 'express-rate-limit';
+import { BATCH_COALESCE_MS } from '../../db/by-id-batcher';
 import { isDuplicateKeyError } from '../../db/errors';
 import type { Clock } from '../../lib/clock';
 import { logger } from '../../lib/logger';
@@ -111,7 +112,7 @@ export function createSharedRateLimitStore(options: SharedStoreOptions): Store {
     );
   }
 
-  const counter = createMicroBatcher(countBatch, { maxBatchSize: MAX_HITS_PER_BATCH });
+  const counter = createMicroBatcher(countBatch, { maxBatchSize: MAX_HITS_PER_BATCH, coalesceMs: BATCH_COALESCE_MS });
 
   async function increment(key: string): Promise<IncrementResponse> {
     const now = options.now();

@@ -1,0 +1,62 @@
+import { runLoad, type LoadFigures } from './load';
+import { BENCH_PASSWORD } from './seed';
+import { adminSessionOf, grantOf, waitForLoginsToDrain, type Row, type RowKey, type ScenarioContext } from './scenarios';
+
+/**
+ * The shape of load an outsider points at the service (issue 29): autocannon with 50 connections for
+ * 8 seconds, one access token shared by every connection, the rows run one after another in one run.
+ * Fixed on purpose, whatever the run's own flags: these are the figures the README's targets are about.
+ */
+export const OUTSIDE_VIEW = { connections: 50, durationS: 8 } as const;
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+async function sharedToken(context: ScenarioContext, userId: string, sessionId: string): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${(await context.signer.sign(grantOf(userId, sessionId))).token}` };
+}
+
+/** Runs the four outside-view rows and returns them, keyed so the report can take their ratios. */
+export async function measureOutsideView(context: ScenarioContext, log: (line: string) => void): Promise<Row[]> {
+  const { connections, durationS } = OUTSIDE_VIEW;
+  const member = context.meSessions[0];
+  if (!member) throw new Error('the outside view needs one seeded /me session');
+  const memberHeaders = await sharedToken(context, member.userId, member.sessionId);
+  const adminHeaders = await sharedToken(context, context.admin.id, adminSessionOf(context));
+  const loads: [RowKey, string, () => Promise<LoadFigures>][] = [
+    ['outsideHealthz', 'GET /healthz', () => runLoad({ url: `${context.baseUrl}/healthz`, connections, durationS })],
+    [
+      'outsideMe',
+      'GET /me, one shared token',
+      () => runLoad({ url: `${context.baseUrl}/api/v1/me`, connections, durationS, headers: memberHeaders }),
+    ],
+    [
+      'outsideUsers',
+      `GET /users?limit=20 (${context.options.users.toLocaleString('en-US')} users), one token`,
+      () => runLoad({ url: `${context.baseUrl}/api/v1/users?limit=20`, connections, durationS, headers: adminHeaders }),
+    ],
+    [
+      'outsideLogin',
+      'POST /auth/login, one account',
+      () =>
+        runLoad({
+          url: `${context.baseUrl}/api/v1/auth/login`,
+          connections,
+          durationS,
+          method: 'POST',
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD }),
+        }),
+    ],
+  ];
+  const rows: Row[] = [];
+  for (const [key, label, load] of loads) {
+    log(`measuring (outside view) ${label}`);
+    const figures = await load();
+    rows.push({ key, label: `outside: ${label}`, connections, figures });
+    log(
+      `  ${figures.okPerSecond.toFixed(1)} 2xx/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${JSON.stringify(figures.refusals)}`,
+    );
+  }
+  await waitForLoginsToDrain(context);
+  return rows;
+}
