@@ -50,11 +50,16 @@ export function passkeyOperations(config: Config): Operation[] {
       path: '/api/v1/me/passkeys/registration-options',
       operationId: 'createPasskeyRegistrationOptions',
       tag: 'Me',
-      summary: 'Start adding a passkey (password required): WebAuthn creation options for a discoverable, user-verified passkey',
+      summary:
+        'Start adding a passkey: WebAuthn creation options for a discoverable, user-verified passkey. The password is required when the account has one; an account without one sends none and needs a session signed in within the last 5 minutes',
       security: 'bearer',
       request: passkeys.registrationOptions,
       success: { status: 200, description: 'OK', schema: registrationOptionsResponse },
-      problems: { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] },
+      problems: {
+        403: ['INVALID_CREDENTIALS (wrong or missing password; for an account without one, a sign-in older than 5 minutes)'],
+        429: ['RATE_LIMITED (too many wrong answers in this session)'],
+        503: ['BUSY'],
+      },
     },
     {
       method: 'post',

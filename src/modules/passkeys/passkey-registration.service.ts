@@ -19,7 +19,10 @@ const SUPPORTED_ALGORITHMS = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
 
 export const invalidPasskey = (detail: string): AppError => new AppError(400, 'PASSKEY_INVALID', detail);
 
-/** Confirms the caller is the account's owner before a passkey can be added (today: the password). */
+/**
+ * Confirms the caller is the account's owner before a passkey can be added: the password, or for an
+ * account without one (made through a sign-in provider) a session signed in within the last 5 minutes.
+ */
 export type ConfirmOwner = (auth: AuthContext, proof: { password: string }, client: ClientInfo) => Promise<void>;
 
 const DEFAULT_NAME = 'Passkey';

@@ -558,7 +558,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start adding a passkey (password required): WebAuthn creation options for a discoverable, user-verified passkey */
+        /** Start adding a passkey: WebAuthn creation options for a discoverable, user-verified passkey. The password is required when the account has one; an account without one sends none and needs a session signed in within the last 5 minutes */
         post: operations["createPasskeyRegistrationOptions"];
         delete?: never;
         options?: never;
@@ -4752,7 +4752,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    password: string;
+                    /** @default  */
+                    password?: string;
                 };
             };
         };
@@ -4788,7 +4789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS */
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS (wrong or missing password; for an account without one, a sign-in older than 5 minutes) */
             403: {
                 headers: {
                     [name: string]: unknown;
