@@ -13,6 +13,8 @@ import { loginResponse } from './response.schemas';
 const PASSKEY_INVALID =
   'PASSKEY_INVALID (no pending, an expired or used challenge; another origin or RP id; no user verification; registered already)';
 
+const PASSKEY_LIMIT_REACHED = 'PASSKEY_LIMIT_REACHED (the account has WEBAUTHN_MAX_PASSKEYS passkeys; remove one first)';
+
 /** The passkey routes: sign-in under /auth, the caller's passkeys under /me, the admin's recovery under /users. */
 export function passkeyOperations(config: Config): Operation[] {
   const auth = createAuthSchemas(config.password);
@@ -57,6 +59,7 @@ export function passkeyOperations(config: Config): Operation[] {
       success: { status: 200, description: 'OK', schema: registrationOptionsResponse },
       problems: {
         403: ['INVALID_CREDENTIALS (wrong or missing password; for an account without one, a sign-in older than 5 minutes)'],
+        409: [PASSKEY_LIMIT_REACHED],
         429: ['RATE_LIMITED (too many wrong answers in this session)'],
         503: ['BUSY'],
       },
@@ -70,7 +73,7 @@ export function passkeyOperations(config: Config): Operation[] {
       security: 'bearer',
       request: passkeys.register,
       success: { status: 201, description: 'Created', schema: passkeyEnvelopeResponse },
-      problems: { 400: [PASSKEY_INVALID] },
+      problems: { 400: [PASSKEY_INVALID], 409: [PASSKEY_LIMIT_REACHED], 503: ['BUSY'] },
     },
     {
       method: 'get',

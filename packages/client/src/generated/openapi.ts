@@ -4798,6 +4798,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict. Codes: PASSKEY_LIMIT_REACHED (the account has WEBAUTHN_MAX_PASSKEYS passkeys; remove one first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -4977,6 +4986,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict. Codes: PASSKEY_LIMIT_REACHED (the account has WEBAUTHN_MAX_PASSKEYS passkeys; remove one first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -5013,7 +5031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            /** @description Unavailable. Codes: BUSY, SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
