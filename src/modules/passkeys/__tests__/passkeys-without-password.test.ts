@@ -73,10 +73,10 @@ describe('passkeys of accounts without a password', () => {
     const stale = await registrationOptions(late, user, {});
 
     expect(stale.status).toBe(403);
-    expect(stale.body.code).toBe('INVALID_CREDENTIALS');
+    expect(stale.body).toMatchObject({ code: 'INVALID_CREDENTIALS', detail: expect.stringMatching(/no password; sign in again/) });
     expect(await PasskeyChallengeModel.countDocuments({ userId: user.id })).toBe(0);
     const event = await eventually(() => AuditEventModel.findOne({ type: 'auth.reauth_failed', targetId: user.id }).lean());
-    expect(event.details).toEqual({ wrong: 'password' });
+    expect(event.details).toEqual({ wrong: 'sign_in_age' });
   });
 
   it.each([
