@@ -1,4 +1,4 @@
-import { Query } from 'mongoose';
+import { mongo, Query } from 'mongoose';
 import request from 'supertest';
 import { AuditEventModel } from '../../audit/audit-event.model';
 import { LockModel } from '../../users/lock.model';
@@ -117,5 +117,29 @@ describe('the passkey limit per account', () => {
     await eventually(
       async () => (await AuditEventModel.countDocuments({ type: 'user.passkey_added', targetId: user.id })) === MAX_PASSKEYS,
     );
+  });
+  it('when the database fails while counting, then 503 SERVICE_UNAVAILABLE, nothing stored, the lock freed, and the next try works', async () => {
+    const user = await userWithPasskeys(MAX_PASSKEYS - 1);
+    const [failing, retried] = [await pendingRegistration(user), await pendingRegistration(user)];
+    const originalExec = Query.prototype.exec;
+    const spy = jest.spyOn(Query.prototype, 'exec').mockImplementation(function (this: Query<unknown, unknown>, ...args) {
+      if (this.model.modelName === PasskeyModel.modelName && operationOf(this) === 'countDocuments') {
+        return Promise.reject(new mongo.MongoNetworkError('connection reset'));
+      }
+      return originalExec.apply(this, args);
+    });
+    let answer: request.Response;
+    try {
+      answer = await register(user, failing);
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(answer.status).toBe(503);
+    expect(answer.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(await PasskeyModel.exists({ _id: failing.id })).toBeNull();
+    expect(await LockModel.exists({ _id: `sign-in-methods:${user.id}` })).toBeNull();
+    expect((await register(user, retried)).status).toBe(201);
+    expect(await PasskeyModel.countDocuments({ userId: user.id })).toBe(MAX_PASSKEYS);
   });
 });
