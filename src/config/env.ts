@@ -242,6 +242,7 @@ const environmentSchema = z.object({
   WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).default('Keyhold'),
   WEBAUTHN_ORIGINS: list(),
   WEBAUTHN_CHALLENGE_TTL: duration('5m'),
+  WEBAUTHN_MAX_PASSKEYS: integer(10, 1, 100),
   DATA_ENCRYPTION_KEY: encryptionKey().optional(),
   DATA_ENCRYPTION_PREVIOUS_KEY: encryptionKey().optional(),
   SMTP_URL: z
@@ -332,6 +333,7 @@ function buildWebAuthnConfig(env: Environment) {
     rpName: env.WEBAUTHN_RP_NAME,
     origins: env.WEBAUTHN_ORIGINS.length > 0 ? env.WEBAUTHN_ORIGINS : [appUrl.origin],
     challengeTtlMs: env.WEBAUTHN_CHALLENGE_TTL,
+    maxPasskeys: env.WEBAUTHN_MAX_PASSKEYS,
   };
 }
 

@@ -147,6 +147,70 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     expect(await SessionModel.countDocuments({ userId: user.id, amr: 'pop', revokedAt: null })).toBe(1);
   });
 
+  it('when an account made through the provider adds a passkey, then no password is asked; it can go while the identity remains, not once it is the last way in', async () => {
+    const { page } = await openPage({ autofill: false });
+    await page.goto(`${origin}/account/`);
+    await heading(page, 'Sign in');
+    nextIdentity(provider, { sub: 'pages-passkey-1', email: 'pages.passkey@example.test', email_verified: true });
+    await page.getByRole('button', { name: 'Continue with Acme ID' }).click();
+    await heading(page, 'Your account');
+    const account = await UserModel.findOne({ email: 'pages.passkey@example.test' }).lean();
+    expect(account?.passwordHash ?? null).toBeNull();
+    const passkeys = page.getByRole('region', { name: 'Passkeys' });
+    const addPasskey = async (name: string) => {
+      await passkeys.getByLabel('Name of the passkey').fill(name);
+      await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+      await passkeys.getByText(`${name} is added. You can now sign in with it.`).waitFor();
+    };
+
+    // No password typed: the sign-in a moment ago stands in for it
+    await passkeys.getByText('You have no passkeys yet.').waitFor();
+    expect(await passkeys.getByLabel('Password').inputValue()).toBe('');
+    await addPasskey('Phone');
+    expect(await PasskeyModel.countDocuments({ userId: account!._id })).toBe(1);
+
+    // The identity remains, so its only passkey may go
+    await passkeys.getByRole('button', { name: 'Remove passkey Phone' }).click();
+    await passkeys.getByText('Phone is removed.').waitFor();
+    expect(await PasskeyModel.countDocuments({ userId: account!._id })).toBe(0);
+
+    // Unlinked (the new passkey remains), the passkey is the last way in: its removal is refused in words
+    await addPasskey('Laptop');
+    const providers = page.getByRole('region', { name: 'Sign-in providers' });
+    await providers.getByRole('button', { name: 'Unlink Acme ID' }).click();
+    await providers.getByText('Acme ID is unlinked.').waitFor();
+    expect(await IdentityLinkModel.countDocuments({ userId: account!._id })).toBe(0);
+    await passkeys.getByRole('button', { name: 'Remove passkey Laptop' }).click();
+    await passkeys.getByText('This is your last way to sign in, so it cannot be removed.').waitFor();
+    const remaining = await PasskeyModel.find({ userId: account!._id }).lean();
+    expect(remaining.map((passkey) => passkey.name)).toEqual(['Laptop']);
+  });
+
+  it('when the account has WEBAUTHN_MAX_PASSKEYS passkeys, then adding one more is refused in words before any ceremony', async () => {
+    const user = await buildUser(ctx.container);
+    await PasskeyModel.create(
+      Array.from({ length: ctx.config.webauthn.maxPasskeys }, (_, index) => ({
+        _id: `limit-${user.id}-${index}`,
+        userId: user.id,
+        name: `Key ${index + 1}`,
+        publicKey: Buffer.from([index]),
+        deviceType: 'singleDevice',
+        backedUp: false,
+      })),
+    );
+    const recorded = await openPage({ autofill: false });
+    await signInWithPassword(recorded.page, user);
+    const passkeys = recorded.page.getByRole('region', { name: 'Passkeys' });
+    await passkeys.getByText(`Key ${ctx.config.webauthn.maxPasskeys}`, { exact: true }).waitFor();
+
+    await passkeys.getByLabel('Password').fill(user.password);
+    await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+
+    await passkeys.getByText('You have as many passkeys as this service allows. Remove one before adding another.').waitFor();
+    expect(await recorded.credentials()).toEqual([]);
+    expect(await PasskeyModel.countDocuments({ userId: user.id })).toBe(ctx.config.webauthn.maxPasskeys);
+  });
+
   it('when a new person continues with the provider, then the completion page signs them in and the code leaves the address bar', async () => {
     const recorded = await openPage();
     const { page } = recorded;

@@ -32,8 +32,11 @@ export interface PasskeyHelpers {
   supported(): Promise<boolean>;
   /** Whether this browser offers passkeys in the autofill of a field with `autocomplete="username webauthn"`. */
   autofillSupported(): Promise<boolean>;
-  /** Re-authenticates with the password, runs the browser's ceremony and stores the new passkey. */
-  register(input: { password: string; name?: string }): Promise<Passkey>;
+  /**
+   * Re-authenticates with the password (an account without one leaves it out: a sign-in within the last
+   * 5 minutes stands in), runs the browser's ceremony and stores the new passkey.
+   */
+  register(input: { password?: string; name?: string }): Promise<Passkey>;
   list(): Promise<Passkey[]>;
   rename(id: string, name: string): Promise<Passkey>;
   /** Rejects with `LAST_SIGN_IN_METHOD` (409) when nothing else could sign the account in. */
@@ -46,7 +49,7 @@ export function createPasskeyHelpers(api: KeyholdApi): PasskeyHelpers {
   return {
     supported: async () => (await webAuthn()).browserSupportsWebAuthn(),
     autofillSupported: async () => (await webAuthn()).browserSupportsWebAuthnAutofill(),
-    async register({ password, name }) {
+    async register({ password = '', name }) {
       const { options } = (await api.createPasskeyRegistrationOptions({ body: { password } })).data;
       const response = await (await webAuthn()).startRegistration({ optionsJSON: creationOptions(options) });
       const body: RegisterBody = { response: asDocumentJson<RegisterBody['response']>(response), ...(name ? { name } : {}) };

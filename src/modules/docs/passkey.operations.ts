@@ -13,6 +13,8 @@ import { loginResponse } from './response.schemas';
 const PASSKEY_INVALID =
   'PASSKEY_INVALID (no pending, an expired or used challenge; another origin or RP id; no user verification; registered already)';
 
+const PASSKEY_LIMIT_REACHED = 'PASSKEY_LIMIT_REACHED (the account has WEBAUTHN_MAX_PASSKEYS passkeys; remove one first)';
+
 /** The passkey routes: sign-in under /auth, the caller's passkeys under /me, the admin's recovery under /users. */
 export function passkeyOperations(config: Config): Operation[] {
   const auth = createAuthSchemas(config.password);
@@ -50,11 +52,17 @@ export function passkeyOperations(config: Config): Operation[] {
       path: '/api/v1/me/passkeys/registration-options',
       operationId: 'createPasskeyRegistrationOptions',
       tag: 'Me',
-      summary: 'Start adding a passkey (password required): WebAuthn creation options for a discoverable, user-verified passkey',
+      summary:
+        'Start adding a passkey: WebAuthn creation options for a discoverable, user-verified passkey. The password is required when the account has one; an account without one sends none and needs a session signed in within the last 5 minutes',
       security: 'bearer',
       request: passkeys.registrationOptions,
       success: { status: 200, description: 'OK', schema: registrationOptionsResponse },
-      problems: { 403: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED (too many wrong answers in this session)'], 503: ['BUSY'] },
+      problems: {
+        403: ['INVALID_CREDENTIALS (wrong or missing password; for an account without one, a sign-in older than 5 minutes)'],
+        409: [PASSKEY_LIMIT_REACHED],
+        429: ['RATE_LIMITED (too many wrong answers in this session)'],
+        503: ['BUSY'],
+      },
     },
     {
       method: 'post',
@@ -65,7 +73,7 @@ export function passkeyOperations(config: Config): Operation[] {
       security: 'bearer',
       request: passkeys.register,
       success: { status: 201, description: 'Created', schema: passkeyEnvelopeResponse },
-      problems: { 400: [PASSKEY_INVALID] },
+      problems: { 400: [PASSKEY_INVALID], 409: [PASSKEY_LIMIT_REACHED], 503: ['BUSY'] },
     },
     {
       method: 'get',

@@ -11,8 +11,11 @@ import type { MfaCodeService, SecondFactor } from './mfa-code.service';
 /** What the caller presents to prove it is still the account's owner. */
 export type ReauthProof = IdentityProof;
 
-/** The outcome of a re-authentication check: passed (with the factor used, if any), or which answer was wrong. */
-export type ReauthOutcome = { ok: true; factor: SecondFactor | null } | { ok: false; wrong: 'password' | 'code' };
+/**
+ * The outcome of a re-authentication check: passed (with the factor used, if any), or which answer was
+ * wrong (`sign_in_age`: an account without a password whose session signed in too long ago).
+ */
+export type ReauthOutcome = { ok: true; factor: SecondFactor | null } | { ok: false; wrong: 'password' | 'code' | 'sign_in_age' };
 
 export const invalidMfaCode = (): AppError => new AppError(400, 'MFA_CODE_INVALID', 'The code is wrong, expired or already used.');
 
@@ -71,6 +74,9 @@ export function createReauthService(deps: {
       details: { wrong: outcome.wrong },
     });
     if (outcome.wrong === 'code') throw invalidMfaCode();
+    if (outcome.wrong === 'sign_in_age') {
+      throw new ForbiddenError('INVALID_CREDENTIALS', 'This account has no password; sign in again, then confirm within 5 minutes.');
+    }
     throw new ForbiddenError('INVALID_CREDENTIALS', 'The password is wrong.');
   }
 
@@ -85,8 +91,8 @@ export function createReauthService(deps: {
   async function checkPasswordAndCode(auth: AuthContext, proof: ReauthProof, askCode: boolean): Promise<ReauthOutcome> {
     const { userId } = auth;
     const user = await deps.users.findCredentials(userId);
-    const proven =
-      user && (user.passwordHash === null ? isRecentSignIn(auth) : await deps.hasher.verify(proof.password, user.passwordHash));
+    if (user?.passwordHash === null && !isRecentSignIn(auth)) return { ok: false, wrong: 'sign_in_age' };
+    const proven = user && (user.passwordHash === null || (await deps.hasher.verify(proof.password, user.passwordHash)));
     if (!user || !proven) return { ok: false, wrong: 'password' };
     if (!askCode || !user.mfaEnabled) return { ok: true, factor: null };
     const factor = proof.code ? await deps.codes.spendCode(userId, proof.code) : null;

@@ -1,7 +1,7 @@
 import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import { COSEALG } from '@simplewebauthn/server/helpers';
 import type { Config } from '../../config/env';
-import { AppError, NotFoundError } from '../../errors/app-error';
+import { AppError, ConflictError, NotFoundError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
 import { logger } from '../../lib/logger';
 import type { AuditService } from '../audit';
@@ -9,6 +9,7 @@ import type { AuthContext, UserRecords } from '../users';
 import type { PasskeyChallengeService } from './passkey-challenge.service';
 import { recipientOf, type PasskeyNotifier } from './passkey-notifier';
 import type { PasskeyStore } from './passkey-store';
+import { signInMethodsLock, type WithLock } from './passkeys.service';
 import { toPasskeyView, type PasskeyView } from './passkey.view';
 
 /**
@@ -19,7 +20,13 @@ const SUPPORTED_ALGORITHMS = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
 
 export const invalidPasskey = (detail: string): AppError => new AppError(400, 'PASSKEY_INVALID', detail);
 
-/** Confirms the caller is the account's owner before a passkey can be added (today: the password). */
+const limitReached = (max: number): ConflictError =>
+  new ConflictError('PASSKEY_LIMIT_REACHED', `You have ${max} passkeys, the most allowed; remove one first.`);
+
+/**
+ * Confirms the caller is the account's owner before a passkey can be added: the password, or for an
+ * account without one (made through a sign-in provider) a session signed in within the last 5 minutes.
+ */
 export type ConfirmOwner = (auth: AuthContext, proof: { password: string }, client: ClientInfo) => Promise<void>;
 
 const DEFAULT_NAME = 'Passkey';
@@ -65,20 +72,25 @@ export function createPasskeyRegistrationService(deps: {
   store: PasskeyStore;
   users: Pick<UserRecords, 'findForSignIn'>;
   confirmOwner: ConfirmOwner;
+  withLock: WithLock;
   audit: AuditService;
   notify: PasskeyNotifier;
 }) {
   const { relyingParty, challenges, store, audit } = deps;
+  const max = relyingParty.maxPasskeys;
 
   /**
    * Re-authenticates the caller, then returns creation options for a discoverable, user-verified
    * passkey that excludes the ones the account has, and stores their challenge for this account.
+   * An account at WEBAUTHN_MAX_PASSKEYS is refused first: no password to type for a ceremony that
+   * would fail. That check is a courtesy; the one that holds is register's.
    */
   async function startRegistration(auth: AuthContext, proof: { password: string }, client: ClientInfo) {
+    const existing = await store.listOf(auth.userId);
+    if (existing.length >= max) throw limitReached(max);
     await deps.confirmOwner(auth, proof, client);
     const user = await deps.users.findForSignIn(auth.userId);
     if (!user) throw new NotFoundError('The account no longer exists.');
-    const existing = await store.listOf(auth.userId);
     const options = await generateRegistrationOptions({
       rpName: relyingParty.rpName,
       rpID: relyingParty.rpId,
@@ -114,16 +126,27 @@ export function createPasskeyRegistrationService(deps: {
     );
     if (!verification.verified) throw invalidPasskey(REFUSED);
     const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verification.registrationInfo;
-    const passkey = await store.insert({
-      id: credential.id,
-      userId: auth.userId,
-      name: input.name ?? DEFAULT_NAME,
-      publicKey: credential.publicKey,
-      counter: credential.counter,
-      deviceType: credentialDeviceType,
-      backedUp: credentialBackedUp,
-      transports: input.response.response.transports ?? [],
-      aaguid,
+    /*
+     * Counting and inserting run under the account's lock (the one removals take): every pending
+     * challenge is a registration of its own, so parallel ones would each count below the cap and all
+     * insert. A per-account counter would also be atomic, but every removal path (own, admin recovery,
+     * account deletion) would have to keep it true, and a crash between reserving and inserting would
+     * leave it wrong for good; a crashed holder's lease just expires.
+     */
+    const passkey = await deps.withLock(signInMethodsLock(auth.userId), async (lease) => {
+      if ((await store.countOf(auth.userId)) >= max) throw limitReached(max);
+      await lease.assertHeld();
+      return store.insert({
+        id: credential.id,
+        userId: auth.userId,
+        name: input.name ?? DEFAULT_NAME,
+        publicKey: credential.publicKey,
+        counter: credential.counter,
+        deviceType: credentialDeviceType,
+        backedUp: credentialBackedUp,
+        transports: input.response.response.transports ?? [],
+        aaguid,
+      });
     });
     if (!passkey) throw invalidPasskey('This passkey is registered already.');
     audit.record({

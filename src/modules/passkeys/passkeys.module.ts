@@ -35,6 +35,7 @@ export function createPasskeysServices(deps: {
       store,
       users,
       confirmOwner: deps.confirmOwner,
+      withLock: deps.withLock,
       audit,
       notify,
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currentPasswordSchema, emptyBodySchema, nameSchema, objectIdSchema } from '../../lib/common.schemas';
+import { emptyBodySchema, nameSchema, objectIdSchema } from '../../lib/common.schemas';
 
 /** Base64url without padding, as WebAuthn's JSON forms carry binary; bounded so no field can be huge. */
 const base64url = (maxLength: number) =>
@@ -56,7 +56,12 @@ const passkeyIdParams = z.strictObject({ id: credentialId });
 /** Request schemas of the passkey routes (/me/passkeys, /users/:id/passkeys, /auth/passkey). */
 export function createPasskeysSchemas() {
   return {
-    registrationOptions: { body: z.strictObject({ password: currentPasswordSchema }) },
+    registrationOptions: {
+      // An account without a password sends none: a recent sign-in stands in for it (as for linking a provider).
+      body: z
+        .strictObject({ password: z.string().max(1024).default('') })
+        .meta({ examples: [{ password: 'correct horse battery staple' }] }),
+    },
     register: { body: z.strictObject({ response: registrationResponseSchema, name: nameSchema.optional() }) },
     list: {},
     rename: { params: passkeyIdParams, body: z.strictObject({ name: nameSchema }) },

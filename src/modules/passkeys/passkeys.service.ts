@@ -19,7 +19,7 @@ export type OtherSignInMethods = (userId: string) => Promise<number>;
 
 const passkeyNotFound = (): NotFoundError => new NotFoundError('The passkey does not exist.');
 
-/** The lock every change that could take an account's last way to sign in runs under. */
+/** The lock every change that could take an account's last way to sign in, and every added passkey (the cap), runs under. */
 export const signInMethodsLock = (userId: string): string => `sign-in-methods:${userId}`;
 
 export type PasskeysService = ReturnType<typeof createPasskeysService>;

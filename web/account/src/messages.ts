@@ -41,6 +41,7 @@ const MESSAGES: Record<string, (problem: Problem) => string> = {
     'An account with this e-mail address already exists. Sign in with your password or passkey, then link the provider in your account settings.',
   IDENTITY_TAKEN: () => 'This provider account is already linked to another Keyhold account, so it was not linked to yours.',
   LAST_SIGN_IN_METHOD: () => 'This is your last way to sign in, so it cannot be removed.',
+  PASSKEY_LIMIT_REACHED: () => 'You have as many passkeys as this service allows. Remove one before adding another.',
   NOT_FOUND: () => 'That no longer exists. It may have been removed already.',
   SESSION_REVOKED: () => 'You have been signed out. Please sign in again.',
   UNAUTHENTICATED: () => 'You have been signed out. Please sign in again.',

@@ -558,7 +558,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start adding a passkey (password required): WebAuthn creation options for a discoverable, user-verified passkey */
+        /** Start adding a passkey: WebAuthn creation options for a discoverable, user-verified passkey. The password is required when the account has one; an account without one sends none and needs a session signed in within the last 5 minutes */
         post: operations["createPasskeyRegistrationOptions"];
         delete?: never;
         options?: never;
@@ -4752,7 +4752,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    password: string;
+                    /** @default  */
+                    password?: string;
                 };
             };
         };
@@ -4788,8 +4789,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS */
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, INVALID_CREDENTIALS (wrong or missing password; for an account without one, a sign-in older than 5 minutes) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. Codes: PASSKEY_LIMIT_REACHED (the account has WEBAUTHN_MAX_PASSKEYS passkeys; remove one first) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4976,6 +4986,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict. Codes: PASSKEY_LIMIT_REACHED (the account has WEBAUTHN_MAX_PASSKEYS passkeys; remove one first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE. Codes: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -5012,7 +5031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable. Codes: SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
+            /** @description Unavailable. Codes: BUSY, SERVICE_UNAVAILABLE (the database cannot be reached; retry after Retry-After), SERVICE_UNAVAILABLE (the database is unreachable; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -5,7 +5,8 @@ import { createForm } from '../forms';
 import { actionButton, createAnnouncer } from '../page';
 import type { AccountSection } from './section';
 
-const WRONG_PASSWORD = { INVALID_CREDENTIALS: () => 'Your password is not right.' };
+/** The page cannot tell whether the account has a password (the user view does not say), so the field is optional. */
+const WRONG_PASSWORD = { INVALID_CREDENTIALS: () => 'Your password is not right, or your last sign-in is too long ago: sign in again.' };
 
 /** The account's passkeys: each with its dates and whether it is synced, to rename or remove; and a way to add one. */
 function passkeysView(list: HTMLElement, announcer: ReturnType<typeof createAnnouncer>) {
@@ -60,7 +61,14 @@ export const passkeysSection: AccountSection = {
       if (!supported) return replaceChildren(add, h('p', { class: 'hint' }, 'This browser cannot create passkeys.'));
       const form = createForm({
         fields: [
-          { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', hint: 'To confirm it is you.' },
+          {
+            name: 'password',
+            label: 'Password',
+            type: 'password',
+            autocomplete: 'current-password',
+            optional: true,
+            hint: 'To confirm it is you. Leave it empty if your account has no password and you signed in a few minutes ago.',
+          },
           { name: 'name', label: 'Name of the passkey', autocomplete: 'off', optional: true, hint: 'E.g. the device it is on.' },
         ],
         submitLabel: 'Add a passkey',
