@@ -68,7 +68,7 @@ function createApiRouter(container: Container): express.Router {
     enabled: config.rateLimit.enabled,
     windowMs: config.rateLimit.windowMs,
     limit: config.rateLimit.authMax,
-    store: container.rateLimitStore('auth'),
+    store: container.rateLimitStore('auth', config.rateLimit.authMax),
   });
   const authController = createAuthController(
     services.auth,
@@ -154,7 +154,7 @@ export function createApp(container: Container): Express {
       enabled: config.rateLimit.enabled,
       windowMs: config.rateLimit.windowMs,
       limit: config.rateLimit.max,
-      store: container.rateLimitStore('all'),
+      store: container.rateLimitStore('all', config.rateLimit.max),
       skipOperational: true,
     }),
   );

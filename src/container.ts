@@ -268,9 +268,9 @@ export function createContainer(options: ContainerOptions) {
     : undefined;
   const { rateLimit } = config;
   /** The store a limiter counts in: shared through the database, or undefined for this process's memory. */
-  const rateLimitStore = (prefix: string) =>
+  const rateLimitStore = (prefix: string, limit: number) =>
     rateLimit.store === 'mongo'
-      ? createSharedRateLimitStore({ prefix, windowMs: rateLimit.windowMs, timeoutMs: rateLimit.storeTimeoutMs, now })
+      ? createSharedRateLimitStore({ prefix, windowMs: rateLimit.windowMs, timeoutMs: rateLimit.storeTimeoutMs, limit, now })
       : undefined;
   return {
     config,

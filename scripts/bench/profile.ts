@@ -24,7 +24,7 @@ import {
 import { BENCH_DB_NAME, buildService, provisionBenchDatabase, ROOT, startServer, type BenchServer } from './server';
 
 /**
- * `npm run bench:profile -- <me|users|healthz> [--no-profile]`: the outside-view load on one route
+ * `npm run bench:profile -- <me|users|healthz> [--no-profile] [--no-build]`: the outside-view load on one route
  * against a server started with --cpu-prof, then the server's CPU time per request and the functions
  * (and packages) it spent its samples in, by self time. The profile stays in bench-results/ for
  * DevTools. With --no-profile only the CPU per request, unskewed by the profiler: compare a change by it.
@@ -140,13 +140,17 @@ async function loadTarget(server: BenchServer, database: ProvisionedDatabase, ta
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'no-profile': { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { 'no-profile': { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
+  });
   const targetName = positionals[0] ?? 'me';
   const target = TARGETS[targetName as keyof typeof TARGETS];
-  if (!target) throw new Error(`usage: npm run bench:profile -- <${Object.keys(TARGETS).join('|')}> [--no-profile]`);
+  if (!target) throw new Error(`usage: npm run bench:profile -- <${Object.keys(TARGETS).join('|')}> [--no-profile] [--no-build]`);
   const profiling = !values['no-profile'];
   configureLogger({ level: 'warn', format: 'pretty' });
-  buildService();
+  // --no-build runs dist/ as it is, e.g. with a temporary probe added to the compiled code.
+  if (!values['no-build']) buildService();
   const database = await provisionBenchDatabase(log);
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhold-profile-'));
   try {

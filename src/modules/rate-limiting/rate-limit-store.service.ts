@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock';
 import { logger } from '../../lib/logger';
 import { createMicroBatcher, fulfilled, rejected } from '../../lib/micro-batcher';
 import { withTimeout } from '../../lib/with-timeout';
+import { createCounterLeases } from './counter-leases';
 import { RateLimitCounterModel, type RateLimitCounterRecord } from './rate-limit-counter.model';
 
 export interface SharedStoreOptions {
@@ -13,8 +14,17 @@ export interface SharedStoreOptions {
   windowMs: number;
   /** Longest a count may take; a slower or failing database lets the request through (fail open). */
   timeoutMs: number;
+  /** The limiter's limit per window: how many places a hot counter may reserve ahead is a small share of it. */
+  limit: number;
   now: Clock;
 }
+
+/** A hot counter reserves at most this share of its limit ahead (600 a minute: 12 places)... */
+const LEASE_SHARE_OF_LIMIT = 1 / 50;
+/** ...and never more than this many, so one `$inc` covers at most this many hits beyond its own. */
+const MAX_LEASE = 100;
+/** Counters with reservations per window and instance; beyond it, new counters count every hit. */
+const MAX_LEASED_COUNTERS = 10_000;
 
 class StoreTimeoutError extends Error {
   constructor(ms: number) {
@@ -33,6 +43,7 @@ function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 interface Hit {
   id: string;
   key: string;
+  windowIndex: number;
   resetAt: Date;
 }
 
@@ -43,12 +54,17 @@ const MAX_HITS_PER_BATCH = 1000;
  * An express-rate-limit store in MongoDB, so every instance counts into the same fixed windows.
  * Windows are aligned to the epoch: the window index is part of the document's _id, so a count is
  * one atomic `$inc` upsert on a unique key, on MongoDB and the fallback alike, and a new window
- * simply starts a new document. The hits of one loop turn share one `$inc` per counter. Errors and timeouts reject; the limiter (passOnStoreError) then lets
- * the request through and logs it.
+ * simply starts a new document. The hits of one loop turn share one `$inc` per counter, and a hot
+ * counter reserves places ahead (counter-leases.ts). Errors and timeouts reject; the limiter
+ * (passOnStoreError) then lets the request through and logs it.
  */
 export function createSharedRateLimitStore(options: SharedStoreOptions): Store {
   const collection = RateLimitCounterModel.collection;
   let sweptWindow = -1;
+  const leases = createCounterLeases({
+    maxLease: Math.min(MAX_LEASE, Math.floor(options.limit * LEASE_SHARE_OF_LIMIT)),
+    maxCounters: MAX_LEASED_COUNTERS,
+  });
 
   function windowOf(now: Date): { index: number; resetAt: Date } {
     const index = Math.floor(now.getTime() / options.windowMs);
@@ -84,10 +100,32 @@ export function createSharedRateLimitStore(options: SharedStoreOptions): Store {
   }
 
   /**
-   * Counts the hits of one loop turn with one atomic `$inc` per counter. The count after it is exact
-   * (it includes every instance's hits), and the hits of the batch take the last places below it in
-   * arrival order, as if each had been counted on its own.
+   * Counts one counter's hits of a batch: places reserved meanwhile first, the rest with one atomic
+   * `$inc` that may reserve more. The count after it is exact (it includes every instance's hits and
+   * reservations), and the hits take the last places below the reservation in arrival order.
    */
+  async function countGroup(group: Hit[]): Promise<number[]> {
+    const { id, windowIndex } = group[0]!;
+    const places: number[] = [];
+    for (let place = leases.take(id, windowIndex); place !== null; place = leases.take(id, windowIndex)) {
+      places.push(place);
+      if (places.length === group.length) return places;
+    }
+    const counted = group.length - places.length;
+    const reserved = leases.reserve(id, counted);
+    let after: number;
+    try {
+      after = await incrementBy(group[0]!, counted + reserved);
+    } catch (error) {
+      if (reserved > 0) leases.abandon(id);
+      throw error;
+    }
+    leases.settle(id, windowIndex, after, reserved);
+    for (let index = 0; index < counted; index += 1) places.push(after - reserved - counted + index + 1);
+    return places;
+  }
+
+  /** Counts the hits of one batch, one counter at a time in parallel; a counter that fails fails its hits. */
   async function countBatch(hits: Hit[]): Promise<PromiseSettledResult<number>[]> {
     const byCounter = new Map<string, Hit[]>();
     for (const hit of hits) {
@@ -95,16 +133,14 @@ export function createSharedRateLimitStore(options: SharedStoreOptions): Store {
       if (group) group.push(hit);
       else byCounter.set(hit.id, [hit]);
     }
-    const totals = new Map<string, Promise<number>>();
-    for (const [id, group] of byCounter) totals.set(id, incrementBy(group[0]!, group.length));
+    const placesOf = new Map([...byCounter].map(([id, group]) => [id, countGroup(group)] as const));
     const seen = new Map<string, number>();
     return Promise.all(
       hits.map(async (hit) => {
-        const place = seen.get(hit.id) ?? 0;
-        seen.set(hit.id, place + 1);
+        const index = seen.get(hit.id) ?? 0;
+        seen.set(hit.id, index + 1);
         try {
-          const after = await totals.get(hit.id)!;
-          return fulfilled(after - byCounter.get(hit.id)!.length + place + 1);
+          return fulfilled((await placesOf.get(hit.id)!)[index]!);
         } catch (error) {
           return rejected(error);
         }
@@ -117,7 +153,10 @@ export function createSharedRateLimitStore(options: SharedStoreOptions): Store {
   async function increment(key: string): Promise<IncrementResponse> {
     const now = options.now();
     const { index, resetAt } = windowOf(now);
-    const totalHits = await withinTimeout(counter.submit({ id: idOf(key, index), key: storedKey(key), resetAt }), options.timeoutMs);
+    const id = idOf(key, index);
+    const reserved = leases.take(id, index);
+    if (reserved !== null) return { totalHits: reserved, resetTime: resetAt };
+    const totalHits = await withinTimeout(counter.submit({ id, key: storedKey(key), windowIndex: index, resetAt }), options.timeoutMs);
     sweepEndedWindows(index, now);
     return { totalHits, resetTime: resetAt };
   }
@@ -137,6 +176,7 @@ export function createSharedRateLimitStore(options: SharedStoreOptions): Store {
   }
 
   async function resetKey(key: string): Promise<void> {
+    leases.forget(storedKey(key));
     await withinTimeout(collection.deleteMany({ key: storedKey(key) }), options.timeoutMs);
   }
 

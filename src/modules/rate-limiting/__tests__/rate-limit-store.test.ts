@@ -55,6 +55,55 @@ describe('rate limits shared through the database', () => {
     }
   });
 
+  it('when one client sends many requests, then a few counts reserve places ahead: exactly the limit passes, with far fewer commands', async () => {
+    // A limit of 1000 lets a counter reserve up to 20 places ahead (1/50 of it).
+    const ctx = instance({ RATE_LIMIT_MAX: '1000' });
+    const counts = jest.spyOn(RateLimitCounterModel.collection, 'findOneAndUpdate');
+    try {
+      for (let i = 0; i < 100; i++) await request(ctx.app).get('/openapi.json').expect(200);
+      // One count, then reservations of 1, 2, 4, 8, 16, 20, 20 and 20 places: 9 commands for 100 hits.
+      expect(counts).toHaveBeenCalledTimes(9);
+    } finally {
+      counts.mockRestore();
+    }
+    const [counter] = await RateLimitCounterModel.find({}).lean();
+    expect(counter?.hits).toBe(100);
+  });
+
+  it('when a hot client on one instance reaches the limit, then exactly the limit passes (its own reservations are all used)', async () => {
+    const ctx = instance({ RATE_LIMIT_MAX: '100' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 130; i++) statuses.push((await request(ctx.app).get('/openapi.json')).status);
+    expect(statuses.slice(0, 100).every((status) => status === 200)).toBe(true);
+    expect(statuses.slice(100).every((status) => status === 429)).toBe(true);
+  });
+
+  it('when 300 requests race over two instances that reserve places, then never more than the limit passes and at most their reservations fewer', async () => {
+    // Limit 200: each instance reserves at most 4 places ahead, so at most 8 may go unused.
+    const servers = await Promise.all(
+      [instance({ RATE_LIMIT_MAX: '200' }), instance({ RATE_LIMIT_MAX: '200' })].map((ctx) => listen(ctx.app)),
+    );
+    try {
+      const statuses: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        statuses.push(
+          ...(await Promise.all(
+            Array.from({ length: 30 }, (_, index) => fetch(`${servers[index % 2]!.url}/openapi.json`).then((response) => response.status)),
+          )),
+        );
+      }
+      const passed = statuses.filter((status) => status === 200).length;
+      expect(passed).toBeLessThanOrEqual(200);
+      expect(passed).toBeGreaterThanOrEqual(192);
+      expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+      const [counter] = await RateLimitCounterModel.find({}).lean();
+      expect(counter?.hits).toBeGreaterThanOrEqual(300);
+      expect(counter?.hits).toBeLessThanOrEqual(308);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
+  });
+
   it('when the auth limiter and the global one both count a request, then each has its own counter', async () => {
     const ctx = instance({ RATE_LIMIT_MAX: '100', AUTH_RATE_LIMIT_MAX: '2' });
     const login = () => request(ctx.app).post('/api/v1/auth/login').send({ email: 'nobody@example.test', password: 'whatever it is' });
