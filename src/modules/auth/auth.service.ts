@@ -247,7 +247,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   /**
    * Completes a sign-in an OpenID provider vouched for, given the one-time code its callback handed this
    * browser: the checks a password login makes after its password step, then a session with amr ["fed"]
-   * (or 403 MFA_REQUIRED, whose step then adds "otp"). No login failures are cleared: no password was checked.
+   * (or 403 MFA_REQUIRED carrying the returnTo, whose step then adds "otp"). No login failures are cleared: no password was checked.
    */
   async function exchangeOAuthCode(
     code: string,
@@ -260,7 +260,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     assertMaySignIn(user);
     if (user.mfaEnabled) {
       const login = { userId, throttleKey: null, credentialVersion: credentialVersionOf(user), firstFactor: 'fed' as const };
-      throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
+      throw new MfaRequiredError(await deps.mfaChallenges.issue(login), { returnTo });
     }
     return { ...(await completeLogin(user, null, client, FEDERATED.amr, FEDERATED.method)), returnTo };
   }
