@@ -3,6 +3,7 @@ import type { ClientInfo } from '../../lib/client-info';
 import type { AuditService } from '../audit';
 import type { UserRecords } from '../users';
 import type { ExchangeCodes } from './exchange-codes.service';
+import { identityKeyOf } from './identity-link.model';
 import type { IdentityLinks } from './identity-links.service';
 import { oauthFailed, type OidcProviderClient, type ProviderIdentity } from './oidc-provider-client';
 import { invalidState, type SignInAttempts } from './sign-in-attempts.service';
@@ -15,6 +16,8 @@ const accountExists = (): ConflictError =>
     'ACCOUNT_EXISTS',
     'An account with this address exists: sign in another way, then link this provider in your settings.',
   );
+/** What a link keeps of a verified ID token. */
+const claimsOf = ({ subject, email, emailVerified }: ProviderIdentity) => ({ subject, email, emailVerified });
 const identityTaken = (): ConflictError => new ConflictError('IDENTITY_TAKEN', 'This sign-in is already linked to another account.');
 const accountDisabled = (): ForbiddenError => new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
 
@@ -66,21 +69,22 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
       return { kind: 'linked', provider: provider.id, returnTo: attempt.returnTo };
     }
     const userId = await accountFor(provider, identity, client);
-    const code = await deps.codes.issue({ userId, binding, returnTo: attempt.returnTo });
+    const identityKey = identityKeyOf(provider.id, identity.subject);
+    const code = await deps.codes.issue({ userId, identityKey, binding, returnTo: attempt.returnTo });
     return { kind: 'signed_in', code, returnTo: attempt.returnTo };
   }
 
   async function linkToAccount(userId: string, provider: string, identity: ProviderIdentity, client: ClientInfo): Promise<void> {
     const account = await deps.users.findView(userId);
     if (!account) throw oauthFailed('The account that started linking no longer exists.');
-    const outcome = await links.link(userId, { provider, subject: identity.subject, email: identity.email });
+    const outcome = await links.link(userId, { provider, ...claimsOf(identity) });
     if (outcome === 'taken' || outcome === 'provider_taken') throw identityTaken();
     if (outcome === 'linked') await recordLinked(userId, provider, 'settings', client);
   }
 
   /** The account this identity signs in to, by the rules: known identity, then a trusted verified address, then a new account. */
   async function accountFor(provider: OidcProviderClient, identity: ProviderIdentity, client: ClientInfo): Promise<string> {
-    const known = await links.accountOf(provider.id, identity.subject, identity.email);
+    const known = await links.accountOf(provider.id, identity.subject, identity);
     if (known) return assertActive(known);
     if (!identity.email) throw oauthFailed('The sign-in provider did not share an e-mail address.');
     const holder = await deps.users.findRecipient(identity.email);
@@ -108,8 +112,8 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
   ): Promise<string> {
     if (!(provider.trustEmail && identity.emailVerified && holder.emailVerified)) throw accountExists();
     if (holder.status === 'disabled') throw accountDisabled();
-    const outcome = await links.link(holder.id, { provider: provider.id, subject: identity.subject, email: identity.email });
-    if (outcome === 'taken') return assertActive((await links.accountOf(provider.id, identity.subject, identity.email)) ?? holder.id);
+    const outcome = await links.link(holder.id, { provider: provider.id, ...claimsOf(identity) });
+    if (outcome === 'taken') return assertActive((await links.accountOf(provider.id, identity.subject, identity)) ?? holder.id);
     if (outcome === 'provider_taken') throw accountExists();
     if (outcome === 'linked') await recordLinked(holder.id, provider.id, 'verified_email', client);
     return holder.id;
@@ -129,7 +133,7 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
     } catch (error) {
       // A parallel callback of the same identity (another tab) created the account first: sign in to it if it linked.
       if (error instanceof AppError && error.code === 'EMAIL_TAKEN') {
-        const linked = await links.accountOf(provider.id, identity.subject, identity.email);
+        const linked = await links.accountOf(provider.id, identity.subject, identity);
         if (linked) return assertActive(linked);
         throw accountExists();
       }
@@ -142,7 +146,7 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
       ip: client.ip,
       details: { method: 'oidc', provider: provider.id },
     });
-    await links.link(userId, { provider: provider.id, subject: identity.subject, email: identity.email });
+    await links.link(userId, { provider: provider.id, ...claimsOf(identity) });
     audit.record({
       type: 'user.identity_linked',
       actorId: userId,
