@@ -50,6 +50,7 @@ export function createIdentitiesServices(deps: IdentitiesModuleDeps) {
     links,
     users: deps.users,
     audit: deps.audit,
+    withAccountLock: deps.withAccountLock,
     notifyLinked: (userId, provider, client) => deps.notify(userId, 'linked', provider, client),
   });
   const identities = createIdentitiesService({

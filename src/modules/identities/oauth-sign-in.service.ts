@@ -28,6 +28,8 @@ export interface OAuthSignInDeps {
   links: IdentityLinks;
   users: Pick<UserRecords, 'findRecipient' | 'findView' | 'createAccount'>;
   audit: AuditService;
+  /** Runs a task holding the account's lock (the one a proof of the mailbox takes to remove links). */
+  withAccountLock: <T>(userId: string, task: () => Promise<T>) => Promise<T>;
   /** Mails the account a notice that a sign-in provider was linked to it. */
   notifyLinked: (userId: string, provider: string, client: ClientInfo) => Promise<void>;
 }
@@ -60,12 +62,12 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
     client: ClientInfo,
   ): Promise<CallbackOutcome & { returnTo: string }> {
     const provider = providerOf(input.provider);
-    const { binding } = input;
-    if (!binding) throw invalidState();
-    const attempt = await deps.attempts.consume(input.provider, input.state, binding);
+    const { binding, state } = input;
+    if (!binding || !state) throw invalidState();
+    const attempt = await deps.attempts.consume(input.provider, state, binding);
     const identity = await provider.completeAuthorization(input.query, attempt.checks);
     if (attempt.linkUserId) {
-      await linkToAccount(attempt.linkUserId, provider.id, identity, client);
+      await linkToAccount({ userId: attempt.linkUserId, state }, provider.id, identity, client);
       return { kind: 'linked', provider: provider.id, returnTo: attempt.returnTo };
     }
     const userId = await accountFor(provider, identity, client);
@@ -74,10 +76,20 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
     return { kind: 'signed_in', code, returnTo: attempt.returnTo };
   }
 
-  async function linkToAccount(userId: string, provider: string, identity: ProviderIdentity, client: ClientInfo): Promise<void> {
+  async function linkToAccount(
+    started: { userId: string; state: string },
+    provider: string,
+    identity: ProviderIdentity,
+    client: ClientInfo,
+  ): Promise<void> {
+    const { userId } = started;
     const account = await deps.users.findView(userId);
     if (!account) throw oauthFailed('The account that started linking no longer exists.');
-    const outcome = await links.link(userId, { provider, ...claimsOf(identity) });
+    const outcome = await deps.withAccountLock(userId, async () => {
+      // A proof of the mailbox since the link was started removed its attempt: whoever started it may not be the owner.
+      if (!(await deps.attempts.isLinkStillWanted(started.state, userId))) throw invalidState();
+      return links.link(userId, { provider, ...claimsOf(identity) });
+    });
     if (outcome === 'taken' || outcome === 'provider_taken') throw identityTaken();
     if (outcome === 'linked') await recordLinked(userId, provider, 'settings', client);
   }

@@ -6,18 +6,20 @@ import { LockModel } from '../../users/lock.model';
 import { UserModel } from '../../users/user.model';
 import { ExchangeCodeModel } from '../exchange-code.model';
 import { IdentityLinkModel } from '../identity-link.model';
-import { uniqueEmail } from '../../../../tests/support/factories';
+import { eventually, uniqueEmail } from '../../../../tests/support/factories';
 import { interleaveBefore } from '../../../../tests/support/interleave';
 import { MAIL_TEST_ENV } from '../../../../tests/support/mail-app';
 import { linkTokenOf, startMailbox, type TestMailbox } from '../../../../tests/support/mailbox';
 import {
   exchangeCode,
+  locationOf,
   nextIdentity,
   providerEnv,
   signInAtProvider,
   startTestProvider,
   TestBrowser,
   useOidcTestApp,
+  visitProvider,
   type OidcTestContext,
 } from '../../../../tests/support/oidc';
 
@@ -41,9 +43,10 @@ describe('identity links when the mailbox owner proves the address', () => {
   const ctx = useOidcTestApp(() => ({
     ...MAIL_TEST_ENV,
     SMTP_URL: mailbox.url,
-    OIDC_PROVIDERS: 'trusted,plain',
+    OIDC_PROVIDERS: 'trusted,plain,other',
     ...providerEnv('trusted', idp.issuer.url!, { TRUST_EMAIL: 'true' }),
     ...providerEnv('plain', idp.issuer.url!),
+    ...providerEnv('other', idp.issuer.url!),
   }));
   beforeAll(() => ctx.container.jobs.outbox.start());
   afterAll(async () => {
@@ -85,8 +88,33 @@ describe('identity links when the mailbox owner proves the address', () => {
     expect(await IdentityLinkModel.countDocuments({ _id: 'plain:attacker-1' })).toBe(0);
     expect(await UserModel.countDocuments({ email: victim })).toBe(1);
     await request(ctx.url).post('/api/v1/auth/login').send({ email: victim, password: NEW_PASSWORD }).expect(200);
-    const audited = await AuditEventModel.find({ type: 'user.identity_unlinked', targetId: account._id }).lean();
+    // The audit trail is written off the request path.
+    const audited = await eventually(async () => {
+      const events = await AuditEventModel.find({ type: 'user.identity_unlinked', targetId: account._id }).lean();
+      return events.length > 0 && events;
+    });
     expect(audited.map((event) => event.details)).toEqual([{ provider: 'plain', reason: 'password_reset' }]);
+  });
+
+  it("when the victim confirms the address from a verification mail the attacker's account asked for, then the untrusted link is gone and sessions end", async () => {
+    const victim = uniqueEmail('verify');
+    const { account, claims, accessToken } = await attackerAccount(victim, 'attacker-verify');
+    await request(ctx.url).post('/api/v1/me/email/verification').set('authorization', `Bearer ${accessToken}`).send({}).expect(202);
+    const token = linkTokenOf(await mailbox.waitFor(victim, /Confirm your e-mail address/), 'verify-email');
+
+    const verified = await request(ctx.url).post('/api/v1/auth/email/verify').send({ token });
+
+    expect(verified.status).toBe(200);
+    expect(await UserModel.countDocuments({ _id: account._id, emailVerified: true })).toBe(1);
+    expect(await IdentityLinkModel.countDocuments({ userId: account._id })).toBe(0);
+    await request(ctx.url).get('/api/v1/me').set('authorization', `Bearer ${accessToken}`).expect(401);
+    expect((await signInAs(ctx, idp, 'plain', claims)).error).toBe('ACCOUNT_EXISTS');
+    // The audit trail is written off the request path.
+    const audited = await eventually(async () => {
+      const events = await AuditEventModel.find({ type: 'user.identity_unlinked', targetId: account._id }).lean();
+      return events.length > 0 && events;
+    });
+    expect(audited.map((event) => event.details)).toEqual([{ provider: 'plain', reason: 'email_verified' }]);
   });
 
   it('when the account holder resets, then a link the trusted provider made for this verified address stays and still signs in', async () => {
@@ -164,6 +192,57 @@ describe('identity links when the mailbox owner proves the address', () => {
       await request(ctx.url).get('/api/v1/me').set('authorization', `Bearer ${accessToken}`).expect(401);
       expect(await IdentityLinkModel.countDocuments({ userId: account._id })).toBe(0);
       expect(await SessionModel.countDocuments({ userId: account._id, revokedAt: null })).toBe(0);
+    });
+
+    it('when 20 exchanges through the identity race the reset, then none leaves a session and the link is gone', async () => {
+      const victim = uniqueEmail('race-many');
+      const { account, claims } = await attackerAccount(victim, 'race-many');
+      const token = await resetToken(victim);
+      const attackers = [];
+      for (let index = 0; index < 20; index++) attackers.push(await signInAs(ctx, idp, 'plain', claims));
+
+      const [reset, ...exchanges] = await Promise.all([
+        resetPassword(token),
+        ...attackers.map((attacker) => exchangeCode(ctx, attacker.browser, attacker.code!)),
+      ]);
+
+      expect(reset.status).toBe(204);
+      // Before the reset's lock: a session it then ends (200); after it: refused (400); a lock wait past its bound: 503 BUSY.
+      expect(exchanges.filter((response) => ![200, 400, 503].includes(response.status))).toEqual([]);
+      expect(await IdentityLinkModel.countDocuments({ userId: account._id })).toBe(0);
+      expect(await SessionModel.countDocuments({ userId: account._id, revokedAt: null })).toBe(0);
+    });
+
+    it('when a link started from settings comes back from the provider while the reset runs, then it does not finish', async () => {
+      const victim = uniqueEmail('race-c');
+      const { account, accessToken } = await attackerAccount(victim, 'race-c');
+      const token = await resetToken(victim);
+      // The attacker, signed in a moment ago (no password), starts linking a second provider and passes it.
+      const browser = new TestBrowser();
+      const started = await browser.fetch(`${ctx.url}/api/v1/me/identities/other`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({}),
+      });
+      expect(started.status).toBe(200);
+      nextIdentity(idp, { sub: 'race-c-other', email: 'attacker@example.test', email_verified: true });
+      const callbackUrl = await visitProvider(new URL(((await started.json()) as { data: { url: string } }).data.url));
+
+      // The callback has spent its attempt; the reset runs in full before it takes the account's lock to link.
+      let reset: request.Response | undefined;
+      const interleaving = interleaveBefore(LockModel, async (step) => {
+        if (step === 0) reset = await resetPassword(token);
+      });
+      let completion: URL;
+      try {
+        completion = locationOf(await browser.fetch(callbackUrl.href));
+      } finally {
+        interleaving.restore();
+      }
+
+      expect(reset?.status).toBe(204);
+      expect(completion.searchParams.get('error')).toBe('OAUTH_STATE_INVALID');
+      expect(await IdentityLinkModel.countDocuments({ userId: account._id })).toBe(0);
     });
   });
 });
