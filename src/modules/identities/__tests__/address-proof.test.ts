@@ -143,6 +143,29 @@ describe('identity links when the mailbox owner proves the address', () => {
     expect(await IdentityLinkModel.countDocuments({ _id: 'trusted:moved-1' })).toBe(0);
   });
 
+  it('when the account switches to a confirmed new address, then a link that vouched only for the old address goes', async () => {
+    const email = uniqueEmail('changing');
+    const first = await signInAs(ctx, idp, 'trusted', { sub: 'changing-1', email, email_verified: true });
+    expect((await exchangeCode(ctx, first.browser, first.code!)).status).toBe(200);
+    expect((await resetPassword(await resetToken(email))).status).toBe(204);
+    const login = await request(ctx.url).post('/api/v1/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
+    expect(await IdentityLinkModel.countDocuments({ _id: 'trusted:changing-1' })).toBe(1);
+    const newEmail = uniqueEmail('changed');
+
+    await request(ctx.url)
+      .post('/api/v1/me/email')
+      .set('authorization', `Bearer ${login.body.data.accessToken}`)
+      .send({ newEmail, password: NEW_PASSWORD })
+      .expect(202);
+    const token = linkTokenOf(await mailbox.waitFor(newEmail, /Confirm your new e-mail address/), 'verify-email');
+    expect((await request(ctx.url).post('/api/v1/auth/email/verify').send({ token })).status).toBe(200);
+
+    expect(await IdentityLinkModel.countDocuments({ _id: 'trusted:changing-1' })).toBe(0);
+    const account = await UserModel.findOne({ email: newEmail }).lean();
+    const audited = await eventually(() => AuditEventModel.findOne({ type: 'user.identity_unlinked', targetId: account!._id }).lean());
+    expect(audited.details).toEqual({ provider: 'trusted', reason: 'email_changed' });
+  });
+
   describe('a reset racing a sign-in through the link it removes', () => {
     it('when the reset completes between the callback and the code exchange, then the exchange is refused and no session is made', async () => {
       const victim = uniqueEmail('race-a');
