@@ -79,11 +79,12 @@ export function createPasswordResetService(deps: {
     // credential version moves in the same write, so no session made before it is honoured again.
     const changed = await deps.users.setPassword(userId, passwordHash, { whileEmailIs: token.email, proveEmail: true });
     if (changed === null) throw invalidResetToken();
-    await deps.afterAddressProven({ userId, address: token.email, reason: 'password_reset' }, client);
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'password_reset');
     await deps.clearLoginFailures(token.email);
     await tokens.voidTokens(userId, ['password_reset']);
     const voidedEmailChanges = await tokens.voidPendingEmailChanges(userId);
+    // Last, so a failure here (a retry needs a new link) leaves everything above done.
+    await deps.afterAddressProven({ userId, address: token.email, reason: 'password_reset' }, client);
     audit.record({
       type: 'user.password_reset',
       actorId: userId,
