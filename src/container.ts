@@ -10,6 +10,7 @@ import {
   createEmailVerificationService,
   createPasswordResetService,
   type AccountMailService,
+  type AfterAddressProven,
 } from './modules/account-recovery';
 import { createAuditService, type AuditService } from './modules/audit';
 import {
@@ -63,6 +64,7 @@ function createIdentities(deps: {
   locks: LockService;
   accountMail: AccountMailService;
   countPasskeys: (userId: string) => Promise<number>;
+  endSignIns: (userId: string) => Promise<void>;
 }): IdentitiesServices {
   const { now, users, accountMail } = deps;
   return createIdentitiesServices({
@@ -81,13 +83,20 @@ function createIdentities(deps: {
 }
 
 /** The mail capabilities: mailed-link tokens and gates, the outbox, the account mails, verification. */
-function createMailServices(deps: { config: Config; now: Clock; audit: AuditService; box: SecretBox; users: UserRecords }) {
-  const { now, audit, box, users } = deps;
+function createMailServices(deps: {
+  config: Config;
+  now: Clock;
+  audit: AuditService;
+  box: SecretBox;
+  users: UserRecords;
+  afterAddressProven: AfterAddressProven;
+}) {
+  const { now, audit, box, users, afterAddressProven } = deps;
   const { mail } = deps.config;
   const tokens = createAccountTokenService({ now, resendIntervalMs: mail.resendIntervalMs });
   const outbox = createMailOutboxService({ now, settings: mail, messageIdDomain: messageIdDomainOf(mail.from), box });
   const accountMail = createAccountMailService({ mail, tokens, outbox });
-  const verification = createEmailVerificationService({ mail, users, tokens, outbox, accountMail, audit });
+  const verification = createEmailVerificationService({ mail, users, tokens, outbox, accountMail, afterAddressProven, audit });
   return { tokens, outbox, accountMail, verification };
 }
 
@@ -129,7 +138,16 @@ export function createContainer(options: ContainerOptions) {
   const deviceTokens = createDeviceTokens({ ...config.jwt, ttlMs: config.deviceCookie.ttlMs, now });
   const mfaCodes = createMfaCodeService({ box, now, users: userRecords });
   const mfaChallenges = createMfaChallengeService({ config: config.mfa, now });
-  const { tokens, outbox, accountMail, verification } = createMailServices({ config, now, audit, box, users: userRecords });
+  // A proof of the mailbox reaches the identities module, which is built after the mail services it uses.
+  const afterAddressProven: AfterAddressProven = (proof, client) => identities.afterAddressProven(proof, client);
+  const { tokens, outbox, accountMail, verification } = createMailServices({
+    config,
+    now,
+    audit,
+    box,
+    users: userRecords,
+    afterAddressProven,
+  });
   const reauth = createReauthService({ throttle: config.loginThrottle, now, hasher, codes: mfaCodes, sessions, users: userRecords, audit });
   const passkeys = createPasskeysServices({
     relyingParty: config.webauthn,
@@ -155,6 +173,10 @@ export function createContainer(options: ContainerOptions) {
     locks,
     accountMail,
     countPasskeys: passkeys.passkeys.countOf,
+    endSignIns: async (userId) => {
+      await sessions.revokeAllUserSessions(userId, 'identity_unlinked');
+      await mfaChallenges.forgetUser(userId);
+    },
   });
   const auth = createAuthService({
     config,
@@ -237,6 +259,7 @@ export function createContainer(options: ContainerOptions) {
     accountMail,
     sessions,
     clearLoginFailures,
+    afterAddressProven,
     audit,
   });
   const emailChange = createEmailChangeService({
@@ -247,6 +270,7 @@ export function createContainer(options: ContainerOptions) {
     sessions,
     audit,
     reauth,
+    afterAddressProven,
   });
   const transport = createMailTransport({ ...config.mail, logBodies: !config.isProduction, logFormat: config.log.format });
   const outboxJob = createOutboxJob({

@@ -80,9 +80,10 @@ export class BusyError extends AppError {
 
 /** The password was right and the account has a second factor: the login continues at /auth/mfa/verify. */
 export class MfaRequiredError extends AppError {
-  constructor(challenge: { mfaToken: string; expiresIn: number }) {
+  /** `returnTo`: where a provider sign-in was to go, so the frontend still goes there after the second factor. */
+  constructor(challenge: { mfaToken: string; expiresIn: number }, options: { returnTo?: string } = {}) {
     super(403, 'MFA_REQUIRED', 'Enter the code from your authenticator app (or a recovery code) to finish signing in.', {
-      extensions: { mfaToken: challenge.mfaToken, expiresIn: challenge.expiresIn },
+      extensions: { mfaToken: challenge.mfaToken, expiresIn: challenge.expiresIn, ...options },
     });
   }
 }

@@ -237,20 +237,26 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     await checkPage(page, 'last-sign-in-method', providers);
   });
 
-  it('when the account behind the provider has two-step verification, then the completion page asks for the code before signing in', async () => {
+  /** An account with two-step verification whose provider identity `subject` is linked (over HTTP, as in settings). */
+  async function mfaAccountLinkedAs(subject: string): Promise<{ user: TestUser; recoveryCodes: string[] }> {
     const user = await buildUser(ctx.container);
     const signedIn = await loginAs(ctx.app, user, 'jest', { mfa: false });
     const { recoveryCodes } = await enrolMfa(ctx.app, signedIn);
-    // Linked over HTTP beforehand (as in settings): start the link, pass the provider, come back to the callback.
+    // Start the link, pass the provider, come back to the callback.
     const linker = new TestBrowser();
     const started = await linker.fetch(`${origin}/api/v1/me/identities/acme`, {
       method: 'POST',
       headers: { authorization: `Bearer ${signedIn.accessToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ password: user.password }),
     });
-    nextIdentity(provider, { sub: 'pages-mfa-1' });
+    nextIdentity(provider, { sub: subject });
     const callback = await visitProvider(new URL(((await started.json()) as { data: { url: string } }).data.url));
     expect(locationOf(await linker.fetch(callback.href)).searchParams.get('linked')).toBe('acme');
+    return { user, recoveryCodes };
+  }
+
+  it('when the account behind the provider has two-step verification, then the completion page asks for the code before signing in', async () => {
+    const { user, recoveryCodes } = await mfaAccountLinkedAs('pages-mfa-1');
 
     const { page } = await openPage({ autofill: false });
     await page.goto(`${origin}/account/`);
@@ -263,6 +269,22 @@ describe('the hosted account pages: passkeys and sign-in providers in Chromium',
     await page.getByRole('button', { name: 'Verify' }).click();
     await heading(page, 'Your account');
     expect(page.url()).toBe(`${origin}/account/`);
+    const session = await SessionModel.findOne({ userId: user.id, amr: 'fed' }).lean();
+    expect(session?.amr).toEqual(['fed', 'otp']);
+  });
+
+  it('when a sign-in started with a returnTo meets two-step verification, then after the code the browser lands on that returnTo', async () => {
+    const { user, recoveryCodes } = await mfaAccountLinkedAs('pages-mfa-return-1');
+
+    const { page } = await openPage({ autofill: false });
+    nextIdentity(provider, { sub: 'pages-mfa-return-1' });
+    // An app's "Continue with" link: the sign-in starts with where to go afterwards.
+    await page.goto(`${origin}/api/v1/auth/oauth/acme/start?returnTo=${encodeURIComponent('/some-page?tab=2')}`);
+    await heading(page, 'Two-step verification');
+    expect(page.url()).toBe(`${origin}/account/oauth-complete`);
+    await page.getByLabel('Authentication code').fill(recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(`${origin}/some-page?tab=2`);
     const session = await SessionModel.findOne({ userId: user.id, amr: 'fed' }).lean();
     expect(session?.amr).toEqual(['fed', 'otp']);
   });

@@ -78,6 +78,14 @@ describe('renderError', () => {
     expect(JSON.stringify(response.body)).not.toContain('E11000');
   });
 
+  it('when the database driver lets a raw socket error through (the server closed the connection), then 503 with Retry-After, not 500', async () => {
+    const error = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
+    const response = await request(appThrowing(error)).get('/boom');
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
   it('when anything else is thrown, then 500 INTERNAL reveals nothing', async () => {
     const response = await request(appThrowing(new Error('connection string mongodb://user:secret@db'))).get('/boom');
     expect(response.status).toBe(500);

@@ -27,8 +27,8 @@ export interface KeyholdClientOptions {
 export type SignedIn = { status: 'signedIn'; user: User; session: Session };
 export type MfaRequired = { status: 'mfaRequired'; expiresIn: number; verify(code: string): Promise<SignedIn> };
 export type LoginResult = SignedIn | MfaRequired;
-/** `returnTo`: the path the sign-in was started with (not known after an MFA step: then the app decides). */
-export type OAuthCompletion = (SignedIn & { returnTo: string }) | MfaRequired;
+/** `returnTo`: the path the sign-in was started with; with `mfaRequired` too, for after the second factor. */
+export type OAuthCompletion = (SignedIn | MfaRequired) & { returnTo: string };
 export type RestoreResult = SignedIn | { status: 'signedOut' };
 
 export interface KeyholdClient extends AccountHelpers {
@@ -134,7 +134,10 @@ export function createKeyholdClient(options: KeyholdClientOptions): KeyholdClien
           const body = await api.exchangeOAuthCode({ body: { code } });
           return { ...(await signedIn(body)), returnTo: body.data.returnTo };
         } catch (error) {
-          return mfaStepOf(error);
+          const step = mfaStepOf(error);
+          const returnTo = (error as KeyholdError).problem['returnTo'];
+          // A service from before returnTo came with MFA_REQUIRED: its default path.
+          return { ...step, returnTo: typeof returnTo === 'string' ? returnTo : '/' };
         }
       },
     },

@@ -45,6 +45,11 @@ describe('client.api against a plain HTTP server', () => {
             .end(JSON.stringify({ status: 401, code: 'REFRESH_TOKEN_INVALID' }));
           return;
         }
+        if (req.url === '/api/v1/auth/oauth/exchange') {
+          res.writeHead(403, { 'Content-Type': 'application/problem+json' });
+          res.end(JSON.stringify({ status: 403, code: 'MFA_REQUIRED', mfaToken: 'mfa-token', expiresIn: 300, returnTo: '/reports?tab=2' }));
+          return;
+        }
         if (req.url?.startsWith('/api/v1/users?')) {
           res.writeHead(429, { 'Content-Type': 'application/problem+json', 'Retry-After': '7' });
           res.end(JSON.stringify({ status: 429, code: 'RATE_LIMITED', detail: 'Slow down.', errors: [{ path: 'q', message: 'x' }] }));
@@ -89,5 +94,13 @@ describe('client.api against a plain HTTP server', () => {
       ['/api/v1/auth/refresh', '/api/v1/me/sessions/..%2Fusers%2Fx%20y'],
     );
     assert.deepEqual(signedOut, [{ reason: 'refreshFailed', code: 'REFRESH_TOKEN_INVALID' }]);
+  });
+
+  it("when a provider sign-in needs the second factor, then oauth.complete keeps the sign-in's returnTo for after it", async () => {
+    const client = createKeyholdClient({ baseUrl, coordination: 'local' });
+    const result = await client.oauth.complete('one-time-code');
+    assert.equal(result.status, 'mfaRequired');
+    assert.equal(result.returnTo, '/reports?tab=2');
+    assert.deepEqual(seen.at(-1)?.body, '{"code":"one-time-code"}');
   });
 });

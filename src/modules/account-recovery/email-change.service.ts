@@ -4,6 +4,7 @@ import type { ClientInfo } from '../../lib/client-info';
 import type { AuditService } from '../audit';
 import type { SessionService } from '../sessions';
 import type { AuthContext, Reauthentication, UserRecords } from '../users';
+import type { AfterAddressProven } from './address-proof';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenService } from './account-token.service';
 
@@ -22,6 +23,7 @@ export function createEmailChangeService(deps: {
   audit: AuditService;
   /** Checks the caller's password (and second factor, where there is one) before the change. */
   reauth: Pick<Reauthentication, 'confirmIdentity'>;
+  afterAddressProven: AfterAddressProven;
 }) {
   const { tokens, accountMail } = deps;
 
@@ -77,6 +79,7 @@ export function createEmailChangeService(deps: {
       throw new ConflictError('EMAIL_TAKEN', 'Another account has taken the previous address in the meantime.');
     }
     if (before === null) throw invalidRevertToken();
+    await deps.afterAddressProven({ userId, address: token.email, reason: 'email_reverted' }, client);
     const revokedSessions = await deps.sessions.revokeAllUserSessions(userId, 'email_reverted');
     await tokens.voidTokens(userId, ['password_reset', 'email_verification', 'email_change']);
     const voidedReverts = await tokens.voidTokens(userId, ['email_revert'], token.issuedAt);

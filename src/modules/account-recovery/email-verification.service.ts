@@ -4,6 +4,7 @@ import type { ClientInfo } from '../../lib/client-info';
 import type { AuditService } from '../audit';
 import type { MailOutboxService, OutboxMessageRecord, ResolvedMail } from '../mail';
 import { type AuthContext, toUserView, type UserFields, type UserRecords, type UserView } from '../users';
+import type { AfterAddressProven } from './address-proof';
 import type { AccountMailService } from './account-mail.service';
 import type { AccountTokenRecord } from './account-token.model';
 import type { AccountTokenService } from './account-token.service';
@@ -22,6 +23,7 @@ export function createEmailVerificationService(deps: {
   tokens: AccountTokenService;
   outbox: MailOutboxService;
   accountMail: AccountMailService;
+  afterAddressProven: AfterAddressProven;
   audit: AuditService;
 }) {
   const { tokens, accountMail, audit } = deps;
@@ -98,6 +100,7 @@ export function createEmailVerificationService(deps: {
       // Only while the account still has the address the link was sent to.
       const user = await deps.users.confirmEmail(token.userId, token.email);
       if (!user) throw invalidVerificationToken();
+      await deps.afterAddressProven({ userId, address: token.email, reason: 'email_verified' }, client);
       audit.record({ type: 'user.email_verified', ...base, details: { email: token.email } });
       return toUserView(user);
     }
@@ -105,6 +108,7 @@ export function createEmailVerificationService(deps: {
     if (!switched) throw invalidVerificationToken();
     // Links sent to the old address must not work for the new one.
     await tokens.voidTokens(userId, ['password_reset', 'email_verification', 'email_change']);
+    await deps.afterAddressProven({ userId, address: token.email, reason: 'email_changed' }, client);
     audit.record({ type: 'user.email_changed', ...base, details: { from: switched.from, to: token.email } });
     return toUserView(switched.user);
   }

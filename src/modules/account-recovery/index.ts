@@ -6,3 +6,4 @@ export { createEmailChangeService } from './email-change.service';
 export { createEmailVerificationService, type EmailVerificationService } from './email-verification.service';
 export { createPasswordResetService } from './password-reset.service';
 export { createMyAddressRouter, createRecoveryRouter } from './account-recovery.routes';
+export { type AfterAddressProven } from './address-proof';

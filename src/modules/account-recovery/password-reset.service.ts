@@ -7,6 +7,7 @@ import type { MailOutboxService, OutboxMessageRecord, ResolvedMail } from '../ma
 import type { SessionService } from '../sessions';
 import type { PasswordPolicy, UserRecords } from '../users';
 import type { AccountMailService } from './account-mail.service';
+import type { AfterAddressProven } from './address-proof';
 import type { AccountTokenService } from './account-token.service';
 
 const GATE = 'password_reset';
@@ -28,6 +29,7 @@ export function createPasswordResetService(deps: {
   users: Pick<UserRecords, 'findRecipient' | 'setPassword'>;
   /** Forgets an address's login failures (the auth module's throttle, wired by container.ts). */
   clearLoginFailures: (email: string) => Promise<void>;
+  afterAddressProven: AfterAddressProven;
   audit: AuditService;
 }) {
   const { tokens, audit } = deps;
@@ -59,7 +61,8 @@ export function createPasswordResetService(deps: {
   /**
    * Replaces the password of the token's account. The token is checked cheaply first, the new
    * password hashed, and only then spent in one conditional write (so exactly one of concurrent
-   * uses wins, and a hashing failure leaves it unspent). Every session and refresh token ends, the
+   * uses wins, and a hashing failure leaves it unspent). Sign-in providers that did not vouch for the
+   * address go (the link proved the mailbox). Every session and refresh token ends, the
    * login failures are cleared, pending address changes and device cookies are void; multi-factor
    * settings stay as they are.
    */
@@ -80,6 +83,8 @@ export function createPasswordResetService(deps: {
     await deps.clearLoginFailures(token.email);
     await tokens.voidTokens(userId, ['password_reset']);
     const voidedEmailChanges = await tokens.voidPendingEmailChanges(userId);
+    // Last, so a failure here (a retry needs a new link) leaves everything above done.
+    await deps.afterAddressProven({ userId, address: token.email, reason: 'password_reset' }, client);
     audit.record({
       type: 'user.password_reset',
       actorId: userId,

@@ -10,7 +10,7 @@ import type { AuditService } from '../audit';
 import type { AccessGrant, AccessTokenIssuer } from '../keys';
 import type { Location } from '../geoip';
 import type { PasskeySignInService } from '../passkeys';
-import { invalidExchangeCode, type ExchangeCodes } from '../identities';
+import { invalidExchangeCode, type CodeGrant } from '../identities';
 import { invalidMfaCode, invalidMfaToken, type MfaChallengeService, type MfaCodeService, type SecondFactor } from '../mfa';
 import {
   type AuthMethod,
@@ -77,8 +77,11 @@ export interface AuthServiceDeps {
   /** Voids an account's pending address changes (signing out everywhere is a remedy after a takeover). */
   voidPendingEmailChanges: (userId: string) => Promise<number>;
   passkeys: Pick<PasskeySignInService, 'startSignIn' | 'verifySignIn'>;
-  /** The one-time codes an OpenID provider's callback hands the browser. */
-  oauthCodes: Pick<ExchangeCodes, 'redeem'>;
+  /**
+   * The one-time codes an OpenID provider's callback hands the browser: spends one, then runs `complete`
+   * while the identity that signed in is still linked (the identities module, under the account's lock).
+   */
+  oauthCodes: { redeem<T>(code: string, binding: string | undefined, complete: (grant: CodeGrant) => Promise<T>): Promise<T> };
 }
 
 /** A sign-in factor checked elsewhere (a passkey, an identity provider): how it is audited, and its RFC 8176 methods. */
@@ -247,22 +250,23 @@ export function createAuthService(deps: AuthServiceDeps) {
   /**
    * Completes a sign-in an OpenID provider vouched for, given the one-time code its callback handed this
    * browser: the checks a password login makes after its password step, then a session with amr ["fed"]
-   * (or 403 MFA_REQUIRED, whose step then adds "otp"). No login failures are cleared: no password was checked.
+   * (or 403 MFA_REQUIRED carrying the returnTo, whose step then adds "otp"). No login failures are cleared: no password was checked.
    */
   async function exchangeOAuthCode(
     code: string,
     binding: string | undefined,
     client: ClientInfo,
   ): Promise<LoginResult & { returnTo: string }> {
-    const { userId, returnTo } = await deps.oauthCodes.redeem(code, binding);
-    const user = await deps.users.findForSignIn(userId);
-    if (!user) throw invalidExchangeCode();
-    assertMaySignIn(user);
-    if (user.mfaEnabled) {
-      const login = { userId, throttleKey: null, credentialVersion: credentialVersionOf(user), firstFactor: 'fed' as const };
-      throw new MfaRequiredError(await deps.mfaChallenges.issue(login));
-    }
-    return { ...(await completeLogin(user, null, client, FEDERATED.amr, FEDERATED.method)), returnTo };
+    return deps.oauthCodes.redeem(code, binding, async ({ userId, returnTo }) => {
+      const user = await deps.users.findForSignIn(userId);
+      if (!user) throw invalidExchangeCode();
+      assertMaySignIn(user);
+      if (user.mfaEnabled) {
+        const login = { userId, throttleKey: null, credentialVersion: credentialVersionOf(user), firstFactor: 'fed' as const };
+        throw new MfaRequiredError(await deps.mfaChallenges.issue(login), { returnTo });
+      }
+      return { ...(await completeLogin(user, null, client, FEDERATED.amr, FEDERATED.method)), returnTo };
+    });
   }
 
   async function spendSecondFactor(subject: LoginSubject, userId: string, code: string, client: ClientInfo): Promise<SecondFactor> {

@@ -68,7 +68,7 @@ export function oidcOperations(auth: ReturnType<typeof createAuthSchemas>): Oper
         403: [
           'ACCOUNT_DISABLED',
           'EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL)',
-          'MFA_REQUIRED (with mfaToken and expiresIn: finish at POST /api/v1/auth/mfa/verify; the session is then ["fed","otp"])',
+          'MFA_REQUIRED (with mfaToken, expiresIn and the sign-in\'s returnTo: finish at POST /api/v1/auth/mfa/verify, then go to returnTo; the session is then ["fed","otp"])',
           'CSRF_REJECTED',
         ],
       },

@@ -16,6 +16,10 @@ export const problemResponse = z
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
     mfaToken: z.string().optional().meta({ description: 'MFA_REQUIRED only: send it with a code to POST /api/v1/auth/mfa/verify.' }),
     expiresIn: z.number().int().optional().meta({ description: 'MFA_REQUIRED only: seconds the mfaToken stays valid.' }),
+    returnTo: z
+      .string()
+      .optional()
+      .meta({ description: "MFA_REQUIRED of POST /api/v1/auth/oauth/exchange only: the sign-in's returnTo, for after the second factor." }),
   })
   .meta({
     id: 'Problem',

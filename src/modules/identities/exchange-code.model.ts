@@ -6,6 +6,8 @@ const exchangeCodeSchema = new Schema(
     /** SHA-256 of the code; the exchange looks it up by _id. */
     _id: { type: String, required: true },
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    /** The identity link (`<provider>:<subject>`) that signed in: the exchange needs it still linked. */
+    identityKey: { type: String, required: true },
     /** SHA-256 of the browser-binding cookie of the browser that started the sign-in. */
     bindingHash: { type: String, required: true },
     returnTo: { type: String, required: true },

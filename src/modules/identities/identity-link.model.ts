@@ -10,6 +10,8 @@ const identityLinkSchema = new Schema(
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     /** The address the provider reported when the identity was last used (shown in settings; never used to match). */
     email: { type: String, default: null },
+    /** Whether the provider said `email` is verified (a literal `email_verified: true`) when it was last used. */
+    emailVerified: { type: Boolean, default: false },
     linkedAt: { type: Date, required: true },
   },
   { versionKey: false },

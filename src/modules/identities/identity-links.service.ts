@@ -13,15 +13,21 @@ export interface IdentityView {
 /** Why a link could not be made: the identity belongs to another account, or this account has one of that provider. */
 export type LinkOutcome = 'linked' | 'already_linked' | 'taken' | 'provider_taken';
 
+/** What a provider said of an identity's address on its last use. */
+export interface IdentityClaims {
+  email: string | null;
+  emailVerified: boolean;
+}
+
 export type IdentityLinks = ReturnType<typeof createIdentityLinks>;
 
 /** The identity links collection's one owner. */
 export function createIdentityLinks(deps: { now: Clock }) {
-  /** The account a provider's subject signs in to, refreshing the address shown for it. */
-  async function accountOf(provider: string, subject: string, email: string | null): Promise<string | null> {
+  /** The account a provider's subject signs in to, refreshing the address (and whether it vouched for it) kept for it. */
+  async function accountOf(provider: string, subject: string, claims: IdentityClaims): Promise<string | null> {
     const link = await IdentityLinkModel.findOneAndUpdate(
       { _id: identityKeyOf(provider, subject) },
-      { $set: { email } },
+      { $set: { email: claims.email, emailVerified: claims.emailVerified } },
       { projection: { userId: 1 } },
     ).lean();
     return link?.userId.toString() ?? null;
@@ -31,7 +37,7 @@ export function createIdentityLinks(deps: { now: Clock }) {
    * Links a provider's subject to an account. The unique _id and (userId, provider) index decide races:
    * an identity links at most one account, and an account at most one identity per provider.
    */
-  async function link(userId: string, identity: { provider: string; subject: string; email: string | null }): Promise<LinkOutcome> {
+  async function link(userId: string, identity: IdentityClaims & { provider: string; subject: string }): Promise<LinkOutcome> {
     const _id = identityKeyOf(identity.provider, identity.subject);
     try {
       await IdentityLinkModel.create({ _id, ...identity, userId: new Types.ObjectId(userId), linkedAt: deps.now() });
@@ -65,5 +71,23 @@ export function createIdentityLinks(deps: { now: Clock }) {
     await IdentityLinkModel.deleteMany({ userId: new Types.ObjectId(userId) });
   }
 
-  return { accountOf, link, list, countOf, unlink, forgetUser };
+  /** True while the identity is still linked to this account. */
+  async function isLinked(identityKey: string, userId: string): Promise<boolean> {
+    return (await IdentityLinkModel.exists({ _id: identityKey, userId: new Types.ObjectId(userId) })) !== null;
+  }
+
+  /**
+   * Removes the account's links that do not vouch for `address`: kept only when the provider is trusted
+   * with addresses, said this very address is verified on the link's last use. The providers removed.
+   */
+  async function dropNotVouchingFor(userId: string, address: string, isTrusted: (provider: string) => boolean): Promise<string[]> {
+    const owner = new Types.ObjectId(userId);
+    const links = await IdentityLinkModel.find({ userId: owner }, { provider: 1, email: 1, emailVerified: 1 }).lean();
+    const doomed = links.filter((link) => !(isTrusted(link.provider) && link.emailVerified === true && link.email === address));
+    if (doomed.length === 0) return [];
+    await IdentityLinkModel.deleteMany({ _id: { $in: doomed.map((link) => link._id) }, userId: owner });
+    return doomed.map((link) => link.provider);
+  }
+
+  return { accountOf, link, list, countOf, unlink, forgetUser, isLinked, dropNotVouchingFor };
 }

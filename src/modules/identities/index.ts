@@ -1,7 +1,7 @@
 export { createBindingCookie, type BindingCookie } from './binding-cookie';
 export { exchangeBodySchema, createIdentitiesSchemas, type IdentitiesSchemas } from './identities.schemas';
 export { createIdentitiesController } from './identities.controller';
-export { createIdentitiesServices, redirectUriOf, type IdentitiesServices } from './identities.module';
+export { createIdentitiesServices, redirectUriOf, type AddressProof, type IdentitiesServices } from './identities.module';
 export { identitiesResponse, identityLinkResponse, oauthProvidersResponse } from './identities.response';
 export { createMyIdentitiesRouter, createOAuthRouter } from './identities.routes';
-export { invalidExchangeCode, type ExchangeCodes } from './exchange-codes.service';
+export { invalidExchangeCode, type CodeGrant } from './exchange-codes.service';

@@ -3,6 +3,7 @@ import type { ClientInfo } from '../../lib/client-info';
 import type { AuditService } from '../audit';
 import type { UserRecords } from '../users';
 import type { ExchangeCodes } from './exchange-codes.service';
+import { identityKeyOf } from './identity-link.model';
 import type { IdentityLinks } from './identity-links.service';
 import { oauthFailed, type OidcProviderClient, type ProviderIdentity } from './oidc-provider-client';
 import { invalidState, type SignInAttempts } from './sign-in-attempts.service';
@@ -15,6 +16,8 @@ const accountExists = (): ConflictError =>
     'ACCOUNT_EXISTS',
     'An account with this address exists: sign in another way, then link this provider in your settings.',
   );
+/** What a link keeps of a verified ID token. */
+const claimsOf = ({ subject, email, emailVerified }: ProviderIdentity) => ({ subject, email, emailVerified });
 const identityTaken = (): ConflictError => new ConflictError('IDENTITY_TAKEN', 'This sign-in is already linked to another account.');
 const accountDisabled = (): ForbiddenError => new ForbiddenError('ACCOUNT_DISABLED', 'The account is disabled.');
 
@@ -25,6 +28,8 @@ export interface OAuthSignInDeps {
   links: IdentityLinks;
   users: Pick<UserRecords, 'findRecipient' | 'findView' | 'createAccount'>;
   audit: AuditService;
+  /** Runs a task holding the account's lock (the one a proof of the mailbox takes to remove links). */
+  withAccountLock: <T>(userId: string, task: () => Promise<T>) => Promise<T>;
   /** Mails the account a notice that a sign-in provider was linked to it. */
   notifyLinked: (userId: string, provider: string, client: ClientInfo) => Promise<void>;
 }
@@ -57,30 +62,41 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
     client: ClientInfo,
   ): Promise<CallbackOutcome & { returnTo: string }> {
     const provider = providerOf(input.provider);
-    const { binding } = input;
-    if (!binding) throw invalidState();
-    const attempt = await deps.attempts.consume(input.provider, input.state, binding);
+    const { binding, state } = input;
+    if (!binding || !state) throw invalidState();
+    const attempt = await deps.attempts.consume(input.provider, state, binding);
     const identity = await provider.completeAuthorization(input.query, attempt.checks);
     if (attempt.linkUserId) {
-      await linkToAccount(attempt.linkUserId, provider.id, identity, client);
+      await linkToAccount({ userId: attempt.linkUserId, state }, provider.id, identity, client);
       return { kind: 'linked', provider: provider.id, returnTo: attempt.returnTo };
     }
     const userId = await accountFor(provider, identity, client);
-    const code = await deps.codes.issue({ userId, binding, returnTo: attempt.returnTo });
+    const identityKey = identityKeyOf(provider.id, identity.subject);
+    const code = await deps.codes.issue({ userId, identityKey, binding, returnTo: attempt.returnTo });
     return { kind: 'signed_in', code, returnTo: attempt.returnTo };
   }
 
-  async function linkToAccount(userId: string, provider: string, identity: ProviderIdentity, client: ClientInfo): Promise<void> {
+  async function linkToAccount(
+    started: { userId: string; state: string },
+    provider: string,
+    identity: ProviderIdentity,
+    client: ClientInfo,
+  ): Promise<void> {
+    const { userId } = started;
     const account = await deps.users.findView(userId);
     if (!account) throw oauthFailed('The account that started linking no longer exists.');
-    const outcome = await links.link(userId, { provider, subject: identity.subject, email: identity.email });
+    const outcome = await deps.withAccountLock(userId, async () => {
+      // A proof of the mailbox since the link was started removed its attempt: whoever started it may not be the owner.
+      if (!(await deps.attempts.isLinkStillWanted(started.state, userId))) throw invalidState();
+      return links.link(userId, { provider, ...claimsOf(identity) });
+    });
     if (outcome === 'taken' || outcome === 'provider_taken') throw identityTaken();
     if (outcome === 'linked') await recordLinked(userId, provider, 'settings', client);
   }
 
   /** The account this identity signs in to, by the rules: known identity, then a trusted verified address, then a new account. */
   async function accountFor(provider: OidcProviderClient, identity: ProviderIdentity, client: ClientInfo): Promise<string> {
-    const known = await links.accountOf(provider.id, identity.subject, identity.email);
+    const known = await links.accountOf(provider.id, identity.subject, identity);
     if (known) return assertActive(known);
     if (!identity.email) throw oauthFailed('The sign-in provider did not share an e-mail address.');
     const holder = await deps.users.findRecipient(identity.email);
@@ -108,8 +124,8 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
   ): Promise<string> {
     if (!(provider.trustEmail && identity.emailVerified && holder.emailVerified)) throw accountExists();
     if (holder.status === 'disabled') throw accountDisabled();
-    const outcome = await links.link(holder.id, { provider: provider.id, subject: identity.subject, email: identity.email });
-    if (outcome === 'taken') return assertActive((await links.accountOf(provider.id, identity.subject, identity.email)) ?? holder.id);
+    const outcome = await links.link(holder.id, { provider: provider.id, ...claimsOf(identity) });
+    if (outcome === 'taken') return assertActive((await links.accountOf(provider.id, identity.subject, identity)) ?? holder.id);
     if (outcome === 'provider_taken') throw accountExists();
     if (outcome === 'linked') await recordLinked(holder.id, provider.id, 'verified_email', client);
     return holder.id;
@@ -129,7 +145,7 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
     } catch (error) {
       // A parallel callback of the same identity (another tab) created the account first: sign in to it if it linked.
       if (error instanceof AppError && error.code === 'EMAIL_TAKEN') {
-        const linked = await links.accountOf(provider.id, identity.subject, identity.email);
+        const linked = await links.accountOf(provider.id, identity.subject, identity);
         if (linked) return assertActive(linked);
         throw accountExists();
       }
@@ -142,7 +158,7 @@ export function createOAuthSignIn(deps: OAuthSignInDeps) {
       ip: client.ip,
       details: { method: 'oidc', provider: provider.id },
     });
-    await links.link(userId, { provider: provider.id, subject: identity.subject, email: identity.email });
+    await links.link(userId, { provider: provider.id, ...claimsOf(identity) });
     audit.record({
       type: 'user.identity_linked',
       actorId: userId,

@@ -52,7 +52,12 @@ export function createSignInAttempts(deps: { now: Clock; ttlMs: number }) {
     };
   }
 
-  /** Forgets the links a deleted account had started. */
+  /** True while the link attempt of `state` still exists: a proof of the account's mailbox deletes them (forgetUser). */
+  async function isLinkStillWanted(state: string, userId: string): Promise<boolean> {
+    return (await SignInAttemptModel.exists({ _id: sha256(state), linkUserId: new Types.ObjectId(userId) })) !== null;
+  }
+
+  /** Forgets the links the account had started (deleted, or its mailbox just proven). */
   async function forgetUser(userId: string): Promise<void> {
     await SignInAttemptModel.deleteMany({ linkUserId: new Types.ObjectId(userId) });
   }
@@ -61,5 +66,5 @@ export function createSignInAttempts(deps: { now: Clock; ttlMs: number }) {
     return (await SignInAttemptModel.deleteMany({ expiresAt: { $lte: deps.now() } })).deletedCount;
   }
 
-  return { open, consume, forgetUser, sweepExpired };
+  return { open, consume, isLinkStillWanted, forgetUser, sweepExpired };
 }

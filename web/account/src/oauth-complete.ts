@@ -23,7 +23,7 @@ function isSitePath(path: string): boolean {
 /**
  * `/account/oauth-complete`, where a provider sign-in comes back: exchanges the one-time code (already
  * out of the address bar), asks for the second factor if the account has one, then goes on to the
- * sign-in's returnTo, or to the account page.
+ * sign-in's returnTo (after the second factor too), or to the account page.
  */
 export async function showOAuthComplete(outcome: OAuthOutcome, enterAccount: () => void): Promise<void> {
   const toAccount = () => {
@@ -40,11 +40,13 @@ export async function showOAuthComplete(outcome: OAuthOutcome, enterAccount: () 
   }
   if (!outcome.code) return window.location.replace(ACCOUNT_PATH);
   showPage('Signing you in', h('p', { role: 'status' }, 'Finishing the sign-in…'));
+  // The service checked returnTo when the sign-in started; checked again here, as it is a navigation target.
+  const goTo = (returnTo: string) =>
+    returnTo.startsWith('/account') || !isSitePath(returnTo) ? toAccount() : window.location.assign(returnTo);
   try {
     const result = await accountApi.completeProviderSignIn(outcome.code);
-    if (result.status === 'mfaRequired') return showMfaStep(result.verify, { onSignedIn: toAccount });
-    if (result.returnTo.startsWith('/account') || !isSitePath(result.returnTo)) return toAccount();
-    window.location.assign(result.returnTo);
+    if (result.status === 'mfaRequired') return showMfaStep(result.verify, { onSignedIn: () => goTo(result.returnTo) });
+    goTo(result.returnTo);
   } catch (error) {
     showPage('Sign-in did not finish', h('p', { role: 'alert' }, describeFailure(error).message), backToAccount());
   }

@@ -1002,6 +1002,8 @@ export interface components {
             mfaToken?: string;
             /** @description MFA_REQUIRED only: seconds the mfaToken stays valid. */
             expiresIn?: number;
+            /** @description MFA_REQUIRED of POST /api/v1/auth/oauth/exchange only: the sign-in's returnTo, for after the second factor. */
+            returnTo?: string;
         };
         /**
          * @example {
@@ -7378,7 +7380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed. Codes: ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL), MFA_REQUIRED (with mfaToken and expiresIn: finish at POST /api/v1/auth/mfa/verify; the session is then ["fed","otp"]), CSRF_REJECTED */
+            /** @description Not allowed. Codes: ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL), MFA_REQUIRED (with mfaToken, expiresIn and the sign-in's returnTo: finish at POST /api/v1/auth/mfa/verify, then go to returnTo; the session is then ["fed","otp"]), CSRF_REJECTED */
             403: {
                 headers: {
                     [name: string]: unknown;

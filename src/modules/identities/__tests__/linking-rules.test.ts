@@ -16,10 +16,10 @@ import {
 } from '../../../../tests/support/oidc';
 
 /** Signs in at `provider` as `claims` from a fresh browser; the frontend URL the callback sent it to. */
-async function signInAs(ctx: OidcTestContext, idp: OAuth2Server, provider: string, claims: Record<string, unknown>) {
+async function signInAs(ctx: OidcTestContext, idp: OAuth2Server, provider: string, claims: Record<string, unknown>, returnTo?: string) {
   const browser = new TestBrowser();
   nextIdentity(idp, claims);
-  const { completion } = await signInAtProvider(ctx, browser, provider);
+  const { completion } = await signInAtProvider(ctx, browser, provider, returnTo);
   return { browser, completion, code: completion.searchParams.get('code'), error: completion.searchParams.get('error') };
 }
 
@@ -103,16 +103,17 @@ describe('which account a provider sign-in reaches', () => {
     expect(await SessionModel.countDocuments({ userId: account!._id })).toBe(0);
   });
 
-  it('when the account has MFA, then the exchange answers MFA_REQUIRED and the code step completes with amr fed and otp', async () => {
+  it("when the account has MFA, then the exchange answers MFA_REQUIRED with the sign-in's returnTo and the code step completes with amr fed and otp", async () => {
     const user = await verifiedUser(ctx);
     const { secret } = await enrolMfa(ctx.app, await loginAs(ctx.app, user));
-    const { browser, code } = await signInAs(ctx, idp, 'trusted', { sub: 'mfa-1', email: user.email, email_verified: true });
+    const claims = { sub: 'mfa-1', email: user.email, email_verified: true };
+    const { browser, code } = await signInAs(ctx, idp, 'trusted', claims, '/reports/weekly?tab=2');
     const sessionsBefore = await SessionModel.countDocuments({ userId: user.id });
 
     const exchanged = await exchangeCode(ctx, browser, code!);
     expect(exchanged.status).toBe(403);
     const problem = await exchanged.json();
-    expect(problem).toMatchObject({ code: 'MFA_REQUIRED', mfaToken: expect.any(String) });
+    expect(problem).toMatchObject({ code: 'MFA_REQUIRED', mfaToken: expect.any(String), returnTo: '/reports/weekly?tab=2' });
     expect(exchanged.headers.getSetCookie().some((line) => line.startsWith('refreshToken='))).toBe(false);
     expect(await SessionModel.countDocuments({ userId: user.id })).toBe(sessionsBefore);
 

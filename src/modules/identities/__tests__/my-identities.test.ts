@@ -62,9 +62,10 @@ describe('/api/v1/me/identities', () => {
     ...MAIL_TEST_ENV,
     APP_URL: 'http://app.example.test',
     SMTP_URL: mailbox.url,
-    OIDC_PROVIDERS: 'acme,other',
+    OIDC_PROVIDERS: 'acme,other,vouching',
     ...providerEnv('acme', idp.issuer.url!),
     ...providerEnv('other', idp.issuer.url!, { NAME: 'Other' }),
+    ...providerEnv('vouching', idp.issuer.url!, { NAME: 'Vouching', TRUST_EMAIL: 'true' }),
   }));
   beforeAll(() => ctx.container.jobs.outbox.start());
 
@@ -158,7 +159,8 @@ describe('/api/v1/me/identities', () => {
 
     it('when "forgot password" gave the account a password, then the identity can go, audited and mailed', async () => {
       const email = 'forgot.one@example.test';
-      const account = await providerAccount(ctx, idp, 'acme', 'forgot-1', email);
+      // A trusted provider that verified this address: its identity outlives the reset (an untrusted one would not).
+      const account = await providerAccount(ctx, idp, 'vouching', 'forgot-1', email);
       await fetch(`${ctx.url}/api/v1/auth/password/forgot`, { method: 'POST', headers: bearer(''), body: JSON.stringify({ email }) });
       const token = linkTokenOf(await mailbox.waitFor(email, /Reset your password/), 'reset-password');
       const reset = await fetch(`${ctx.url}/api/v1/auth/password/reset`, {
@@ -175,9 +177,9 @@ describe('/api/v1/me/identities', () => {
       expect(login.status).toBe(200);
       const { accessToken } = (await login.json()).data;
 
-      const response = await fetch(`${ctx.url}/api/v1/me/identities/acme`, { method: 'DELETE', headers: bearer(accessToken) });
+      const response = await fetch(`${ctx.url}/api/v1/me/identities/vouching`, { method: 'DELETE', headers: bearer(accessToken) });
       expect(response.status).toBe(204);
-      expect(await IdentityLinkModel.countDocuments({ _id: 'acme:forgot-1' })).toBe(0);
+      expect(await IdentityLinkModel.countDocuments({ _id: 'vouching:forgot-1' })).toBe(0);
       await eventually(() => AuditEventModel.exists({ type: 'user.identity_unlinked', targetId: account.userId }));
       await mailbox.waitFor(email, /sign-in provider was removed/);
     });
