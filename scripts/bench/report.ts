@@ -77,6 +77,13 @@ function table(headings: string[], lines: string[][]): string {
 const number = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** The three figures outsiders quote, on one line with how quiet the machine was. */
+function outsideViewLine(report: BenchReport): string {
+  const outside = report.ratios.filter((item) => item.name.startsWith('outside: '));
+  const values = outside.map((item) => `${item.name.slice('outside: '.length)} ${item.value === null ? 'n/a' : number(item.value, 2)}`);
+  return `outside view (autocannon -c 50, 8 s, one shared token; load average at start ${String(report.header.loadAverageAtStart)}): ${values.join('; ')}`;
+}
+
 /** The human-readable report: header, one table of rows, one of ratios against their targets. */
 export function formatReport(report: BenchReport): string {
   const header = Object.entries(report.header).map(([key, value]) => `${key}: ${value}`);
@@ -105,9 +112,19 @@ export function formatReport(report: BenchReport): string {
     ]),
   );
   const figures = Object.entries(report.figures).map(([key, value]) => `${key}: ${value}`);
-  return [...header, ...seeding, '', rows, '', ...figures, '', ratios, '', `wall time: ${number(report.wallTimeMs / 1000, 1)} s`].join(
-    '\n',
-  );
+  return [
+    ...header,
+    ...seeding,
+    '',
+    rows,
+    '',
+    ...figures,
+    '',
+    ratios,
+    '',
+    outsideViewLine(report),
+    `wall time: ${number(report.wallTimeMs / 1000, 1)} s`,
+  ].join('\n');
 }
 
 /** Writes the report as JSON under bench-results/ (git-ignored) and returns its path. */
