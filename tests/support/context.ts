@@ -66,3 +66,17 @@ export function useTestApp(overrides: Record<string, string> = {}, options: Omit
   afterAll(() => ctx.container?.close());
   return ctx;
 }
+
+/**
+ * A second app on the same database whose clock the test moves (`clock.advance`), built once and closed
+ * after the file: expiry can be tested there while the file's other tests keep real time.
+ */
+export function useMovingClockApp(overrides: Record<string, string> = {}): { clock: TestClock; app: TestContext } {
+  const clock = createTestClock();
+  const app = {} as TestContext;
+  beforeAll(() => {
+    Object.assign(app, createTestContext(overrides, { clock: clock.now }));
+  });
+  afterAll(() => app.container?.close());
+  return { clock, app };
+}

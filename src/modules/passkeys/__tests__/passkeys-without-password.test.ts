@@ -4,7 +4,7 @@ import { SessionModel } from '../../sessions/session.model';
 import { UserModel } from '../../users/user.model';
 import { PasskeyChallengeModel } from '../passkey-challenge.model';
 import { PasskeyModel } from '../passkey.model';
-import { createTestClock, createTestContext, useTestApp, type TestContext } from '../../../../tests/support/context';
+import { useMovingClockApp, useTestApp, type TestContext } from '../../../../tests/support/context';
 import { buildUser, eventually, loginAs, type SignedIn } from '../../../../tests/support/factories';
 import { SoftAuthenticator, type CeremonyOptions } from '../../../../tests/support/soft-authenticator';
 
@@ -21,12 +21,7 @@ const RECENT_SIGN_IN_MS = 5 * 60_000;
  */
 describe('passkeys of accounts without a password', () => {
   const ctx = useTestApp(ENV);
-  const clock = createTestClock();
-  let late: TestContext;
-  beforeAll(() => {
-    late = createTestContext(ENV, { clock: clock.now });
-  });
-  afterAll(() => late.container.close());
+  const { clock, app: late } = useMovingClockApp(ENV);
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   /** Signs in (as the provider sign-in would have), then takes the password away: `passwordHash: null`, as OIDC accounts have. */

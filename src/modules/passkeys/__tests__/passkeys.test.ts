@@ -5,7 +5,7 @@ import { SessionModel } from '../../sessions/session.model';
 import { UserModel } from '../../users/user.model';
 import { PasskeyChallengeModel } from '../passkey-challenge.model';
 import { PasskeyModel } from '../passkey.model';
-import { createTestClock, createTestContext, useTestApp, type TestContext } from '../../../../tests/support/context';
+import { useMovingClockApp, useTestApp } from '../../../../tests/support/context';
 import { buildUser, eventually, loginAs, type SignedIn, type TestUser } from '../../../../tests/support/factories';
 import { SoftAuthenticator, type CeremonyOptions } from '../../../../tests/support/soft-authenticator';
 
@@ -18,12 +18,7 @@ const ENV = { WEBAUTHN_RP_ID: RP_ID, WEBAUTHN_ORIGINS: `${ORIGIN},https://other.
 describe('passkeys', () => {
   const ctx = useTestApp(ENV);
   // Expiry runs on an app of its own whose clock moves, so the other tests' TOTP codes and tokens keep real time.
-  const clock = createTestClock();
-  let late: TestContext;
-  beforeAll(() => {
-    late = createTestContext(ENV, { clock: clock.now });
-  });
-  afterAll(() => late.container.close());
+  const { clock, app: late } = useMovingClockApp(ENV);
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   const registrationOptions = (user: SignedIn, password = user.password) =>
