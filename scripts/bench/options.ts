@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** Logins fired at once for the storm figure (slowest login, share of 503 BUSY). */
   stormLogins: number;
   rateLimit: boolean;
+  /** Rounds of the outside view's read rows; each row reports its median round. */
+  outsideRounds: number;
   /** PASSWORD_HASH_WORKERS for the server; undefined keeps the service default (one per core). */
   hashWorkers: number | undefined;
 }
@@ -68,6 +70,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     auditEvents: 10_000,
     stormLogins: 100,
     rateLimit: !(values['no-rate-limit'] ?? false),
+    outsideRounds: quick ? 1 : 3,
     hashWorkers: values['hash-workers'] === undefined ? undefined : positiveInteger('hash-workers', values['hash-workers'], 1),
   };
 }

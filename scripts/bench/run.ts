@@ -166,7 +166,7 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   await loadHealthz(context, options.warmupS);
   await loadMe(context, options.warmupS);
   await loadRefresh(context, context.warmupRefreshSessions, options.warmupS);
-  rows.push(...(await measureOutsideView(context, log)));
+  rows.push(...(await measureOutsideView(context, options.outsideRounds, log)));
   await measure(rows, 'healthz', 'GET /healthz', conns, () => loadHealthz(context));
   await measure(rows, 'me', `GET /me (${options.baselineSessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
   await measure(rows, 'jwks', 'GET /.well-known/jwks.json', conns, () => loadJwks(context));
