@@ -22,12 +22,15 @@ export interface BenchOptions {
   rateLimit: boolean;
   /** Rounds of the outside view's read rows; each row reports its median round. */
   outsideRounds: number;
+  /** Measure dist/ as it is (CI builds it just before). */
+  build: boolean;
   /** PASSWORD_HASH_WORKERS for the server; undefined keeps the service default (one per core). */
   hashWorkers: number | undefined;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--duration <s>] [--connections <n>] [--sessions <n>]
-                       [--users <n>] [--login-connections <n>] [--hash-workers <n>] [--no-rate-limit]`;
+                       [--users <n>] [--login-connections <n>] [--hash-workers <n>] [--no-rate-limit]
+                       [--no-build]`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -49,6 +52,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       users: { type: 'string' },
       'hash-workers': { type: 'string' },
       'no-rate-limit': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -71,6 +75,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     stormLogins: 100,
     rateLimit: !(values['no-rate-limit'] ?? false),
     outsideRounds: quick ? 1 : 3,
+    build: !(values['no-build'] ?? false),
     hashWorkers: values['hash-workers'] === undefined ? undefined : positiveInteger('hash-workers', values['hash-workers'], 1),
   };
 }

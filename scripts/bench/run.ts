@@ -234,8 +234,10 @@ function reportHeader(options: BenchOptions, database: ProvisionedDatabase): Ben
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   configureLogger({ level: 'warn', format: 'pretty' });
-  log('building (npm run build)');
-  buildService();
+  if (options.build) {
+    log('building (npm run build)');
+    buildService();
+  }
   log('provisioning the benchmark database');
   const database = await provisionBenchDatabase(log);
   cleanups.push(() => database.stop());
