@@ -1,5 +1,6 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors/app-error';
+import { boundedMemo } from '../lib/bounded-memo';
 
 /** The parts of router 2's Layer this reads: `match` returns the match without storing request state. */
 interface RouterLayer {
@@ -30,10 +31,7 @@ export function allowedMethods(app: Express, path: string): string[] {
   return [...methods].sort();
 }
 
-/**
- * Paths whose methods are remembered: walking every router costs each request more than routing it
- * does. Bounded, because paths carry ids; when full it starts over (a miss only costs that walk).
- */
+/** Paths whose methods are remembered: walking every router costs each request more than routing it does. */
 export const REMEMBERED_PATHS = 1000;
 
 /**
@@ -43,15 +41,7 @@ export const REMEMBERED_PATHS = 1000;
  * belongs to CORS.
  */
 export function rejectUnservedMethods(app: Express) {
-  const remembered = new Map<string, string[]>();
-  function methodsAt(path: string): string[] {
-    let allowed = remembered.get(path);
-    if (allowed) return allowed;
-    allowed = allowedMethods(app, path);
-    if (remembered.size >= REMEMBERED_PATHS) remembered.clear();
-    remembered.set(path, allowed);
-    return allowed;
-  }
+  const methodsAt = boundedMemo((path) => allowedMethods(app, path), REMEMBERED_PATHS);
   return function rejectUnservedMethod(req: Request, _res: Response, next: NextFunction): void {
     if (req.method === 'OPTIONS') return next();
     const allowed = methodsAt(req.path);

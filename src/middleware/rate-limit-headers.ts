@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { AugmentedRequest } from 'express-rate-limit';
+import { boundedMemo } from '../lib/bounded-memo';
 
-// Clients whose partition key is remembered; when full it starts over (a miss costs one hash).
+// Clients whose partition key is remembered.
 const REMEMBERED_KEYS = 10_000;
 
 /** The policy's name as express-rate-limit words it: "600-in-1min". */
@@ -30,17 +31,10 @@ function appendHeader(res: Response, name: string, value: string): void {
 export function createRateLimitHeaders(options: { limit: number; windowMs: number }): (req: Request, res: Response) => void {
   const name = policyName(options.limit, options.windowMs);
   const windowSeconds = Math.ceil(options.windowMs / 1000);
-  const partitionKeys = new Map<string, string>();
-
-  function partitionKeyOf(key: string): string {
-    let partitionKey = partitionKeys.get(key);
-    if (partitionKey === undefined) {
-      partitionKey = Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
-      if (partitionKeys.size >= REMEMBERED_KEYS) partitionKeys.clear();
-      partitionKeys.set(key, partitionKey);
-    }
-    return partitionKey;
-  }
+  const partitionKeyOf = boundedMemo(
+    (key) => Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64'),
+    REMEMBERED_KEYS,
+  );
 
   return (req, res) => {
     const info = (req as AugmentedRequest).rateLimit;
