@@ -34,7 +34,10 @@ export function createMicroBatcher<I, R>(
 ): MicroBatcher<I, R> {
   let queued: Pending<I, R>[] = [];
   let running = 0;
-  let scheduled: 'turn' | NodeJS.Timeout | null = null;
+  /** A dispatch waits for the end of this loop turn... */
+  let dispatchAfterTurn = false;
+  /** ...or, while a batch runs, for it to end or for coalesceMs. */
+  let coalesceTimer: NodeJS.Timeout | undefined;
 
   async function run(batch: Pending<I, R>[]): Promise<void> {
     running += 1;
@@ -51,13 +54,14 @@ export function createMicroBatcher<I, R>(
     } finally {
       running -= 1;
       // Items that waited for this batch go now, with whatever else arrives in this turn.
-      if (queued.length > 0 && scheduled !== 'turn') scheduleAfterThisTurn();
+      if (queued.length > 0) scheduleAfterThisTurn();
     }
   }
 
   function dispatch(): void {
-    if (scheduled !== null && scheduled !== 'turn') clearTimeout(scheduled);
-    scheduled = null;
+    clearTimeout(coalesceTimer);
+    coalesceTimer = undefined;
+    dispatchAfterTurn = false;
     const all = queued;
     queued = [];
     for (let start = 0; start < all.length; start += options.maxBatchSize) {
@@ -66,8 +70,10 @@ export function createMicroBatcher<I, R>(
   }
 
   function scheduleAfterThisTurn(): void {
-    if (scheduled !== null && scheduled !== 'turn') clearTimeout(scheduled);
-    scheduled = 'turn';
+    if (dispatchAfterTurn) return;
+    clearTimeout(coalesceTimer);
+    coalesceTimer = undefined;
+    dispatchAfterTurn = true;
     // After the poll phase: every request whose bytes arrived in this loop turn joins the batch.
     setImmediate(dispatch);
   }
@@ -75,9 +81,9 @@ export function createMicroBatcher<I, R>(
   function submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       queued.push({ item, resolve, reject });
-      if (scheduled !== null) return;
+      if (dispatchAfterTurn || coalesceTimer) return;
       if (running > 0 && options.coalesceMs !== undefined) {
-        scheduled = setTimeout(dispatch, options.coalesceMs);
+        coalesceTimer = setTimeout(dispatch, options.coalesceMs);
       } else {
         scheduleAfterThisTurn();
       }
