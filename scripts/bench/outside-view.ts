@@ -26,7 +26,7 @@ export async function measureOutsideView(context: ScenarioContext, roundCount: n
   const member = context.meSessions[0];
   if (!member) throw new Error('the outside view needs one seeded /me session');
   const memberHeaders = await sharedToken(context, member.userId, member.sessionId);
-  const adminHeaders = await sharedToken(context, context.admin.id, adminSessionOf(context));
+  const adminHeaders = await sharedToken(context, context.admin.id, adminSessionOf(context.admin));
   const reads: [RowKey, string, () => Promise<LoadFigures>][] = [
     ['outsideHealthz', 'GET /healthz', () => runLoad({ url: `${context.baseUrl}/healthz`, connections, durationS })],
     [

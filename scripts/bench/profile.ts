@@ -9,7 +9,7 @@ import { withDatabaseName } from '../lib/processes';
 import { runLoad, type LoadFigures } from './load';
 import { processCpuSeconds } from './process-cpu';
 import { parseBenchOptions } from './options';
-import { adminSessionOf, grantOf, type ScenarioContext } from './scenarios';
+import { adminSessionOf, grantOf } from './scenarios';
 import { OUTSIDE_VIEW } from './outside-view';
 import {
   benchConfig,
@@ -120,8 +120,7 @@ async function loadTarget(server: BenchServer, database: ProvisionedDatabase, ta
   await seedUsers(options.users, member.email);
   const [session] = await openSessions(config, member.id, 1);
   const signer = await createTokenSigner(config);
-  const context = { admin, signer } as Pick<ScenarioContext, 'admin' | 'signer'> as ScenarioContext;
-  const grant = target.auth === 'admin' ? grantOf(admin.id, adminSessionOf(context)) : grantOf(member.id, session!.sessionId);
+  const grant = target.auth === 'admin' ? grantOf(admin.id, adminSessionOf(admin)) : grantOf(member.id, session!.sessionId);
   const headers = target.auth === 'none' ? undefined : { authorization: `Bearer ${(await signer.sign(grant)).token}` };
   const url = `${server.baseUrl}${target.path}`;
   await runLoad({ url, connections: OUTSIDE_VIEW.connections, durationS: 2, headers });

@@ -128,7 +128,7 @@ function combineFigures(parts: LoadFigures[]): LoadFigures {
 }
 
 export async function loadUsers(context: ScenarioContext): Promise<LoadFigures> {
-  const adminToken = (await context.signer.sign(grantOf(context.admin.id, adminSessionOf(context)))).token;
+  const adminToken = (await context.signer.sign(grantOf(context.admin.id, adminSessionOf(context.admin)))).token;
   return runLoad({
     url: `${context.baseUrl}/api/v1/users?limit=20`,
     connections: context.options.connections,
@@ -138,7 +138,7 @@ export async function loadUsers(context: ScenarioContext): Promise<LoadFigures> 
 }
 
 export async function loadAudit(context: ScenarioContext): Promise<LoadFigures> {
-  const adminToken = (await context.signer.sign(grantOf(context.admin.id, adminSessionOf(context)))).token;
+  const adminToken = (await context.signer.sign(grantOf(context.admin.id, adminSessionOf(context.admin)))).token;
   return runLoad({
     url: `${context.baseUrl}/api/v1/audit-events?limit=20`,
     connections: context.options.connections,
@@ -148,8 +148,8 @@ export async function loadAudit(context: ScenarioContext): Promise<LoadFigures> 
 }
 
 /** The admin's login session, read from the token the API issued (its `sid` claim). */
-export function adminSessionOf(context: ScenarioContext): string {
-  const payload = context.admin.accessToken.split('.')[1] ?? '';
+export function adminSessionOf(admin: Pick<Account, 'accessToken'>): string {
+  const payload = admin.accessToken.split('.')[1] ?? '';
   return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sid: string }).sid;
 }
 
