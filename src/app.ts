@@ -83,6 +83,16 @@ function createApiRouter(container: Container): express.Router {
     schemas: identitiesSchemas,
   };
   const api = express.Router();
+  // First: GET /me is the hottest authenticated route, and a router passed costs every request a walk.
+  api.use(
+    '/me',
+    createMeRouter({
+      controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
+      schemas: schemas.me,
+      authenticate,
+      authLimiter,
+    }),
+  );
   api.use('/auth', authLimiter);
   api.use('/auth/oauth', createOAuthRouter(identities));
   api.use(
@@ -102,15 +112,6 @@ function createApiRouter(container: Container): express.Router {
   api.use('/me/passkeys', createPasskeysRouter({ ...passkeys, authenticate, authLimiter }));
   api.use('/me/identities', createMyIdentitiesRouter({ ...identities, authenticate, authLimiter }));
   api.use('/me', createMyAddressRouter({ ...recovery, authenticate, authLimiter }));
-  api.use(
-    '/me',
-    createMeRouter({
-      controller: createMeController({ ...services, schemas: schemas.me, refreshCookie }),
-      schemas: schemas.me,
-      authenticate,
-      authLimiter,
-    }),
-  );
   api.use('/users', createMfaAdminRouter({ ...mfa, authenticate }));
   api.use('/users', createPasskeysAdminRouter({ ...passkeys, authenticate }));
   api.use(
