@@ -3,14 +3,11 @@ import fs from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
-/**
- * CPU seconds (user + system) another process has used so far, read from /proc (Linux only; null
- * elsewhere). CPU per request moves far less with other load on the machine than requests per second.
- */
-export function processCpuSeconds(pid: number): number | null {
+/** User + system CPU seconds in a /proc stat file (Linux only; null when it cannot be read). */
+function cpuSecondsIn(statFile: string): number | null {
   let stat: string;
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = fs.readFileSync(statFile, 'utf8');
   } catch {
     return null;
   }
@@ -18,4 +15,21 @@ export function processCpuSeconds(pid: number): number | null {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * CPU seconds (user + system) another process has used so far, all its threads. CPU per request moves
+ * far less with other load on the machine than requests per second.
+ */
+export function processCpuSeconds(pid: number): number | null {
+  return cpuSecondsIn(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of a Node process's main thread, the one that runs the event loop: when it is busy all
+ * the time, its CPU per request is what bounds requests per second (GC helpers and the hashing pool
+ * run on other threads).
+ */
+export function mainThreadCpuSeconds(pid: number): number | null {
+  return cpuSecondsIn(`/proc/${pid}/task/${pid}/stat`);
 }

@@ -7,8 +7,9 @@ import type { ProvisionedDatabase } from '../db/provision';
 import { configureLogger } from '../../src/lib/logger';
 import { withDatabaseName } from '../lib/processes';
 import { runLoad, type LoadFigures } from './load';
-import { processCpuSeconds } from './process-cpu';
+import { mainThreadCpuSeconds, processCpuSeconds } from './process-cpu';
 import { parseBenchOptions } from './options';
+import { areaOf, type Frame } from './profile-areas';
 import { adminSessionOf, grantOf } from './scenarios';
 import { OUTSIDE_VIEW } from './outside-view';
 import {
@@ -25,9 +26,10 @@ import { BENCH_DB_NAME, buildService, provisionBenchDatabase, ROOT, startServer,
 
 /**
  * `npm run bench:profile -- <me|users|healthz> [--no-profile] [--no-build]`: the outside-view load on one route
- * against a server started with --cpu-prof, then the server's CPU time per request and the functions
- * (and packages) it spent its samples in, by self time. The profile stays in bench-results/ for
- * DevTools. With --no-profile only the CPU per request, unskewed by the profiler: compare a change by it.
+ * against a server started with --cpu-prof, then the server's CPU time per request (the whole process,
+ * and its main thread, whose time bounds requests per second) and where its samples went: by area of
+ * work, by package and by function (self time). The profile stays in bench-results/ for DevTools. With
+ * --no-profile only the CPU per request, unskewed by the profiler: compare a change by it.
  */
 const TARGETS = {
   healthz: { path: '/healthz', auth: 'none' },
@@ -40,6 +42,7 @@ type Target = (typeof TARGETS)[keyof typeof TARGETS];
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -80,9 +83,18 @@ function summarize(profile: CpuProfile, requestsPerSecond: number, durationS: nu
   const sampleUs = (1e6 * windowS) / Math.max(1, nodeIds.length);
   const requests = requestsPerSecond * windowS;
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const parents = new Map(profile.nodes.flatMap((node) => (node.children ?? []).map((child) => [child, node.id] as const)));
+  const areaOfNode = new Map<number, string>();
+  function* stackOf(id: number): Generator<Frame> {
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) yield frames.get(at)!;
+  }
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
+  const byArea = new Map<string, number>();
   for (const id of nodeIds) {
+    if (!areaOfNode.has(id)) areaOfNode.set(id, areaOf(stackOf(id)));
+    const area = areaOfNode.get(id)!;
+    byArea.set(area, (byArea.get(area) ?? 0) + 1);
     const frame = frames.get(id)!;
     const place = placeOf(frame.url);
     const name = `${frame.functionName || '(anonymous)'}  ${place}:${frame.lineNumber + 1}`;
@@ -96,14 +108,18 @@ function summarize(profile: CpuProfile, requestsPerSecond: number, durationS: nu
       .slice(0, count)
       .map(([name, samples]) => `${((samples * sampleUs) / requests).toFixed(1).padStart(7)} µs  ${name}`)
       .join('\n');
-  return `self time per request, by place:\n${top(byPlace, 25)}\n\nby function:\n${top(byFunction, 40)}`;
+  return [
+    `time per request, by area (a sample counts for the innermost area on its stack; see profile-areas.ts):\n${top(byArea, 20)}`,
+    `self time per request, by place:\n${top(byPlace, 25)}`,
+    `by function:\n${top(byFunction, 40)}`,
+  ].join('\n\n');
 }
 
-/** CPU seconds so far of each process whose time can be read. */
-function cpuOf(processes: Record<string, number | undefined>): Record<string, number> {
+/** CPU seconds so far of each process (or thread) whose time can be read. */
+function cpuOf(readers: Record<string, () => number | null>): Record<string, number> {
   const seconds: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(processes)) {
-    const used = pid === undefined ? null : processCpuSeconds(pid);
+  for (const [name, read] of Object.entries(readers)) {
+    const used = read();
     if (used !== null) seconds[name] = used;
   }
   return seconds;
@@ -125,10 +141,14 @@ async function loadTarget(server: BenchServer, database: ProvisionedDatabase, ta
   const url = `${server.baseUrl}${target.path}`;
   await runLoad({ url, connections: OUTSIDE_VIEW.connections, durationS: 2, headers });
   log(`${profiling ? 'profiling' : 'measuring'} ${target.path}: ${OUTSIDE_VIEW.connections} connections, ${OUTSIDE_VIEW.durationS} s`);
-  const processes = { server: server.pid, database: database.pid };
-  const cpuBefore = cpuOf(processes);
+  const readers = {
+    server: () => processCpuSeconds(server.pid),
+    'server main thread': () => mainThreadCpuSeconds(server.pid),
+    database: () => (database.pid === undefined ? null : processCpuSeconds(database.pid)),
+  };
+  const cpuBefore = cpuOf(readers);
   const figures = await runLoad({ url, connections: OUTSIDE_VIEW.connections, durationS: OUTSIDE_VIEW.durationS, headers });
-  const cpuAfter = cpuOf(processes);
+  const cpuAfter = cpuOf(readers);
   const perRequest = Object.entries(cpuAfter)
     .map(([name, seconds]) => `${name} ${((1e6 * (seconds - cpuBefore[name]!)) / figures.requests).toFixed(0)} µs`)
     .join(', ');
