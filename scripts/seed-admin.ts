@@ -16,7 +16,7 @@ import { configureLogger } from '../src/lib/logger';
 import { createPasswordHasher } from '../src/lib/password-hasher';
 import { createAuditService } from '../src/modules/audit';
 import { createSessionService } from '../src/modules/sessions';
-import { createUserRecords, SESSION_OWNERS } from '../src/modules/users';
+import { createUserRecords } from '../src/modules/users';
 import { seedAdmin } from '../src/modules/users/admin-seed.service';
 import { readDevSecret, readDevState } from './lib/dev-state';
 import { askHidden } from './lib/hidden-prompt';
@@ -68,7 +68,6 @@ async function main(): Promise<void> {
           session: config.session,
           now: systemClock,
           existingUserIds: createUserRecords({ now: systemClock }).existingIds,
-          owners: SESSION_OWNERS,
         }),
         now: systemClock,
       },

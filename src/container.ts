@@ -34,7 +34,6 @@ import {
   createLockService,
   createPasswordPolicy,
   createUserRecords,
-  SESSION_OWNERS,
   createUserService,
   createUserSettings,
   loadPasswordLists,
@@ -127,9 +126,9 @@ export function createContainer(options: ContainerOptions) {
   const box = createSecretBox(config.encryption);
   const audit = createAuditService({ now });
   const userRecords = createUserRecords({ now });
-  const sessions = createSessionService({ session: config.session, now, existingUserIds: userRecords.existingIds, owners: SESSION_OWNERS });
+  const sessions = createSessionService({ session: config.session, now, existingUserIds: userRecords.existingIds });
   const refreshTokens = createRefreshTokenService({ session: config.session, now, successors: createSuccessorDeriver(config.jwt) });
-  const resolveCaller = createCallerResolver({ sessions });
+  const resolveCaller = createCallerResolver({ sessions, users: userRecords });
   const { tokens: tokenSettings } = config;
   const keyRing = createKeyRing({ algorithm: tokenSettings.algorithm, timings: tokenSettings, box, now, audit });
   const accessTokens = createAccessTokenIssuer({ ring: keyRing, settings: tokenSettings, now });

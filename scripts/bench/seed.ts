@@ -8,7 +8,7 @@ import { createAuditService } from '../../src/modules/audit';
 import { createAccessTokenIssuer, createKeyRing, type AccessTokenIssuer } from '../../src/modules/keys';
 import { createRefreshTokenService, createSessionService, createSuccessorDeriver } from '../../src/modules/sessions';
 import { SessionModel } from '../../src/modules/sessions/session.model';
-import { createUserRecords, SESSION_OWNERS } from '../../src/modules/users';
+import { createUserRecords } from '../../src/modules/users';
 import { UserModel } from '../../src/modules/users/user.model';
 import { BENCH_DB_NAME, BENCH_TOKEN_ISSUER, benchEncryptionKey } from './server';
 
@@ -116,12 +116,7 @@ export async function seedUsers(count: number, copyHashFrom: string): Promise<Ty
 /** Opens sessions with the service's own code, each with a first refresh token, for one user. */
 export async function openSessions(config: Config, userId: string, count: number): Promise<SeededSession[]> {
   const now = () => new Date();
-  const sessions = createSessionService({
-    session: config.session,
-    now,
-    existingUserIds: createUserRecords({ now }).existingIds,
-    owners: SESSION_OWNERS,
-  });
+  const sessions = createSessionService({ session: config.session, now, existingUserIds: createUserRecords({ now }).existingIds });
   const tokens = createRefreshTokenService({
     session: config.session,
     now: () => new Date(),

@@ -5,7 +5,7 @@ import { ForbiddenError, UnauthenticatedError } from '../../errors/app-error';
 import { credentialVersionOf } from '../../lib/credential-version';
 import { requestContext } from '../../lib/request-context';
 import type { SessionService } from '../sessions';
-import type { AuthContext, AuthenticatedUser } from '../users';
+import type { AuthContext, UserRecords } from '../users';
 import type { AccessTokenIssuer } from '../keys';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
@@ -20,16 +20,15 @@ export type ResolveCaller = ReturnType<typeof createCallerResolver>;
 /**
  * Resolves a verified credential (an access token's claims, or a refresh token's record) to the caller
  * as the database sees it now: an ended session, a deleted or disabled user, a credential change or a
- * changed role take effect on this very request. The session and its user are read in one round trip.
+ * changed role take effect on this very request. The session and the user are read together.
  */
-export function createCallerResolver(deps: { sessions: Pick<SessionService<AuthenticatedUser>, 'findActiveSession' | 'slideSession'> }) {
+export function createCallerResolver(deps: { sessions: SessionService; users: Pick<UserRecords, 'loadForAuthentication'> }) {
   return async function resolveCaller(claims: { userId: string; sessionId: string }): Promise<AuthContext> {
     if (!Types.ObjectId.isValid(claims.sessionId) || !Types.ObjectId.isValid(claims.userId)) {
       throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     }
-    const found = await deps.sessions.findActiveSession(claims);
-    if (!found) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
-    const { session, owner: user } = found;
+    const [session, user] = await Promise.all([deps.sessions.findActiveSession(claims), deps.users.loadForAuthentication(claims.userId)]);
+    if (!session) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
     if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
     if (credentialVersionOf(session) !== credentialVersionOf(user)) {
       throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');

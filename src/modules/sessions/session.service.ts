@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Config } from '../../config/env';
-import { createJoinedByIdBatcher } from '../../db/by-id-batcher';
+import { createByIdBatcher } from '../../db/by-id-batcher';
 import { NotFoundError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
 import { addMs, earliest, type Clock } from '../../lib/clock';
@@ -18,13 +18,7 @@ export interface ReauthLimits {
   failureWindowMs: number;
 }
 
-/** Whose sessions these are: where a session's user is read from, with it, and which of its fields. */
-export interface SessionOwners<TOwner> {
-  collection: string;
-  fields: readonly (keyof TOwner & string)[];
-}
-
-export type SessionService<TOwner = unknown> = ReturnType<typeof createSessionService<TOwner>>;
+export type SessionService = ReturnType<typeof createSessionService>;
 
 const ORPHAN_SWEEP_CHUNK = 1000;
 
@@ -45,22 +39,15 @@ function distinctIds(ids: Types.ObjectId[]): Types.ObjectId[] {
 }
 
 /** Database-backed sessions: the source of truth every access token is checked against. */
-export function createSessionService<TOwner>(deps: {
+export function createSessionService(deps: {
   session: Config['session'];
   now: Clock;
   /** Which of these user ids still have an account (the users module's answer, wired by container.ts). */
   existingUserIds: (ids: readonly Types.ObjectId[]) => Promise<Set<string>>;
-  /** The users module's collection and the fields a session check reads (wired by container.ts). */
-  owners: SessionOwners<TOwner>;
 }) {
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
-  // Every authenticated request reads its session and its user by _id: concurrent requests share one
-  // query, and the user comes with the session (one round trip per batch instead of two, profiled).
-  const sessionsById = createJoinedByIdBatcher<SessionRecord, TOwner>(SessionModel.collection, {
-    from: deps.owners.collection,
-    localField: 'userId',
-    fields: deps.owners.fields,
-  });
+  // Every authenticated request reads its session by _id: concurrent requests share one query.
+  const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection);
 
   function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
@@ -97,18 +84,12 @@ export function createSessionService<TOwner>(deps: {
 
   /**
    * The session a verified credential (an access token's claims, or a refresh token's record) names,
-   * while it is active and belongs to that user, with that user's fields as `owners` names them (null
-   * when the account is gone); null when there is no such session. Concurrent requests share one read.
+   * while it is active and belongs to that user; null otherwise. Concurrent requests share one read.
    */
-  async function findActiveSession(claims: {
-    userId: string;
-    sessionId: string;
-  }): Promise<{ session: SessionRecord; owner: TOwner | null } | null> {
+  async function findActiveSession(claims: { userId: string; sessionId: string }): Promise<SessionRecord | null> {
     if (!Types.ObjectId.isValid(claims.sessionId)) return null;
-    const found = await sessionsById.load(new Types.ObjectId(claims.sessionId));
-    if (!found) return null;
-    const { document: session, joined: owner } = found;
-    return isActive(session, deps.now()) && session.userId.toString() === claims.userId ? { session, owner } : null;
+    const session = await sessionsById.load(new Types.ObjectId(claims.sessionId));
+    return session && isActive(session, deps.now()) && session.userId.toString() === claims.userId ? session : null;
   }
 
   /** A session that has just authenticated a request: its idle expiry slides, at most once per touch interval. */

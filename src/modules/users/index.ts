@@ -13,7 +13,7 @@ export {
   type UserSettings,
   type UserSettingsRecords,
 } from './user-settings.service';
-export { createUserRecords, SESSION_OWNERS, type AccountRecipient, type AuthenticatedUser, type UserRecords } from './user-records.service';
+export { createUserRecords, type AccountRecipient, type AuthenticatedUser, type UserRecords } from './user-records.service';
 export { userResponse } from './user.response';
 export { createUserRouter } from './user.routes';
 export { createUserSchemas } from './user.schemas';

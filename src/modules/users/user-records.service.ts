@@ -1,20 +1,14 @@
 import { Types } from 'mongoose';
+import { createByIdBatcher } from '../../db/by-id-batcher';
 import { isDuplicateKeyError } from '../../db/errors';
 import { ConflictError } from '../../errors/app-error';
 import type { Clock } from '../../lib/clock';
 import { credentialVersionOf } from '../../lib/credential-version';
-import type { SessionOwners } from '../sessions';
 import { BUMP_CREDENTIAL_VERSION, UserModel, type UserRecord, type UserStatus } from './user.model';
 import { USER_VIEW_PROJECTION, type UserFields } from './user.view';
 
 /** The user as the session check reads it on every request: the view's fields and the credential version. */
 export type AuthenticatedUser = UserFields & { credentialVersion?: number };
-
-/** Where the session check reads a session's user from, with the session, and which fields (wired by container.ts). */
-export const SESSION_OWNERS: SessionOwners<AuthenticatedUser> = {
-  collection: UserModel.collection.collectionName,
-  fields: ['_id', ...(Object.keys(USER_VIEW_PROJECTION) as (keyof typeof USER_VIEW_PROJECTION)[]), 'credentialVersion'],
-};
 
 /** The user as a login reads it: everything but the MFA secrets, with the password hash. */
 export type LoginUser = Omit<UserRecord, 'mfaSecret' | 'mfaLastStep' | 'mfaRecoveryCodes'>;
@@ -49,6 +43,11 @@ export type UserRecords = ReturnType<typeof createUserRecords>;
  * functions, so rules such as "replacing a credential moves the credential version" hold in one place.
  */
 export function createUserRecords(deps: { now: Clock }) {
+  // Every authenticated request reads its user by _id: concurrent requests share one query.
+  const usersById = createByIdBatcher<AuthenticatedUser>(UserModel.collection, {
+    projection: { ...USER_VIEW_PROJECTION, credentialVersion: 1 },
+  });
+
   /**
    * Creates an account with the default role; 409 EMAIL_TAKEN when the address has one. An account made
    * through an OpenID provider has no password hash, and its address is verified when the provider says so.
@@ -77,6 +76,12 @@ export function createUserRecords(deps: { now: Clock }) {
   async function findForSignIn(userId: string): Promise<(UserFields & { credentialVersion?: number }) | null> {
     const id = objectIdOf(userId);
     return id ? UserModel.findById(id).lean<UserFields & { credentialVersion?: number }>() : null;
+  }
+
+  /** The user the session check needs, batched with the concurrent requests' reads. */
+  async function loadForAuthentication(userId: string): Promise<AuthenticatedUser | null> {
+    const id = objectIdOf(userId);
+    return id ? usersById.load(id) : null;
   }
 
   async function recordLogin(userId: string, at: Date): Promise<void> {
@@ -179,6 +184,7 @@ export function createUserRecords(deps: { now: Clock }) {
     createAccount,
     findForLogin,
     findForSignIn,
+    loadForAuthentication,
     recordLogin,
     existingIds,
     isEmailTaken,
