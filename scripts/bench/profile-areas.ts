@@ -14,10 +14,7 @@ const AREAS: readonly [string, (frame: Frame) => boolean][] = [
   ['idle', (frame) => frame.functionName === '(idle)'],
   ['database driver and batching', (frame) => /node_modules\/(mongoose|mongodb|bson)\/|by-id-batcher|micro-batcher/.test(frame.url)],
   ['rate limiting', (frame) => /express-rate-limit|rate-limit|rate-limiting/.test(frame.url)],
-  [
-    'authentication',
-    (frame) => /authenticate\.js|access-token|session\.service|user-records|credential-version/.test(frame.url),
-  ],
+  ['authentication', (frame) => /authenticate\.js|access-token|session\.service|user-records|credential-version/.test(frame.url)],
   ['controller, views, JSON', (frame) => /\.controller\.js|\.view\.js|\.service\.js|express\/lib\/response/.test(frame.url)],
   ['compression', (frame) => /node_modules\/(compression|on-headers)\/|middleware\/compression/.test(frame.url)],
   ['metrics', (frame) => /modules\/operations\/|prom-client/.test(frame.url)],
