@@ -11,23 +11,36 @@ import { scriptKeyRing } from './lib/key-ring';
 
 const USAGE = 'usage: keys list | keys rotate [--now] | keys revoke <kid>';
 
+type Command = { name: 'list' } | { name: 'rotate'; now: boolean } | { name: 'revoke'; kid: string };
+
+function commandOf(args: string[]): Command {
+  const [name, ...rest] = args;
+  if (name === 'list' && rest.length === 0) return { name };
+  if (name === 'rotate') {
+    const { values } = parseArgs({ args: rest, options: { now: { type: 'boolean', default: false } } });
+    return { name, now: values.now === true };
+  }
+  // A kid is base64url and may start with '-': taken as it is, never read as an option.
+  const kids = rest[0] === '--' ? rest.slice(1) : rest;
+  if (name === 'revoke' && kids.length === 1 && kids[0]) return { name, kid: kids[0] };
+  throw new Error(USAGE);
+}
+
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { now: { type: 'boolean', default: false } } });
-  const [command, kid] = positionals;
-  if (!command || !['list', 'rotate', 'revoke'].includes(command) || (command === 'revoke' && !kid)) throw new Error(USAGE);
+  const command = commandOf(process.argv.slice(2));
   const config = loadConfigFromEnvironment();
   configureLogger({ level: 'warn', format: config.log.format });
   await connectDatabase(config.db);
   const { ring, audit } = scriptKeyRing(config);
   try {
-    if (command === 'rotate') {
-      const key = await ring.rotate(values.now === true);
+    if (command.name === 'rotate') {
+      const key = await ring.rotate(command.now);
       process.stdout.write(
         `${key.state === 'current' ? 'now signing with' : 'published, signs from ' + key.activatesAt.toISOString() + ':'} ${key.kid}\n`,
       );
-    } else if (command === 'revoke') {
-      await ring.revoke(kid!);
-      process.stdout.write(`revoked ${kid}\n`);
+    } else if (command.name === 'revoke') {
+      await ring.revoke(command.kid);
+      process.stdout.write(`revoked ${command.kid}\n`);
     }
     for (const key of await ring.listKeys()) {
       process.stdout.write(

@@ -59,6 +59,18 @@ describe('npm run keys:list, keys:rotate, keys:revoke', () => {
     expect(await AuditEventModel.countDocuments({ type: 'key.revoked', 'details.kid': first!.kid })).toBe(1);
   }, 60_000);
 
+  it('when the kid to revoke starts with a dash (base64url), then it is taken as the kid, not as an option', async () => {
+    await ctx.container.keyRing.ensureLoaded();
+    const kid = '-R5fnk8mXBqCLFzNwpE26etSTOYkjT9nmzhwRcVDpBE';
+
+    const [direct, separated] = [await runKeys(['revoke', kid]), await runKeys(['revoke', '--', kid])];
+
+    for (const run of [direct, separated]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('keys failed: No such signing key.\n');
+    }
+  }, 60_000);
+
   it('when the command or the kid is missing, then it exits 1 with the usage', async () => {
     const missing = await runKeys(['revoke']);
     expect(missing.code).toBe(1);
