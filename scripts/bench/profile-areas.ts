@@ -13,7 +13,7 @@ const AREAS: readonly [string, (frame: Frame) => boolean][] = [
   ['garbage collection', (frame) => frame.functionName === '(garbage collector)'],
   ['idle', (frame) => frame.functionName === '(idle)'],
   ['database driver and batching', (frame) => /node_modules\/(mongoose|mongodb|bson)\/|by-id-batcher|micro-batcher/.test(frame.url)],
-  ['rate limiting', (frame) => /express-rate-limit|rate-limit|rate-limiting/.test(frame.url)],
+  ['rate limiting', (frame) => /rate-limit/.test(frame.url)],
   ['authentication', (frame) => /authenticate\.js|access-token|session\.service|user-records|credential-version/.test(frame.url)],
   ['controller, views, JSON', (frame) => /\.controller\.js|\.view\.js|\.service\.js|express\/lib\/response/.test(frame.url)],
   ['compression', (frame) => /node_modules\/(compression|on-headers)\/|middleware\/compression/.test(frame.url)],

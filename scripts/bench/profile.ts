@@ -77,7 +77,7 @@ function measuredWindow(profile: CpuProfile, durationS: number): { nodeIds: numb
   return { nodeIds, windowS: (end - start) / 1e6 };
 }
 
-/** Self time per function and per place, in microseconds per request of the measured load. */
+/** Time per area of work, and self time per place and per function, in microseconds per request of the measured load. */
 function summarize(profile: CpuProfile, requestsPerSecond: number, durationS: number): string {
   const { nodeIds, windowS } = measuredWindow(profile, durationS);
   const sampleUs = (1e6 * windowS) / Math.max(1, nodeIds.length);
