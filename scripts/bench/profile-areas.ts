@@ -12,7 +12,7 @@ export interface Frame {
 const AREAS: readonly [string, (frame: Frame) => boolean][] = [
   ['garbage collection', (frame) => frame.functionName === '(garbage collector)'],
   ['idle', (frame) => frame.functionName === '(idle)'],
-  ['database driver and batching', (frame) => /node_modules\/(mongoose|mongodb|bson)\/|by-id-batcher|micro-batcher/.test(frame.url)],
+  ['database driver and batching', (frame) => /node_modules\/(mongoose|mongodb|bson)\/|find-by-ids|micro-batcher/.test(frame.url)],
   ['rate limiting', (frame) => /rate-limit/.test(frame.url)],
   ['authentication', (frame) => /authenticate\.js|access-token|session\.service|user-records|credential-version/.test(frame.url)],
   ['controller, views, JSON', (frame) => /\.controller\.js|\.view\.js|\.service\.js|express\/lib\/response/.test(frame.url)],

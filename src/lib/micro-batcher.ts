@@ -12,8 +12,8 @@ export interface MicroBatcherOptions {
   maxBatchSize: number;
   /**
    * While a batch of this batcher is running, later items wait for it to finish (or for this many
-   * milliseconds, whichever comes first) and then run together in one new batch, instead of a batch
-   * per loop turn. Under load that turns many small commands into a few large ones; when the batch
+   * milliseconds, whichever comes first) and then run together in one new batch, one loop turn after
+   * it finished, instead of a batch per loop turn. Under load that turns many small commands into a few large ones; when the batch
    * hangs (a frozen database), the wait is bounded. Unset: every loop turn dispatches at once.
    */
   coalesceMs?: number;
@@ -53,8 +53,7 @@ export function createMicroBatcher<I, R>(
       for (const pending of batch) pending.reject(error);
     } finally {
       running -= 1;
-      // Items that waited for this batch go now, with whatever else arrives in this turn.
-      if (queued.length > 0) scheduleAfterThisTurn();
+      if (queued.length > 0) scheduleAfterNextTurn();
     }
   }
 
@@ -76,6 +75,20 @@ export function createMicroBatcher<I, R>(
     dispatchAfterTurn = true;
     // After the poll phase: every request whose bytes arrived in this loop turn joins the batch.
     setImmediate(dispatch);
+  }
+
+  /**
+   * For items that waited for a batch that has just ended: this turn answers that batch's callers, and
+   * under load their next requests arrive in the next turn's poll phase. Going one turn later, the
+   * waiting items take them along instead of leaving them a batch of their own: the callers stop
+   * splitting into groups that alternate (profiled at 50 connections: ~25 lookups a batch became ~39).
+   */
+  function scheduleAfterNextTurn(): void {
+    if (dispatchAfterTurn) return;
+    clearTimeout(coalesceTimer);
+    coalesceTimer = undefined;
+    dispatchAfterTurn = true;
+    setImmediate(() => setImmediate(dispatch));
   }
 
   function submit(item: I): Promise<R> {

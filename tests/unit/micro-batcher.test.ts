@@ -89,6 +89,32 @@ describe('micro-batcher', () => {
       expect(batches).toEqual([[1], [2, 3, 4]]);
     });
 
+    it('when the batch they waited for ends, then waiting items also take along what arrives in the next turn', async () => {
+      const batches: number[][] = [];
+      let release: () => void = () => undefined;
+      const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
+      const batcher = createMicroBatcher<number, number>(
+        async (items) => {
+          batches.push(items);
+          if (batches.length === 1) await firstBatchHeld;
+          return items.map((item) => fulfilled(item));
+        },
+        { maxBatchSize: 10, coalesceMs: 60_000 },
+      );
+
+      const first = batcher.submit(1);
+      await nextTurn();
+      const waiting = batcher.submit(2);
+      release();
+      await first;
+      // The turn after the one that answered the first batch's caller: its next request arrives now.
+      await nextTurn();
+      const comesBack = batcher.submit(3);
+
+      expect(await Promise.all([waiting, comesBack])).toEqual([2, 3]);
+      expect(batches).toEqual([[1], [2, 3]]);
+    });
+
     it('when the running batch hangs, then waiting items start their own batch after coalesceMs', async () => {
       const batches: string[][] = [];
       const batcher = createMicroBatcher<string, string>(

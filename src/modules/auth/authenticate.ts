@@ -4,8 +4,10 @@ import type { Role } from '../../config/roles';
 import { ForbiddenError, UnauthenticatedError } from '../../errors/app-error';
 import { credentialVersionOf } from '../../lib/credential-version';
 import { requestContext } from '../../lib/request-context';
-import type { SessionService } from '../sessions';
-import type { AuthContext, UserRecords } from '../users';
+import { BATCH_COALESCE_MS, MAX_BATCH_SIZE } from '../../db/find-by-ids';
+import { createMicroBatcher, fulfilled } from '../../lib/micro-batcher';
+import type { SessionClaims, SessionRecord, SessionService } from '../sessions';
+import type { AuthContext, AuthenticatedUser, UserRecords } from '../users';
 import type { AccessTokenIssuer } from '../keys';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
@@ -17,17 +19,38 @@ export function bearerTokenOf(req: Request): string | undefined {
 
 export type ResolveCaller = ReturnType<typeof createCallerResolver>;
 
+type CallerRecords = [SessionRecord | null, AuthenticatedUser | null];
+
 /**
  * Resolves a verified credential (an access token's claims, or a refresh token's record) to the caller
  * as the database sees it now: an ended session, a deleted or disabled user, a credential change or a
- * changed role take effect on this very request. The session and the user are read together.
+ * changed role take effect on this very request.
+ *
+ * Every authenticated request reads its session and its user, so the requests of one loop turn (and,
+ * under load, those that wait for the running batch) read theirs together: one query for the sessions
+ * and one for the users, in lockstep, so a request's two reads never land in different batches. A
+ * request only ever joins a batch that starts after it arrived (see the micro-batcher).
  */
-export function createCallerResolver(deps: { sessions: SessionService; users: Pick<UserRecords, 'loadForAuthentication'> }) {
-  return async function resolveCaller(claims: { userId: string; sessionId: string }): Promise<AuthContext> {
+export function createCallerResolver(deps: {
+  sessions: Pick<SessionService, 'findActiveSessions' | 'slideSession'>;
+  users: Pick<UserRecords, 'loadManyForAuthentication'>;
+}) {
+  const records = createMicroBatcher<SessionClaims, CallerRecords>(
+    async (batch) => {
+      const [sessions, users] = await Promise.all([
+        deps.sessions.findActiveSessions(batch),
+        deps.users.loadManyForAuthentication(batch.map((claims) => claims.userId)),
+      ]);
+      return batch.map((_, index) => fulfilled<CallerRecords>([sessions[index] ?? null, users[index] ?? null]));
+    },
+    { maxBatchSize: MAX_BATCH_SIZE, coalesceMs: BATCH_COALESCE_MS },
+  );
+
+  return async function resolveCaller(claims: SessionClaims): Promise<AuthContext> {
     if (!Types.ObjectId.isValid(claims.sessionId) || !Types.ObjectId.isValid(claims.userId)) {
       throw new UnauthenticatedError('TOKEN_INVALID', 'The access token is not valid.');
     }
-    const [session, user] = await Promise.all([deps.sessions.findActiveSession(claims), deps.users.loadForAuthentication(claims.userId)]);
+    const [session, user] = await records.submit(claims);
     if (!session) throw new UnauthenticatedError('SESSION_REVOKED', 'The session has ended; sign in again.');
     if (!user) throw new UnauthenticatedError('UNAUTHENTICATED', 'The account no longer exists.');
     if (credentialVersionOf(session) !== credentialVersionOf(user)) {

@@ -1,5 +1,5 @@
 import type { ClientRateLimitInfo, IncrementResponse, Store } from 'express-rate-limit';
-import { BATCH_COALESCE_MS } from '../../db/by-id-batcher';
+import { BATCH_COALESCE_MS } from '../../db/find-by-ids';
 import { isDuplicateKeyError } from '../../db/errors';
 import type { Clock } from '../../lib/clock';
 import { logger } from '../../lib/logger';

@@ -1,6 +1,6 @@
 import mongoose, { type mongo } from 'mongoose';
 import type { Config } from '../../config/env';
-import { findByIds, MAX_BATCH_SIZE } from '../../db/by-id-batcher';
+import { findByIds, MAX_BATCH_SIZE } from '../../db/find-by-ids';
 import { DUPLICATE_KEY } from '../../db/errors';
 import { UnauthenticatedError } from '../../errors/app-error';
 import { addMs, type Clock } from '../../lib/clock';

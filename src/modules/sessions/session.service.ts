@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Config } from '../../config/env';
-import { createByIdBatcher } from '../../db/by-id-batcher';
+import { findByObjectIdHexes } from '../../db/find-by-ids';
 import { NotFoundError } from '../../errors/app-error';
 import type { ClientInfo } from '../../lib/client-info';
 import { addMs, earliest, type Clock } from '../../lib/clock';
@@ -19,6 +19,12 @@ export interface ReauthLimits {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
+
+/** What a verified credential says of its session: whose it is and which. */
+export interface SessionClaims {
+  userId: string;
+  sessionId: string;
+}
 
 const ORPHAN_SWEEP_CHUNK = 1000;
 
@@ -46,8 +52,6 @@ export function createSessionService(deps: {
   existingUserIds: (ids: readonly Types.ObjectId[]) => Promise<Set<string>>;
 }) {
   const { idleTtlMs, absoluteTtlMs, touchIntervalMs } = deps.session;
-  // Every authenticated request reads its session by _id: concurrent requests share one query.
-  const sessionsById = createByIdBatcher<SessionRecord>(SessionModel.collection);
 
   function isActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.expiresAt > now && session.absoluteExpiresAt > now;
@@ -83,13 +87,18 @@ export function createSessionService(deps: {
   }
 
   /**
-   * The session a verified credential (an access token's claims, or a refresh token's record) names,
-   * while it is active and belongs to that user; null otherwise. Concurrent requests share one read.
+   * For each verified credential (an access token's claims, or a refresh token's record), the session
+   * it names while that is active and belongs to that user; null otherwise. One query for all of them.
    */
-  async function findActiveSession(claims: { userId: string; sessionId: string }): Promise<SessionRecord | null> {
-    if (!Types.ObjectId.isValid(claims.sessionId)) return null;
-    const session = await sessionsById.load(new Types.ObjectId(claims.sessionId));
-    return session && isActive(session, deps.now()) && session.userId.toString() === claims.userId ? session : null;
+  async function findActiveSessions(claims: readonly SessionClaims[]): Promise<(SessionRecord | null)[]> {
+    const sessions = await findByObjectIdHexes<SessionRecord>(
+      SessionModel.collection,
+      claims.map((claim) => claim.sessionId),
+    );
+    const now = deps.now();
+    return sessions.map((session, index) =>
+      session && isActive(session, now) && session.userId.toString() === claims[index]?.userId ? session : null,
+    );
   }
 
   /** A session that has just authenticated a request: its idle expiry slides, at most once per touch interval. */
@@ -256,7 +265,7 @@ export function createSessionService(deps: {
   return {
     startSession,
     adoptCredentialVersion,
-    findActiveSession,
+    findActiveSessions,
     slideSession,
     recordSecondFactor,
     deleteUserSessions,

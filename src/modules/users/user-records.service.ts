@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { createByIdBatcher } from '../../db/by-id-batcher';
+import { findByObjectIdHexes } from '../../db/find-by-ids';
 import { isDuplicateKeyError } from '../../db/errors';
 import { ConflictError } from '../../errors/app-error';
 import type { Clock } from '../../lib/clock';
@@ -9,6 +9,8 @@ import { USER_VIEW_PROJECTION, type UserFields } from './user.view';
 
 /** The user as the session check reads it on every request: the view's fields and the credential version. */
 export type AuthenticatedUser = UserFields & { credentialVersion?: number };
+
+const AUTHENTICATION_PROJECTION = { ...USER_VIEW_PROJECTION, credentialVersion: 1 };
 
 /** The user as a login reads it: everything but the MFA secrets, with the password hash. */
 export type LoginUser = Omit<UserRecord, 'mfaSecret' | 'mfaLastStep' | 'mfaRecoveryCodes'>;
@@ -43,11 +45,6 @@ export type UserRecords = ReturnType<typeof createUserRecords>;
  * functions, so rules such as "replacing a credential moves the credential version" hold in one place.
  */
 export function createUserRecords(deps: { now: Clock }) {
-  // Every authenticated request reads its user by _id: concurrent requests share one query.
-  const usersById = createByIdBatcher<AuthenticatedUser>(UserModel.collection, {
-    projection: { ...USER_VIEW_PROJECTION, credentialVersion: 1 },
-  });
-
   /**
    * Creates an account with the default role; 409 EMAIL_TAKEN when the address has one. An account made
    * through an OpenID provider has no password hash, and its address is verified when the provider says so.
@@ -78,10 +75,9 @@ export function createUserRecords(deps: { now: Clock }) {
     return id ? UserModel.findById(id).lean<UserFields & { credentialVersion?: number }>() : null;
   }
 
-  /** The user the session check needs, batched with the concurrent requests' reads. */
-  async function loadForAuthentication(userId: string): Promise<AuthenticatedUser | null> {
-    const id = objectIdOf(userId);
-    return id ? usersById.load(id) : null;
+  /** The users the session checks of a batch of requests need (null: no such account), in one query. */
+  async function loadManyForAuthentication(userIds: readonly string[]): Promise<(AuthenticatedUser | null)[]> {
+    return findByObjectIdHexes<AuthenticatedUser>(UserModel.collection, userIds, AUTHENTICATION_PROJECTION);
   }
 
   async function recordLogin(userId: string, at: Date): Promise<void> {
@@ -184,7 +180,7 @@ export function createUserRecords(deps: { now: Clock }) {
     createAccount,
     findForLogin,
     findForSignIn,
-    loadForAuthentication,
+    loadManyForAuthentication,
     recordLogin,
     existingIds,
     isEmailTaken,
