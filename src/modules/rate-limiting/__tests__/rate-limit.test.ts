@@ -31,6 +31,17 @@ describe('rate limiting', () => {
     await request(fresh.app).get('/healthz').expect(200);
     await fresh.container.close();
   });
+
+  it('when addresses share an IPv6 /56, or are one IPv4 address written two ways, then they share one budget', async () => {
+    const proxied = createTestContext({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '7d', TRUST_PROXY: '1' });
+    const from = async (address: string) => (await request(proxied.app).get('/openapi.json').set('X-Forwarded-For', address)).status;
+
+    expect([await from('2001:db8:1:100::1'), await from('2001:db8:1:1ff::2'), await from('2001:db8:1:1aa::3')]).toEqual([200, 200, 429]);
+    expect(await from('2001:db8:1:200::1')).toBe(200);
+    expect([await from('203.0.113.9'), await from('::ffff:203.0.113.9'), await from('203.0.113.9')]).toEqual([200, 200, 429]);
+    expect(await from('203.0.113.10')).toBe(200);
+    await proxied.container.close();
+  });
 });
 
 describe('unknown routes', () => {
