@@ -1,4 +1,5 @@
-import { runLoad, type LoadFigures } from './load';
+import { describeHashLimit, measureHashLimit } from './hash-limit';
+import { percentile, runLoad, type LoadFigures } from './load';
 import { BENCH_PASSWORD } from './seed';
 import { adminSessionOf, grantOf, waitForLoginsToDrain, type Row, type RowKey, type ScenarioContext } from './scenarios';
 
@@ -20,8 +21,22 @@ function medianByThroughput(rounds: LoadFigures[]): LoadFigures {
   return [...rounds].sort((a, b) => a.okPerSecond - b.okPerSecond)[Math.floor(rounds.length / 2)]!;
 }
 
+export interface OutsideView {
+  rows: Row[];
+  /** Each read row's 2xx/s ÷ /healthz's in the same round, the median over the rounds. */
+  sideBySide: { me: number; users: number };
+}
+
+/** The median over the rounds of a row's 2xx/s ÷ /healthz's in that round. */
+function medianRatio(rows: LoadFigures[], healthz: LoadFigures[]): number {
+  return percentile(
+    rows.map((figures, round) => figures.okPerSecond / (healthz[round]?.okPerSecond ?? Number.NaN)),
+    0.5,
+  );
+}
+
 /** Runs the four outside-view rows and returns them, keyed so the report can take their ratios. */
-export async function measureOutsideView(context: ScenarioContext, roundCount: number, log: (line: string) => void): Promise<Row[]> {
+export async function measureOutsideView(context: ScenarioContext, roundCount: number, log: (line: string) => void): Promise<OutsideView> {
   const { connections, durationS } = OUTSIDE_VIEW;
   const member = context.meSessions[0];
   if (!member) throw new Error('the outside view needs one seeded /me session');
@@ -40,8 +55,9 @@ export async function measureOutsideView(context: ScenarioContext, roundCount: n
       () => runLoad({ url: `${context.baseUrl}/api/v1/users?limit=20`, connections, durationS, headers: adminHeaders }),
     ],
   ];
-  // Side by side, round after round: a row is the median of its rounds, so one slow moment of the
-  // machine (or of the JVM under the fallback database) moves no ratio on its own.
+  // Side by side, round after round: a ratio is the median of its rounds' ratios, each of figures
+  // measured seconds apart, so neither one slow moment of the machine (or of the JVM under the
+  // fallback database) nor its drift over the run moves a ratio on its own.
   const rounds = new Map<RowKey, LoadFigures[]>();
   for (let round = 1; round <= roundCount; round += 1) {
     for (const [key, label, load] of reads) {
@@ -60,6 +76,8 @@ export async function measureOutsideView(context: ScenarioContext, roundCount: n
     figures: medianByThroughput(rounds.get(key)!),
   }));
   // Logins once, last: the hashing pool drains for seconds after, which would weigh on a next round.
+  const hashLimit = measureHashLimit();
+  log(`hash limit just before the logins: ${describeHashLimit(hashLimit)}`);
   log('measuring (outside view) POST /auth/login, one account');
   const login = await runLoad({
     url: `${context.baseUrl}/api/v1/auth/login`,
@@ -70,7 +88,11 @@ export async function measureOutsideView(context: ScenarioContext, roundCount: n
     body: JSON.stringify({ email: context.member.email, password: BENCH_PASSWORD }),
   });
   log(`  ${login.okPerSecond.toFixed(1)} 2xx/s, non-2xx ${JSON.stringify(login.refusals)}`);
-  rows.push({ key: 'outsideLogin', label: 'outside: POST /auth/login, one account', connections, figures: login });
+  rows.push({ key: 'outsideLogin', label: 'outside: POST /auth/login, one account', connections, figures: login, hashLimit });
   await waitForLoginsToDrain(context);
-  return rows;
+  const healthz = rounds.get('outsideHealthz')!;
+  return {
+    rows,
+    sideBySide: { me: medianRatio(rounds.get('outsideMe')!, healthz), users: medianRatio(rounds.get('outsideUsers')!, healthz) },
+  };
 }

@@ -4,7 +4,7 @@ import { configureLogger } from '../../src/lib/logger';
 import type { ProvisionedDatabase } from '../db/provision';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { computeRatios, formatReport, writeReport, type BenchReport } from './report';
-import { measureHashLimit, type HashLimit } from './hash-limit';
+import { describeHashLimit, measureHashLimit, type HashLimit } from './hash-limit';
 import {
   loadAudit,
   loadForgotPassword,
@@ -39,7 +39,7 @@ import {
 import { BENCH_DB_NAME, buildService, passedThroughSummary, provisionBenchDatabase, ROOT, startServer, type BenchServer } from './server';
 import { withDatabaseName } from '../lib/processes';
 import type { LoadFigures } from './load';
-import { measureOutsideView } from './outside-view';
+import { measureOutsideView, type OutsideView } from './outside-view';
 import { habitsBodySizes, loadCheckIns, loadHabits, seedHabits } from './habits';
 
 const started = Date.now();
@@ -99,10 +99,17 @@ async function seed(options: BenchOptions, server: BenchServer, databaseUri: str
   };
 }
 
-async function measure(rows: Row[], key: RowKey, label: string, connections: number, load: () => Promise<LoadFigures>): Promise<void> {
+async function measure(
+  rows: Row[],
+  key: RowKey,
+  label: string,
+  connections: number,
+  load: () => Promise<LoadFigures>,
+  hashLimit?: HashLimit,
+): Promise<void> {
   log(`measuring ${label}`);
   const figures = await load();
-  rows.push({ key, label, connections, figures });
+  rows.push({ key, label, connections, figures, ...(hashLimit && { hashLimit }) });
   log(
     `  ${figures.requestsPerSecond.toFixed(1)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${JSON.stringify(figures.refusals)}`,
   );
@@ -110,6 +117,7 @@ async function measure(rows: Row[], key: RowKey, label: string, connections: num
 
 interface ScenarioResults {
   rows: Row[];
+  sideBySide: OutsideView['sideBySide'];
   sessionSeedMs: number;
   storm: StormFigures;
   habitBodies: Record<string, number>;
@@ -166,7 +174,8 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   await loadHealthz(context, options.warmupS);
   await loadMe(context, options.warmupS);
   await loadRefresh(context, context.warmupRefreshSessions, options.warmupS);
-  rows.push(...(await measureOutsideView(context, options.outsideRounds, log)));
+  const outside = await measureOutsideView(context, options.outsideRounds, log);
+  rows.push(...outside.rows);
   await measure(rows, 'healthz', 'GET /healthz', conns, () => loadHealthz(context));
   await measure(rows, 'me', `GET /me (${options.baselineSessions.toLocaleString('en-US')} sessions)`, conns, () => loadMe(context));
   await measure(rows, 'jwks', 'GET /.well-known/jwks.json', conns, () => loadJwks(context));
@@ -176,7 +185,9 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   );
   const habitBodies = await measureHabits(rows, seeded);
   await measure(rows, 'refresh', 'POST /auth/refresh (own chains)', conns, () => loadRefresh(context));
-  await measure(rows, 'login', 'POST /auth/login', options.loginConnections, () => loadLogin(context));
+  const hashLimit = measureHashLimit();
+  log(`hash limit just before the logins: ${describeHashLimit(hashLimit)}`);
+  await measure(rows, 'login', 'POST /auth/login', options.loginConnections, () => loadLogin(context), hashLimit);
   await waitForLoginsToDrain(context);
   log('measuring login storm: GET /me alongside POST /auth/login');
   const stormLoad = await loadStorm(context);
@@ -200,16 +211,19 @@ async function runScenarios(seeded: Seeded): Promise<ScenarioResults> {
   rows.push({ key: 'forgotKnown', label: 'POST /auth/password/forgot (known)', connections: conns / 2, figures: forgot.known });
   rows.push({ key: 'forgotUnknown', label: '  same, unknown addresses, meanwhile', connections: conns / 2, figures: forgot.unknown });
   log(`  p50 known ${forgot.known.p50Ms.toFixed(2)} ms, unknown ${forgot.unknown.p50Ms.toFixed(2)} ms`);
-  return { rows, sessionSeedMs: filled.ms, storm, habitBodies };
+  return { rows, sideBySide: outside.sideBySide, sessionSeedMs: filled.ms, storm, habitBodies };
 }
 
-function extraFigures(hashLimit: HashLimit, storm: StormFigures, habitBodies: Record<string, number>): Record<string, string> {
+function extraFigures(rows: Row[], storm: StormFigures, habitBodies: Record<string, number>): Record<string, string> {
   const ms = (value: number): string => `${value.toFixed(0)} ms`;
   return {
     'GET /habits body on the wire': Object.entries(habitBodies)
       .map(([encoding, bytes]) => `${encoding} ${bytes.toLocaleString('en-US')} B`)
       .join(', '),
-    'hash limit': `${hashLimit.loginsPerSecond.toFixed(2)} logins/s (${hashLimit.cores} cores ÷ ${ms(hashLimit.singleHashMs)} per bcrypt hash at cost ${hashLimit.cost}, measured idle before the load)`,
+    'hash limit (measured on the idle server just before each login row)': rows
+      .filter((row) => row.hashLimit)
+      .map((row) => `${row.key} ${describeHashLimit(row.hashLimit!)}`)
+      .join('; '),
     [`login storm (${storm.logins} at once)`]:
       `${storm.accepted} accepted, ${storm.busy} answered 503 BUSY (${((100 * storm.busy) / storm.logins).toFixed(0)}%), ${storm.other} other; ` +
       `slowest ${ms(storm.slowestMs)} (accepted ${ms(storm.slowestAcceptedMs)}, BUSY ${ms(storm.slowestBusyMs)})`,
@@ -248,10 +262,7 @@ async function main(): Promise<void> {
   cleanups.push(() => server.stop());
   log(`server ready at ${server.baseUrl}`);
   const seeded = await seed(options, server, database.uri);
-  log('measuring one bcrypt hash at cost 12 (idle)');
-  const hashLimit = measureHashLimit(12);
-  log(`  ${hashLimit.singleHashMs.toFixed(0)} ms: hash limit ${hashLimit.loginsPerSecond.toFixed(2)} logins/s`);
-  const { rows, sessionSeedMs, storm, habitBodies } = await runScenarios(seeded);
+  const { rows, sideBySide, sessionSeedMs, storm, habitBodies } = await runScenarios(seeded);
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
     header: reportHeader(options, database),
@@ -263,8 +274,8 @@ async function main(): Promise<void> {
       bigSessionsSeedMs: sessionSeedMs,
     },
     rows,
-    figures: extraFigures(hashLimit, storm, habitBodies),
-    ratios: computeRatios(rows, hashLimit.loginsPerSecond),
+    figures: extraFigures(rows, storm, habitBodies),
+    ratios: computeRatios(rows, sideBySide),
     wallTimeMs: Date.now() - started,
   };
   process.stdout.write(`\n${formatReport(report)}\n`);

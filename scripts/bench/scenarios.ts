@@ -1,6 +1,7 @@
 import type { Config } from '../../src/config/env';
 import { SessionModel } from '../../src/modules/sessions/session.model';
 import type { AccessTokenIssuer } from '../../src/modules/keys';
+import type { HashLimit } from './hash-limit';
 import { bodiesInTurn, cookieChainPerConnection, headersPerConnection, percentile, runLoad, type LoadFigures } from './load';
 import type { BenchOptions } from './options';
 import { BENCH_PASSWORD, seededUserEmail, type Account, type SeededSession } from './seed';
@@ -35,6 +36,8 @@ export interface Row {
   label: string;
   connections: number;
   figures: LoadFigures;
+  /** A login row's ceiling: the hash limit measured on the idle server just before it (a run's machine speed drifts). */
+  hashLimit?: HashLimit;
 }
 
 export interface ScenarioContext {

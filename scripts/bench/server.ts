@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { provisionDatabase, type ProvisionedDatabase } from '../db/provision';
 import { findFreePort, stopProcess, waitForOk, withDatabaseName } from '../lib/processes';
+import { BENCH_HASH_COST } from './hash-limit';
 import type { BenchOptions } from './options';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -84,7 +85,7 @@ function serverEnvironment(
     // The benchmark measures request handling; its admin is promoted in the database, not enrolled in MFA.
     MFA_REQUIRED_ROLES: 'none',
     LOG_LEVEL: 'warn',
-    BCRYPT_COST: '12',
+    BCRYPT_COST: String(BENCH_HASH_COST),
     LOGIN_MAX_FAILURES: '1000',
     RATE_LIMIT_ENABLED: String(options.rateLimit),
     RATE_LIMIT_MAX: UNREACHABLE_LIMIT,
