@@ -83,6 +83,7 @@ function createApiRouter(container: Container): express.Router {
     schemas: identitiesSchemas,
   };
   const api = express.Router();
+  api.use(requireDatabase);
   // First: GET /me is the hottest authenticated route, and a router passed costs every request a walk.
   api.use(
     '/me',
@@ -164,7 +165,7 @@ export function createApp(container: Container): Express {
   app.use(cookieParser());
   // The API first: no other router serves a path under /api/v1, and every one it passed would cost
   // each API request a walk through that router's routes (a tenth of /me's CPU, profiled).
-  app.use('/api/v1', requireDatabase, createApiRouter(container));
+  app.use('/api/v1', createApiRouter(container));
   app.use(createOperationalRouter({ geoip: container.geo?.status }));
   if (container.metrics) {
     app.use(createMetricsRouter({ metrics: container.metrics, token: config.metrics.token, isProduction: config.isProduction }));
