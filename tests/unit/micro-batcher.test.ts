@@ -61,7 +61,8 @@ describe('micro-batcher', () => {
   describe('with coalesceMs', () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-    it('when items arrive over several turns while a batch runs, then they wait for it and run together in one new batch', async () => {
+    /** A batcher whose first batch runs until `release()`; coalesceMs far longer than a test, so only a batch's end starts the next. */
+    function withFirstBatchHeld() {
       const batches: number[][] = [];
       let release: () => void = () => undefined;
       const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
@@ -71,9 +72,13 @@ describe('micro-batcher', () => {
           if (batches.length === 1) await firstBatchHeld;
           return items.map((item) => fulfilled(item));
         },
-        // Far longer than the test: only the end of the running batch can start the next one.
         { maxBatchSize: 10, coalesceMs: 60_000 },
       );
+      return { batcher, batches, release: () => release() };
+    }
+
+    it('when items arrive over several turns while a batch runs, then they wait for it and run together in one new batch', async () => {
+      const { batcher, batches, release } = withFirstBatchHeld();
 
       const first = batcher.submit(1);
       await nextTurn();
@@ -90,17 +95,7 @@ describe('micro-batcher', () => {
     });
 
     it('when the batch they waited for ends, then waiting items also take along what arrives in the next turn', async () => {
-      const batches: number[][] = [];
-      let release: () => void = () => undefined;
-      const firstBatchHeld = new Promise<void>((resolve) => (release = resolve));
-      const batcher = createMicroBatcher<number, number>(
-        async (items) => {
-          batches.push(items);
-          if (batches.length === 1) await firstBatchHeld;
-          return items.map((item) => fulfilled(item));
-        },
-        { maxBatchSize: 10, coalesceMs: 60_000 },
-      );
+      const { batcher, batches, release } = withFirstBatchHeld();
 
       const first = batcher.submit(1);
       await nextTurn();
