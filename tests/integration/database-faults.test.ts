@@ -158,7 +158,8 @@ describe('when the database fails under a running service', () => {
     [...responses, ...refreshes].forEach((response) => expectUnavailable(response, FROZEN_BOUND_MS));
 
     await waitForStatus(server.baseUrl, '/readyz', 200);
-    expect((await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken })).status).toBe(200);
+    // The whole answer, so a refusal says which one it was.
+    expect(await timedRequest(server.baseUrl, 'GET', '/api/v1/me', { bearer: accessToken })).toMatchObject({ status: 200 });
     expect((await login(server.baseUrl, email)).accessToken).toEqual(expect.any(String));
     // Whatever the frozen server applied after the thaw, a retry is not theft: every session lives on.
     const retries = await Promise.all(
