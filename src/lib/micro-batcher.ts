@@ -13,8 +13,8 @@ export interface MicroBatcherOptions {
   /**
    * While a batch of this batcher is running, later items wait for it to finish (or for this many
    * milliseconds, whichever comes first) and then run together in one new batch, one loop turn after
-   * it finished, instead of a batch per loop turn. Under load that turns many small commands into a few large ones; when the batch
-   * hangs (a frozen database), the wait is bounded. Unset: every loop turn dispatches at once.
+   * it finished, instead of a batch per loop turn. Under load that turns many small commands into a few
+   * large ones; when the batch hangs (a frozen database), the wait is bounded. Unset: every loop turn dispatches at once.
    */
   coalesceMs?: number;
 }
@@ -53,7 +53,7 @@ export function createMicroBatcher<I, R>(
       for (const pending of batch) pending.reject(error);
     } finally {
       running -= 1;
-      if (queued.length > 0) scheduleAfterNextTurn();
+      if (queued.length > 0) scheduleDispatch('next turn');
     }
   }
 
@@ -68,27 +68,20 @@ export function createMicroBatcher<I, R>(
     }
   }
 
-  function scheduleAfterThisTurn(): void {
-    if (dispatchAfterTurn) return;
-    clearTimeout(coalesceTimer);
-    coalesceTimer = undefined;
-    dispatchAfterTurn = true;
-    // After the poll phase: every request whose bytes arrived in this loop turn joins the batch.
-    setImmediate(dispatch);
-  }
-
   /**
-   * For items that waited for a batch that has just ended: this turn answers that batch's callers, and
-   * under load their next requests arrive in the next turn's poll phase. Going one turn later, the
-   * waiting items take them along instead of leaving them a batch of their own: the callers stop
-   * splitting into groups that alternate (profiled at 50 connections: ~25 lookups a batch became ~39).
+   * Dispatches after the poll phase of this loop turn (every request whose bytes arrived in it joins the
+   * batch) or, for items that waited for a batch that has just ended, of the next one: this turn answers
+   * that batch's callers, and under load their next requests arrive in the next turn's poll phase. Going
+   * one turn later, the waiting items take them along instead of leaving them a batch of their own: the
+   * callers stop splitting into groups that alternate (profiled at 50 connections: ~25 lookups a batch
+   * became ~38).
    */
-  function scheduleAfterNextTurn(): void {
+  function scheduleDispatch(after: 'this turn' | 'next turn'): void {
     if (dispatchAfterTurn) return;
     clearTimeout(coalesceTimer);
     coalesceTimer = undefined;
     dispatchAfterTurn = true;
-    setImmediate(() => setImmediate(dispatch));
+    setImmediate(after === 'this turn' ? dispatch : () => setImmediate(dispatch));
   }
 
   function submit(item: I): Promise<R> {
@@ -98,7 +91,7 @@ export function createMicroBatcher<I, R>(
       if (running > 0 && options.coalesceMs !== undefined) {
         coalesceTimer = setTimeout(dispatch, options.coalesceMs);
       } else {
-        scheduleAfterThisTurn();
+        scheduleDispatch('this turn');
       }
     });
   }
